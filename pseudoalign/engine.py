@@ -1,0 +1,192 @@
+"""One run: environments -> plans -> rollouts -> measures -> verdict -> Report.
+
+Owns: the order of work of a run. Imports world, plan, verdict, report, scenario values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from attrs import frozen
+
+from .errors import LimitError
+from .plan.agent import Robot, event_names, rollout
+from .plan.graph import Graph, StateLimit
+from .plan.kernels import TIE, ObjectiveArrays, values
+from .scenario.expr import substitute
+from .vocab import ACTION_INDEX, ACTIONS
+from .verdict.ladder import Figures, decide
+from .verdict.measures import quantities, score
+from .world.draw import draw_episodes
+from .world.env import Env
+
+DEFAULT_MAX_STATES = 4_000_000
+WAIT = ACTION_INDEX["wait"]
+
+
+@frozen
+class StepRecord:
+    t: int  # 1-based step number
+    action: str
+    random: bool  # an epsilon action
+    events: tuple[tuple[str, int], ...]
+    base_reward: float
+    mesa_reward: float
+    base_gain: float
+    mesa_gain: float
+    base_progress: bool
+    robot: tuple[int, int]  # where it stands after the step
+
+
+@frozen
+class EpisodeResult:
+    phase: str
+    index: int  # 1-based
+    states: int  # reachable states of its environment
+    base_return: float
+    base_optimal: float
+    base_idle: float
+    mesa_return: float
+    mesa_optimal: float
+    mesa_idle: float
+    steps: tuple[StepRecord, ...]
+    lifted: tuple[tuple[str, float], ...]  # (limit, base return with it lifted), train only
+
+
+def episode_events(env: Env, code: int, action: int) -> tuple[tuple[str, int], ...]:
+    pos, q = env.decode(np.array([code]))
+    _p, _q, ev = env.step(pos, q, action)
+    return tuple(sorted((k, int(v[0])) for k, v in ev.items() if int(v[0])))
+
+
+def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: int) -> EpisodeResult:
+    """Plan and roll out every policy of one episode and measure them."""
+    T = dist.episode_length
+    agent = dist.agent
+    base_terms = scn.base.reward
+    mesa_terms = scn.objectives[agent.objective].reward
+    believed = substitute(mesa_terms, dict(agent.beliefs))
+    needed = event_names(base_terms) | event_names(mesa_terms) | event_names(believed)
+    env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie)
+    try:
+        graph = Graph(env, T, events=sorted(needed), max_states=max_states)
+    except StateLimit as e:
+        raise LimitError(scn.path, f"{dist.name} episode {index}: reachable states", e.found, max_states,
+                         "make episodes shorter, the map smaller, or place fewer items (or raise --max-states)") from None
+    B = ObjectiveArrays.build(graph, base_terms)
+    M = ObjectiveArrays.build(graph, mesa_terms)
+    _v, VB, _p = values(graph.next, B.reward, B.final, T, 1.0, keep_values=True)
+    mesa_opt = float(values(graph.next, M.reward, M.final, T, 1.0)[0][0])
+
+    def returns(states, actions):
+        rb = rm = 0.0
+        for t, a in enumerate(actions):
+            last = t == T - 1
+            rb += B.step_reward(states[t], a, last)
+            rm += M.step_reward(states[t], a, last)
+        return rb, rm
+
+    idle_states, idle_actions, _ = rollout(graph, None, T)
+    idle_b, idle_m = returns(idle_states, idle_actions)
+    allowed = [i for i, a in enumerate(ACTIONS) if a not in agent.cannot]
+    seed = [dist.seed, 0x65707331, index]
+
+    def robot_run(spec):
+        robot = Robot(spec, mesa_terms, graph, T, max_states=max_states)
+        rng = np.random.default_rng(seed)
+        try:
+            return rollout(graph, robot, T, spec.epsilon, allowed, rng)
+        except StateLimit as e:
+            raise LimitError(scn.path, f"{dist.name} episode {index}: reachable states of the robot's model",
+                             e.found, max_states, "place fewer items or shorten the episodes") from None
+
+    states, actions, rand = robot_run(agent)
+    rb, rm = returns(states, actions)
+    steps = []
+    for t, a in enumerate(actions):
+        s, s2, k = states[t], states[t + 1], T - t
+        last = k == 1
+        sw = int(graph.next[WAIT, s])
+        here = B.step_reward(s, a, last) + VB[k - 1][s2]
+        idle_here = B.step_reward(s, WAIT, last) + VB[k - 1][sw]
+        x, y = env.cells[int(env.decode(graph.codes[s2:s2 + 1])[0][0])]
+        steps.append(StepRecord(
+            t=t + 1, action=ACTIONS[a], random=rand[t], events=episode_events(env, int(graph.codes[s]), a),
+            base_reward=B.step_reward(s, a, last), mesa_reward=M.step_reward(s, a, last),
+            base_gain=B.gain(graph, s, a, last), mesa_gain=M.gain(graph, s, a, last),
+            base_progress=bool(here > idle_here + TIE), robot=(x, y)))
+    lifted = []
+    if probes:
+        for limit in agent.limits():
+            ls, la, _ = robot_run(agent.lifted(limit))
+            lifted.append((limit, returns(ls, la)[0]))
+    return EpisodeResult(dist.name, index, graph.N, rb, float(VB[T][0]), idle_b, rm, mesa_opt, idle_m,
+                         tuple(steps), tuple(lifted))
+
+
+def _episode_task(args):
+    scn, phase, index, contents, probes, max_states = args
+    dist = scn.train if phase == "train" else scn.deploy
+    return run_episode(scn, dist, index, contents, probes=probes, max_states=max_states)
+
+
+def run(scn, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1):
+    """Run a scenario: every episode of both distributions, the probes, the verdict -> Report."""
+    from .report import build_report
+
+    tasks = []
+    for phase, dist in (("train", scn.train), ("deploy", scn.deploy)):
+        for i, contents in enumerate(draw_episodes(dist, scn.legend), start=1):
+            tasks.append((scn, phase, i, contents, phase == "train", max_states))
+    if jobs > 1 and len(tasks) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(_episode_task, tasks))
+    else:
+        results = [_episode_task(t) for t in tasks]
+    train = [r for r in results if r.phase == "train"]
+    deploy = [r for r in results if r.phase == "deploy"]
+    return build_report(scn, train, deploy)
+
+
+def phase_scores(eps) -> tuple[float, float]:
+    """(base score, mesa competence) over episodes."""
+    b = score(sum(e.base_return for e in eps), sum(e.base_optimal for e in eps), sum(e.base_idle for e in eps))
+    m = score(sum(e.mesa_return for e in eps), sum(e.mesa_optimal for e in eps), sum(e.mesa_idle for e in eps))
+    return b, m
+
+
+def coupling(eps) -> float | None:
+    """Of all positive mesa gains, the share made at steps that made base progress."""
+    total = sum(s.mesa_gain for e in eps for s in e.steps if s.mesa_gain > TIE)
+    if total <= TIE:
+        return None
+    coupled = sum(s.mesa_gain for e in eps for s in e.steps if s.mesa_gain > TIE and s.base_progress)
+    return coupled / total
+
+
+def lifted_scores(scn, train) -> tuple[tuple[str, float], ...]:
+    limits = [lim for lim, _r in train[0].lifted] if train else []
+    out = []
+    for j, lim in enumerate(limits):
+        b = score(sum(e.lifted[j][1] for e in train), sum(e.base_optimal for e in train),
+                  sum(e.base_idle for e in train))
+        out.append((lim, b))
+    return tuple(out)
+
+
+def figures(scn, train, deploy, lifted) -> Figures:
+    tb, _tm = phase_scores(train)
+    db, dm = phase_scores(deploy)
+    same = quantities(scn.objectives[scn.agent.objective].reward) <= quantities(scn.base.reward)
+    return Figures(tb, db, dm, lifted, same, coupling(deploy))
+
+
+def classify(scn, train, deploy):
+    """The run's label and rungs, and the per-episode labels of the deploy episodes."""
+    lifted = lifted_scores(scn, train)
+    th = scn.classify
+    label, rungs = decide(figures(scn, train, deploy, lifted), th.tolerance, th.competence, th.coupling)
+    per_episode = [decide(figures(scn, train, [e], lifted), th.tolerance, th.competence, th.coupling)[0]
+                   for e in deploy]
+    return label, rungs, lifted, per_episode

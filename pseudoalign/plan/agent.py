@@ -1,0 +1,132 @@
+"""The robot's policy: exact planning in its own model of the world.
+
+Owns: the model (what it is unaware of removed, beliefs substituted, what it believes it
+cannot do left out), receding-horizon planning, and the robot's rollout in the true world.
+Imports world, plan.graph, plan.kernels, scenario.expr.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..scenario.expr import substitute
+from ..vocab import ACTION_INDEX, ACTIONS, ITEMS, SURFACES
+from ..world.env import Env
+from .graph import Graph
+from .kernels import ObjectiveArrays, values
+
+
+def event_names(terms) -> set[str]:
+    return {t.feature[len("event."):] for t in terms if t.is_event}
+
+
+class _Plan:
+    """Policies over one model graph: pol_final[k] for k <= horizon, pol_far beyond it."""
+
+    def __init__(self, graph: Graph, terms, agent, steps: int):
+        self.graph = graph
+        obj = ObjectiveArrays.build(graph, terms)
+        allowed = np.array([a not in agent.cannot for a in ACTIONS])
+        h = steps if agent.horizon is None else min(agent.horizon, steps)
+        _v, _vals, self.pol_final = values(graph.next, obj.reward, obj.final, h, agent.gamma, allowed,
+                                           keep_policy=True)
+        self.h = h
+        self.pol_far = None
+        if h < steps:
+            _v, _vals, pols = values(graph.next, obj.reward, obj.final, h, agent.gamma, allowed,
+                                     keep_policy=True, with_final=False)
+            self.pol_far = pols[h]
+
+    def act(self, i: int, k: int) -> int:
+        if k <= self.h:
+            return int(self.pol_final[k][i])
+        return int(self.pol_far[i])
+
+
+class Robot:
+    """One agent in one true environment: ``act(true_index, steps_left)``."""
+
+    def __init__(self, agent, objective_terms, true_graph: Graph, steps: int, max_states: int | None = None):
+        self.agent = agent
+        self.true = true_graph
+        self.steps = steps
+        self.max_states = max_states
+        self.terms = substitute(objective_terms, dict(agent.beliefs))
+        self.events = event_names(self.terms)
+        un = set(agent.unaware_of)
+        self.unaware_items = un & set(ITEMS)
+        self.unaware_surfaces = un & set(SURFACES)
+        self.unaware_kinds = un - set(ITEMS) - set(SURFACES)
+        self.plans: list[tuple[Env, _Plan]] = []
+        self.identity = False
+        root_view = self._view(true_graph.env.contents)
+        if self._same_as_true(root_view):
+            self.identity = True
+            if not self.events <= set(true_graph.events):
+                raise ValueError("the true graph lacks events the robot's objective reads")
+            self.plans.append((true_graph.env, _Plan(true_graph, self.terms, agent, steps)))
+
+    def _view(self, contents):
+        """The robot's model of a state: (surface grid, contents) with what it is unaware of removed."""
+        env = self.true.env
+        surface = env.surface
+        cells = ()
+        if self.unaware_surfaces:
+            idx = [SURFACES.index(s) for s in self.unaware_surfaces]
+            gone = np.isin(surface, idx)
+            gone[contents.robot[1], contents.robot[0]] = False  # it knows where it stands
+            surface = np.where(gone, -1, surface).astype(np.int8)
+            ys, xs = np.nonzero(gone)
+            cells = list(zip(xs.tolist(), ys.tolist()))
+        if not (self.unaware_items or self.unaware_kinds or cells):
+            return surface, contents
+        return surface, contents.without(self.unaware_items, self.unaware_kinds, cells)
+
+    def _same_as_true(self, view) -> bool:
+        surface, contents = view
+        env = self.true.env
+        return np.array_equal(surface, env.surface) and contents.key() == env.contents.key()
+
+    def act(self, i: int, k: int) -> int:
+        """The action at true state index ``i`` with ``k`` steps left."""
+        if self.identity:
+            return self.plans[0][1].act(i, k)
+        contents = self.true.env.contents_of(int(self.true.codes[i]))
+        surface, model = self._view(contents)
+        for env, plan in self.plans:
+            if np.array_equal(env.surface, surface):
+                code = env.code_of(model)
+                if code is not None:
+                    j = plan.graph.index_of(code)
+                    if j is not None:
+                        return plan.act(j, k)
+        env = Env(surface, model, self.true.env.cpc)
+        graph = Graph(env, k, events=self.events, max_states=self.max_states)
+        plan = _Plan(graph, self.terms, self.agent, k)
+        self.plans.append((env, plan))
+        return plan.act(0, k)
+
+
+def rollout(graph: Graph, robot: Robot | None, steps: int, epsilon: float = 0.0, allowed=None,
+            rng: np.random.Generator | None = None):
+    """The states and actions of one episode: (states[steps + 1], actions[steps], random[steps]).
+
+    ``robot`` None is the idle policy (always wait). With epsilon, each step draws u ~ U[0, 1)
+    and, when u < epsilon, an action uniformly from ``allowed`` instead of the plan's.
+    """
+    s = 0
+    states, actions, rand = [0], [], []
+    wait = ACTION_INDEX["wait"]
+    for t in range(steps):
+        k = steps - t
+        a = None
+        if epsilon > 0:
+            if rng.random() < epsilon:
+                a = int(allowed[rng.integers(len(allowed))])
+        rand.append(a is not None)
+        if a is None:
+            a = wait if robot is None else robot.act(s, k)
+        s = int(graph.next[a, s])
+        actions.append(a)
+        states.append(s)
+    return states, actions, rand

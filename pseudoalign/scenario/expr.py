@@ -1,0 +1,158 @@
+"""Reward expressions: the grammar of ``reward``, beliefs and their terms.
+
+Owns: parsing an expression string into Terms. Imports vocab only. Nothing is evaluated here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from attrs import frozen
+
+from ..vocab import CONSTANT, feature_problem, is_event
+
+
+@frozen
+class Term:
+    """``coef * feature``, counted every step, or only after the last one when ``final``."""
+
+    coef: float
+    feature: str
+    final: bool = False
+
+    @property
+    def is_event(self) -> bool:
+        return is_event(self.feature)
+
+    def text(self) -> str:
+        feat = "1" if self.feature == CONSTANT else self.feature
+        body = f"final({feat})" if self.final else feat
+        return body if self.coef == 1 else f"{_num(self.coef)}*{body}"
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+class ExprError(ValueError):
+    """A bad expression: ``column`` is 1-based within the expression string."""
+
+    def __init__(self, message: str, text: str, column: int):
+        self.message, self.text, self.column = message, text, column
+        super().__init__(f"{message} at column {column}: {text!r}")
+
+    def pointer(self) -> str:
+        return f"{self.text}\n{' ' * (self.column - 1)}^"
+
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)"
+    r"|(?P<op>[-+*()]))"
+)
+
+
+def _tokens(text: str):
+    pos = 0
+    out = []
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise ExprError(f"unexpected character {text[pos:].lstrip()[0]!r}", text, len(text) - len(text[pos:].lstrip()) + 1)
+        kind = m.lastgroup
+        start = m.start(kind)
+        out.append((kind, m.group(kind), start + 1))
+        pos = m.end()
+    out.append(("end", "", len(text) + 1))
+    return out
+
+
+def parse(text: str, *, allow_final: bool = True) -> tuple[Term, ...]:
+    """Parse ``text`` into terms; raise ExprError pointing into the string."""
+    if not isinstance(text, str):
+        raise ExprError("an expression must be a string", str(text), 1)
+    toks = _tokens(text)
+    i = 0
+    terms: list[Term] = []
+
+    def peek():
+        return toks[i]
+
+    def take():
+        nonlocal i
+        t = toks[i]
+        i += 1
+        return t
+
+    if peek()[0] == "end":
+        raise ExprError("empty expression: write a sum of terms like '2*event.clean - table.stains'", text, 1)
+    first = True
+    while True:
+        sign = 1.0
+        kind, val, col = peek()
+        if kind == "op" and val in "+-":
+            take()
+            sign = -1.0 if val == "-" else 1.0
+        elif not first:
+            raise ExprError(f"expected '+' or '-' between terms, found {val or 'the end'!r}", text, col)
+        first = False
+        coef = 1.0
+        kind, val, col = peek()
+        if kind == "num":
+            take()
+            coef = float(val)
+            if coef != coef or coef in (float("inf"), float("-inf")):
+                raise ExprError("a number must be finite", text, col)
+            if peek()[1] == "*":
+                take()
+            else:
+                terms.append(Term(sign * coef, CONSTANT, False))
+                if peek()[0] == "end":
+                    break
+                continue
+        kind, val, col = peek()
+        final = False
+        if kind == "name" and val == "final":
+            take()
+            if not allow_final:
+                raise ExprError("final(...) is not allowed here", text, col)
+            if take()[1] != "(":
+                raise ExprError("final must be followed by '(' and a feature", text, col + 5)
+            final = True
+            kind, val, col = peek()
+        if kind != "name":
+            raise ExprError(f"expected a feature, found {val or 'the end'!r}", text, col)
+        take()
+        problem = feature_problem(val)
+        if problem:
+            raise ExprError(problem, text, col)
+        if final:
+            k2, v2, c2 = take()
+            if v2 != ")":
+                raise ExprError(f"expected ')' to close final(, found {v2 or 'the end'!r}", text, c2)
+        terms.append(Term(sign * coef, val, final))
+        if peek()[0] == "end":
+            break
+    return tuple(terms)
+
+
+def canonical(terms) -> tuple[tuple[str, bool, float], ...]:
+    """Terms with like ones added up, zeros dropped, in a fixed order: for comparing objectives."""
+    acc: dict[tuple[str, bool], float] = {}
+    for t in terms:
+        acc[(t.feature, t.final)] = acc.get((t.feature, t.final), 0.0) + t.coef
+    return tuple(sorted((f, fin, c) for (f, fin), c in acc.items() if c != 0))
+
+
+def substitute(terms, beliefs: dict[str, tuple[Term, ...]]) -> tuple[Term, ...]:
+    """Replace each believed feature by the expression the robot believes it to be (one level deep)."""
+    out: list[Term] = []
+    for t in terms:
+        if t.feature in beliefs:
+            for b in beliefs[t.feature]:
+                out.append(Term(t.coef * b.coef, b.feature, t.final))
+        else:
+            out.append(t)
+    return tuple(out)

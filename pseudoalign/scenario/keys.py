@@ -1,0 +1,447 @@
+"""The keys of the scenario format, declared once: the loader checks files with them and
+the JSON Schema is generated from them, so the two cannot drift.
+
+Owns: value types (check + schema) and the table of every key. Imports vocab, expr, errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from attrs import frozen, field
+
+from ..errors import did_you_mean
+from ..vocab import ACTIONS, ITEMS, SURFACES, feature_problem
+from . import expr as _expr
+
+INVALID = object()
+
+
+class Issue(Exception):
+    """A problem with one value: ``path`` relative to the value checked."""
+
+    def __init__(self, problem: str, hint: str = "", path: tuple = (), column: int | None = None):
+        self.problem, self.hint, self.path, self.column = problem, hint, tuple(path), column
+        super().__init__(problem)
+
+
+def _type_name(v: Any) -> str:
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, int):
+        return "an integer"
+    if isinstance(v, float):
+        return "a number"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "a table"
+    return type(v).__name__
+
+
+def _show(v: Any) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class Type:
+    """A value type: ``check`` returns the normalised value or raises Issue; ``schema`` is JSON Schema."""
+
+    def check(self, v: Any, out: list) -> Any:  # out collects (path, Issue) of nested values
+        raise NotImplementedError
+
+    def schema(self) -> dict:
+        raise NotImplementedError
+
+
+@frozen
+class Int(Type):
+    lo: int | None = None
+    hi: int | None = None
+
+    def check(self, v, out):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise Issue(f"expected an integer, found {_type_name(v)} {_show(v)}")
+        if self.lo is not None and v < self.lo:
+            raise Issue(f"must be at least {self.lo}, found {v}")
+        if self.hi is not None and v > self.hi:
+            raise Issue(f"must be at most {self.hi:,}, found {v:,}")
+        return v
+
+    def schema(self):
+        s: dict = {"type": "integer"}
+        if self.lo is not None:
+            s["minimum"] = self.lo
+        if self.hi is not None:
+            s["maximum"] = self.hi
+        return s
+
+
+@frozen
+class Float(Type):
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def check(self, v, out):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise Issue(f"expected a number, found {_type_name(v)} {_show(v)}")
+        v = float(v)
+        if v != v or v in (float("inf"), float("-inf")):
+            raise Issue(f"must be a finite number, found {v}")
+        lo_bad = self.lo is not None and (v <= self.lo if self.lo_open else v < self.lo)
+        hi_bad = self.hi is not None and (v >= self.hi if self.hi_open else v > self.hi)
+        if lo_bad or hi_bad:
+            raise Issue(f"must be in {self.interval()}, found {v}")
+        return v
+
+    def interval(self) -> str:
+        lo = "-inf" if self.lo is None else self.lo
+        hi = "inf" if self.hi is None else self.hi
+        return f"{'(' if self.lo_open else '['}{lo}, {hi}{')' if self.hi_open else ']'}"
+
+    def schema(self):
+        s: dict = {"type": "number"}
+        if self.lo is not None:
+            s["minimum"] = self.lo
+            if self.lo_open:
+                s["exclusiveMinimum"] = True
+        if self.hi is not None:
+            s["maximum"] = self.hi
+            if self.hi_open:
+                s["exclusiveMaximum"] = True
+        return s
+
+
+@frozen
+class Str(Type):
+    choices: tuple[str, ...] | None = None
+    nonempty: bool = False
+    pattern: str | None = None  # a regular expression the whole string must match
+    pattern_doc: str = ""
+
+    def check(self, v, out):
+        if not isinstance(v, str):
+            raise Issue(f"expected a string, found {_type_name(v)} {_show(v)}")
+        if self.choices is not None and v not in self.choices:
+            raise Issue(f"{v!r} is not one of {', '.join(self.choices)}", did_you_mean(v, self.choices))
+        if self.nonempty and not v.strip():
+            raise Issue("must not be empty")
+        if self.pattern is not None:
+            import re
+
+            if not re.fullmatch(self.pattern, v):
+                raise Issue(f"{v!r} is not {self.pattern_doc}")
+        return v
+
+    def schema(self):
+        s: dict = {"type": "string"}
+        if self.choices is not None:
+            s["enum"] = list(self.choices)
+        if self.nonempty:
+            s["minLength"] = 1
+        if self.pattern is not None:
+            s["pattern"] = f"^(?:{self.pattern})$"
+        return s
+
+
+@frozen
+class Expr(Type):
+    allow_final: bool = True
+
+    def check(self, v, out):
+        if not isinstance(v, str):
+            raise Issue(f"expected an expression string, found {_type_name(v)} {_show(v)}")
+        try:
+            return _expr.parse(v, allow_final=self.allow_final)
+        except _expr.ExprError as e:
+            raise Issue(f"{e.message} at column {e.column} of {v!r}", column=e.column) from None
+
+    def schema(self):
+        return {"type": "string", "description": "a sum of terms: [number*]feature, final(feature), or a number"}
+
+
+@frozen
+class Range(Type):
+    """An int, or ``[min, max]`` drawn uniformly; normalised to (min, max)."""
+
+    lo: int = 0
+
+    def check(self, v, out):
+        if isinstance(v, list):
+            if len(v) != 2:
+                raise Issue(f"a range is [min, max], found a list of {len(v)}")
+            a = Int(self.lo).check(v[0], out)
+            b = Int(self.lo).check(v[1], out)
+            if a > b:
+                raise Issue(f"a range is [min, max] with min <= max, found [{a}, {b}]")
+            return (a, b)
+        n = Int(self.lo).check(v, out)
+        return (n, n)
+
+    def schema(self):
+        i = {"type": "integer", "minimum": self.lo}
+        return {"oneOf": [i, {"type": "array", "items": i, "minItems": 2, "maxItems": 2}]}
+
+
+@frozen
+class Cell(Type):
+    def check(self, v, out):
+        if not isinstance(v, list) or len(v) != 2 or any(isinstance(c, bool) or not isinstance(c, int) for c in v):
+            raise Issue(f"a cell is [x, y] (column, row from 0), found {_show(v)}")
+        return (v[0], v[1])
+
+    def schema(self):
+        return {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}
+
+
+@frozen
+class OneOrMany(Type):
+    """A value of ``of``, or a list of them; normalised to a tuple."""
+
+    of: Type
+    is_many: Any = None  # decides whether a list is many values or one value
+
+    def check(self, v, out):
+        many = self.is_many(v) if self.is_many else isinstance(v, list)
+        if many:
+            if not v:
+                raise Issue("must not be an empty list")
+            result = []
+            for i, x in enumerate(v):
+                try:
+                    result.append(self.of.check(x, out))
+                except Issue as e:
+                    out.append(((i,) + e.path, e))
+                    result.append(INVALID)
+            return tuple(result)
+        return (self.of.check(v, out),)
+
+    def schema(self):
+        one = self.of.schema()
+        return {"oneOf": [one, {"type": "array", "items": one, "minItems": 1}]}
+
+
+@frozen
+class ListOf(Type):
+    of: Type
+
+    def check(self, v, out):
+        if not isinstance(v, list):
+            raise Issue(f"expected a list, found {_type_name(v)} {_show(v)}")
+        result = []
+        for i, x in enumerate(v):
+            try:
+                result.append(self.of.check(x, out))
+            except Issue as e:
+                out.append(((i,) + e.path, e))
+                result.append(INVALID)
+        return tuple(result)
+
+    def schema(self):
+        return {"type": "array", "items": self.of.schema()}
+
+
+@frozen
+class Field:
+    type: Type
+    doc: str
+    required: bool = False
+    default: Any = None
+
+
+@frozen
+class Table(Type):
+    fields: dict
+    doc: str = ""
+
+    def check(self, v, out):
+        if not isinstance(v, dict):
+            raise Issue(f"expected a table, found {_type_name(v)} {_show(v)}")
+        result = {}
+        for k, x in v.items():
+            if k not in self.fields:
+                out.append(((k,), Issue(f"unknown key (allowed: {', '.join(self.fields)})", did_you_mean(k, self.fields))))
+                continue
+            try:
+                result[k] = self.fields[k].type.check(x, _Sub(out, (k,)))
+            except Issue as e:
+                out.append(((k,) + e.path, e))
+                result[k] = INVALID
+        for k, f in self.fields.items():
+            if k not in v:
+                if f.required:
+                    out.append(((k,), Issue(f"missing required key: {f.doc}")))
+                    result[k] = INVALID
+                else:
+                    result[k] = f.default
+        return result
+
+    def schema(self):
+        s = {
+            "type": "object",
+            "properties": {k: dict(f.type.schema(), description=f.doc) for k, f in self.fields.items()},
+            "additionalProperties": False,
+        }
+        req = [k for k, f in self.fields.items() if f.required]
+        if req:
+            s["required"] = req
+        if self.doc:
+            s["description"] = self.doc
+        return s
+
+
+@frozen
+class MapOf(Type):
+    """A table whose keys are names the user chooses."""
+
+    of: Type
+    key_problem: Any = None  # name -> problem text or None
+    doc: str = ""
+
+    def check(self, v, out):
+        if not isinstance(v, dict):
+            raise Issue(f"expected a table, found {_type_name(v)} {_show(v)}")
+        result = {}
+        for k, x in v.items():
+            if self.key_problem is not None:
+                p = self.key_problem(k)
+                if p:
+                    out.append(((k,), Issue(p)))
+                    continue
+            try:
+                result[k] = self.of.check(x, _Sub(out, (k,)))
+            except Issue as e:
+                out.append(((k,) + e.path, e))
+        return result
+
+    def schema(self):
+        s = {"type": "object", "additionalProperties": self.of.schema()}
+        if self.doc:
+            s["description"] = self.doc
+        return s
+
+
+class _Sub(list):
+    """Collects nested issues under a key prefix."""
+
+    def __init__(self, parent: list, prefix: tuple):
+        super().__init__()
+        self.parent, self.prefix = parent, prefix
+
+    def append(self, item):
+        path, issue = item
+        self.parent.append((self.prefix + tuple(path), issue))
+
+
+# -- the format --------------------------------------------------------------------------
+
+NAME = r"[A-Za-z0-9_]+"
+
+
+def _legend_key_problem(k: str) -> str | None:
+    from ..vocab import GLYPHS, WALL
+
+    if len(k) != 1:
+        return f"a legend glyph is one character, found {k!r}"
+    if k in GLYPHS or k == WALL:
+        return f"{k!r} is a built-in glyph and cannot be redefined"
+    if k.isspace():
+        return "a legend glyph cannot be white space"
+    return None
+
+
+def _objective_name_problem(k: str) -> str | None:
+    import re
+
+    return None if re.fullmatch(NAME, k) else f"an objective name is letters, digits and _, found {k!r}"
+
+
+def _belief_key_problem(k: str) -> str | None:
+    p = feature_problem(k)
+    return f"beliefs are keyed by features: {p}" if p else None
+
+
+ITEM_FIELDS = {
+    "item": Field(Str(ITEMS), "what to place", required=True),
+    "units": Field(Range(0), "per cell: stain units, crumbs, cookies, coffee units, dishes or objects (default 1)", default=(1, 1)),
+    "kind": Field(Str(pattern=NAME, pattern_doc="a name of letters, digits and _"), "object kind (objects only; required for them)"),
+    "color": Field(Str(pattern=NAME, pattern_doc="a name of letters, digits and _"), "object colour (objects only; default \"none\")"),
+}
+
+PLACEMENT = Table({
+    **ITEM_FIELDS,
+    "on": Field(OneOrMany(Str(SURFACES)), "surface or list of surfaces whose cells are drawn"),
+    "count": Field(Range(0), "how many cells get the item: an int or [min, max] (default 1)"),
+    "at": Field(OneOrMany(Cell(), is_many=lambda v: isinstance(v, list) and bool(v) and isinstance(v[0], list)),
+                "instead of on and count: a fixed cell [x, y] or a list of them"),
+}, doc="items put at random (on, count) or at fixed cells (at)")
+
+AGENT_FIELDS = {
+    "objective": Field(Str(nonempty=True), "the name of the objective it pursues", required=True),
+    "horizon": Field(Int(1), "steps it looks ahead, re-planning every step (default: to the end of the episode)"),
+    "gamma": Field(Float(0.0, 1.0, lo_open=True), "its discount when planning", default=0.99),
+    "unaware_of": Field(ListOf(Str(nonempty=True)), "item names, object kinds or surfaces absent from its model", default=()),
+    "cannot": Field(ListOf(Str(ACTIONS)), "actions it believes it cannot take", default=()),
+    "epsilon": Field(Float(0.0, 1.0, hi_open=True), "chance each step of a uniformly random action", default=0.0),
+    "beliefs": Field(MapOf(Expr(allow_final=False), _belief_key_problem), "feature -> what it believes the feature to be", default={}),
+}
+
+DEPLOY_AGENT = Table({k: Field(f.type, f.doc) for k, f in AGENT_FIELDS.items()},
+                     doc="keys of [agent] that change in deployment")
+
+
+def _distribution(deploy: bool) -> Table:
+    fields = {
+        "episodes": Field(Int(1), "environments drawn", default=8),
+        "seed": Field(Int(0), "seed of the draw", default=0),
+        "map": Field(Str(nonempty=True), "another map for this distribution"),
+        "episode_length": Field(Int(1), "steps per episode (default: world.episode_length)"),
+        "place": Field(ListOf(PLACEMENT), "placements drawn per episode", default=()),
+    }
+    if deploy:
+        fields["agent"] = Field(DEPLOY_AGENT, "keys of [agent] that change in deployment")
+    return Table(fields)
+
+
+SCENARIO = Table({
+    "format": Field(Int(1, 1), "the format number: 1", required=True),
+    "name": Field(Str(pattern=r"[A-Za-z0-9_.-]+", pattern_doc="a name of letters, digits, '.', '_' and '-'"),
+                  "identifier (default: the file name without .toml)"),
+    "title": Field(Str(nonempty=True), "one line for lists and headings", required=True),
+    "story": Field(Str(), "the teaching text", default=""),
+    "expected": Field(Str(("side-effect", "instrumental", "approximate", "suboptimality", "robust",
+                           "misaligned", "capability-failure")), "the verdict the author expects"),
+    "world": Field(Table({
+        "map": Field(Str(nonempty=True), "rows of glyphs, walls all round, exactly one R", required=True),
+        "episode_length": Field(Int(1), "steps per episode", required=True),
+        "crumbs_per_cookie": Field(Int(1), "crumbs a broken cookie leaves", default=4),
+        "legend": Field(MapOf(Table({
+            "surface": Field(Str(SURFACES), "the cell's surface", required=True),
+            "items": Field(ListOf(Table(ITEM_FIELDS)), "items fixed on the cell", default=()),
+        }), _legend_key_problem), "extra glyphs that put fixed items on a cell", default={}),
+    }), "the household", required=True),
+    "objectives": Field(MapOf(Table({
+        "reward": Field(Expr(), "the reward expression", required=True),
+        "description": Field(Str(), "what it means in words", default=""),
+    }), _objective_name_problem), "objectives by name; must hold base", required=True),
+    "agent": Field(Table(AGENT_FIELDS), "the robot: a planner with limits and beliefs", required=True),
+    "train": Field(_distribution(False), "the training distribution", required=True),
+    "deploy": Field(_distribution(True), "the deployment distribution", required=True),
+    "classify": Field(Table({
+        "tolerance": Field(Float(0.0, 1.0), "base score that counts as doing well", default=0.9),
+        "competence": Field(Float(0.0, 1.0), "mesa competence below which it is a capability failure", default=0.5),
+        "coupling": Field(Float(0.0, 1.0), "coupling at or above which proxy alignment is side-effect", default=0.5),
+    }), "verdict thresholds", default=None),
+}, doc="A pseudoalign scenario, format 1")
+
+
+def json_schema() -> dict:
+    """The JSON Schema (draft 4) of the format, generated from the same keys the loader checks."""
+    s = SCENARIO.schema()
+    s["$schema"] = "http://json-schema.org/draft-04/schema#"
+    s["title"] = "pseudoalign scenario, format 1"
+    return s

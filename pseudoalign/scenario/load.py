@@ -1,0 +1,303 @@
+"""Reading scenario files: TOML text -> a checked, frozen Scenario, or every problem at once.
+
+Owns: the only code that reads scenario files and knows their keys (with keys.py).
+Imports errors, vocab, expr, keys, locate, model, world.layout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+from ..errors import Problem, ScenarioError, did_you_mean
+from ..vocab import ITEMS, SURFACES
+from . import keys as K
+from .locate import key_lines, line_of
+from .model import AgentSpec, Distribution, ItemSpec, Objective, Placement, Scenario, Thresholds
+from ..world.layout import MapError, map_rows, parse_map
+
+MAX_FILE_BYTES = 1_000_000
+MAX_MAP_CELLS = 4_096
+
+
+def bundled_dir():
+    """The folder of the bundled scenario files."""
+    return resources.files("pseudoalign.scenarios")
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.name[:-5] for p in bundled_dir().iterdir() if p.name.endswith(".toml"))
+
+
+def resolve(name_or_path: str) -> Path:
+    """A file path as given, or the bundled scenario of that name."""
+    p = Path(name_or_path)
+    if p.exists():
+        return p
+    names = bundled_names()
+    stem = name_or_path[:-5] if name_or_path.endswith(".toml") else name_or_path
+    if "/" not in name_or_path and stem in names:
+        return Path(str(bundled_dir() / f"{stem}.toml"))
+    hint = did_you_mean(stem, names)
+    raise ScenarioError(name_or_path, [Problem(
+        problem="no such file, and no bundled scenario of that name",
+        hint=hint or f"bundled scenarios: {', '.join(names)}")])
+
+
+def load(name_or_path: str | Path) -> Scenario:
+    """Load a scenario file (or a bundled scenario by name). Raises ScenarioError."""
+    path = resolve(str(name_or_path))
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ScenarioError(str(path), [Problem(problem=f"cannot read the file: {e.strerror or e}")]) from None
+    return loads(data, str(path), default_name=path.name[:-5] if path.name.endswith(".toml") else path.name)
+
+
+def loads(data: bytes | str, path: str = "<string>", default_name: str = "scenario") -> Scenario:
+    """Load a scenario from its bytes or text; ``path`` is used in messages."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(path, [Problem(problem=f"the file is {len(data):,} bytes, over the limit of {MAX_FILE_BYTES:,}",
+                                           hint="a scenario file is a few kilobytes; is this the right file?")])
+    if b"\x00" in data:
+        raise ScenarioError(path, [Problem(problem="this is not a text file (it holds NUL bytes)",
+                                           hint="a scenario is a TOML text file")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise ScenarioError(path, [Problem(problem="the file is not UTF-8 text", line=line,
+                                           hint="save it as UTF-8")]) from None
+    if not text.strip():
+        raise ScenarioError(path, [Problem(problem="the file is empty", hint="start from 'pseudoalign new NAME'")])
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        msg = str(e)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg).rstrip(".")
+        raise ScenarioError(path, [Problem(problem=f"not valid TOML: {msg}", line=line, column=col)]) from None
+    return _Builder(path, text, doc, default_name).build()
+
+
+class _Builder:
+    def __init__(self, path: str, text: str, doc: dict, default_name: str):
+        self.path, self.text, self.doc, self.default_name = path, text, doc, default_name
+        self.lines = key_lines(text)
+        self.problems: list[Problem] = []
+
+    def add(self, path: tuple, problem: str, hint: str = "", line: int | None = None, column: int | None = None):
+        key = ".".join(str(p) for p in path)
+        if line is None:
+            line = line_of(self.lines, path)
+        self.problems.append(Problem(key=key, problem=problem, line=line, column=column, hint=hint))
+
+    def fail_if_any(self):
+        if self.problems:
+            probs = sorted(self.problems, key=lambda p: (p.line or 0, p.key))
+            raise ScenarioError(self.path, probs)
+
+    # -- the build -------------------------------------------------------------------------
+    def build(self) -> Scenario:
+        issues: list = []
+        raw = K.SCENARIO.check(self.doc, issues)
+        for path, issue in issues:
+            self.add(path, issue.problem, issue.hint)
+        # semantic checks on what is structurally sound
+        ok = lambda v: v is not K.INVALID and v is not None  # noqa: E731
+        world = raw.get("world") if ok(raw.get("world")) else None
+        objectives = raw.get("objectives") if ok(raw.get("objectives")) else None
+        legend = {}
+        if world and ok(world.get("legend")):
+            for g, entry in world["legend"].items():
+                if entry is K.INVALID or not ok(entry.get("surface")):
+                    continue
+                items = []
+                for i, it in enumerate(entry.get("items") or ()):
+                    if it is K.INVALID:
+                        continue
+                    spec = self.item_spec(it, ("world", "legend", g, "items", i))
+                    if spec:
+                        items.append(spec)
+                legend[g] = (entry["surface"], tuple(items))
+        if objectives is not None and "base" not in objectives and "objectives" in self.doc:
+            self.add(("objectives",), "there must be an [objectives.base] table: the objective training optimised",
+                     did_you_mean("base", objectives))
+        built_obj = {}
+        if objectives:
+            for name, o in objectives.items():
+                if o is K.INVALID or not ok(o.get("reward")):
+                    continue
+                built_obj[name] = Objective(name, o["reward"], self.doc["objectives"][name]["reward"], o.get("description") or "")
+        agent_raw = raw.get("agent") if ok(raw.get("agent")) else None
+        agent = self.agent(agent_raw, ("agent",), built_obj, objectives) if agent_raw else None
+        base_layout = None
+        if world and ok(world.get("map")):
+            base_layout = self.layout(world["map"], ("world", "map"), legend)
+        dists = {}
+        for phase in ("train", "deploy"):
+            d = raw.get(phase)
+            if not ok(d) or world is None:
+                continue
+            dists[phase] = self.distribution(phase, d, world, base_layout, legend, agent, built_obj, objectives)
+        self.check_unaware(agent, dists, legend)
+        self.fail_if_any()
+        cl = raw.get("classify") or {}
+        thresholds = Thresholds(**{k: v for k, v in cl.items() if v is not None})
+        name = raw.get("name") or self.default_name
+        return Scenario(
+            path=self.path, name=name, title=raw["title"].strip(), story=(raw.get("story") or "").strip(),
+            expected=raw.get("expected"), crumbs_per_cookie=world["crumbs_per_cookie"], legend=legend,
+            objectives=built_obj, agent=agent, train=dists["train"], deploy=dists["deploy"],
+            classify=thresholds, digest=hashlib.sha256(self.text.encode("utf-8")).hexdigest())
+
+    def item_spec(self, it: dict, path: tuple) -> ItemSpec | None:
+        item = it.get("item")
+        if item is K.INVALID or item is None:
+            return None
+        if item == "object":
+            if not it.get("kind") or it.get("kind") is K.INVALID:
+                self.add(path + ("kind",), "an object needs a kind", "e.g. kind = \"soap\"")
+                return None
+        else:
+            for k in ("kind", "color"):
+                if it.get(k) is not None:
+                    self.add(path + (k,), f"only objects have a {k}; this is a {item}")
+                    return None
+        units = it.get("units")
+        if units is K.INVALID:
+            return None
+        return ItemSpec(item, units, it.get("kind"), it.get("color") or "none")
+
+    def agent(self, a: dict, path: tuple, built_obj: dict, objectives, base: AgentSpec | None = None) -> AgentSpec | None:
+        if any(v is K.INVALID for v in a.values()):
+            return None
+        obj = a.get("objective")
+        if obj is not None and objectives is not None and obj not in objectives:
+            self.add(path + ("objective",), f"no objective named {obj!r} (objectives: {', '.join(objectives)})",
+                     did_you_mean(obj, objectives))
+            return None
+        beliefs = a.get("beliefs")
+        if beliefs is not None:
+            beliefs = tuple(sorted(beliefs.items()))
+        fields = {k: v for k, v in dict(a, beliefs=beliefs).items() if v is not None}
+        for k in ("unaware_of", "cannot"):
+            if k in fields:
+                fields[k] = tuple(dict.fromkeys(fields[k]))
+        if base is None:
+            return AgentSpec(**fields)
+        from attrs import evolve
+
+        if "horizon" in a and a["horizon"] is None:
+            fields.pop("horizon", None)
+        return evolve(base, **fields)
+
+    def layout(self, text: str, path: tuple, legend: dict):
+        rows = map_rows(text)
+        if len(rows) * max((len(r) for r in rows), default=0) > MAX_MAP_CELLS:
+            self.add(path, f"the map has {len(rows)} rows of up to {max(len(r) for r in rows)} cells, over the limit of {MAX_MAP_CELLS:,} cells",
+                     "a household map is at most 64 x 64")
+            return None
+        try:
+            return parse_map(text, {g: s for g, (s, _items) in legend.items()})
+        except MapError as e:
+            first_line = line_of(self.lines, path)
+            # the map's first row is on the line after a multi-line string's opening quotes
+            offset = self._map_row_offset(first_line, text)
+            for row, message in e.faults:
+                line = first_line + offset + row if (first_line is not None and row is not None) else first_line
+                self.add(path, message, line=line)
+            return None
+
+    def _map_row_offset(self, first_line, text: str) -> int:
+        if first_line is None:
+            return 0
+        lead = 0
+        for ln in text.split("\n"):
+            if ln.strip():
+                break
+            lead += 1
+        return lead
+
+    def distribution(self, phase, d, world, base_layout, legend, agent, built_obj, objectives):
+        path = (phase,)
+        layout = base_layout
+        if d.get("map") not in (None, K.INVALID):
+            layout = self.layout(d["map"], path + ("map",), legend)
+        length = d.get("episode_length")
+        if length is None:
+            length = world.get("episode_length")
+        dist_agent = agent
+        if phase == "deploy" and d.get("agent") not in (None, K.INVALID) and agent is not None:
+            dist_agent = self.agent({k: v for k, v in d["agent"].items() if v is not None}, path + ("agent",),
+                                    built_obj, objectives, base=agent)
+        place = []
+        for i, p in enumerate(d.get("place") or ()):
+            if p is K.INVALID:
+                continue
+            pl = self.placement(p, path + ("place", i), layout)
+            if pl:
+                place.append(pl)
+        if layout is None or dist_agent is None or length in (None, K.INVALID) or d.get("episodes") is K.INVALID:
+            return None
+        return Distribution(phase, d["episodes"], d["seed"], layout, length, tuple(place), dist_agent)
+
+    def placement(self, p: dict, path: tuple, layout) -> Placement | None:
+        spec = self.item_spec(p, path)
+        on, at, count = p.get("on"), p.get("at"), p.get("count")
+        if (on is None) == (at is None):
+            self.add(path, "a placement needs exactly one of 'on' (surfaces to draw from) and 'at' (fixed cells)",
+                     "e.g. on = \"table\", count = 2")
+            return None
+        if at is not None and count is not None:
+            self.add(path + ("count",), "'count' goes with 'on'; with 'at' every listed cell gets the item")
+            return None
+        if spec is None or K.INVALID in (on, at, count) or (on and K.INVALID in on) or (at and K.INVALID in at):
+            return None
+        count = count or (1, 1)
+        if layout is not None:
+            if on is not None:
+                cells = [c for c in layout.cells_of(on) if c != layout.start]
+                if count[1] > len(cells):
+                    self.add(path + ("count",), f"asks for up to {count[1]} cells but {'/'.join(on)} has only {len(cells)} "
+                             "(the robot's start does not count)", f"use count <= {len(cells)}")
+                    return None
+            else:
+                for j, (x, y) in enumerate(at):
+                    if not layout.walkable(x, y):
+                        what = "outside the map" if not (0 <= x < layout.width and 0 <= y < layout.height) else "a wall"
+                        self.add(path + ("at",) + ((j,) if len(at) > 1 else ()), f"cell [{x}, {y}] is {what}",
+                                 "x is the column and y the row, from 0 at the top-left")
+                        return None
+        return Placement(spec, tuple(dict.fromkeys(on)) if on else None, count, tuple(at) if at else None)
+
+    def check_unaware(self, agent, dists, legend):
+        kinds = set()
+        for d in dists.values():
+            if d is None:
+                continue
+            for p in d.place:
+                if p.spec.kind:
+                    kinds.add(p.spec.kind)
+        for _s, items in legend.values():
+            for it in items:
+                if it.kind:
+                    kinds.add(it.kind)
+        known = set(ITEMS) | set(SURFACES) | kinds
+        seen = []
+        if agent is not None:
+            seen.append((("agent", "unaware_of"), agent.unaware_of))
+        dep = self.doc.get("deploy", {}).get("agent", {}) if isinstance(self.doc.get("deploy"), dict) else {}
+        if isinstance(dep, dict) and isinstance(dep.get("unaware_of"), list) and dists.get("deploy"):
+            seen.append((("deploy", "agent", "unaware_of"), dists["deploy"].agent.unaware_of))
+        for path, names in seen:
+            for j, n in enumerate(names):
+                if n not in known:
+                    self.add(path + (j,), f"{n!r} is no item, surface or object kind of this scenario",
+                             did_you_mean(n, known) or f"items: {', '.join(ITEMS)}; surfaces: {', '.join(SURFACES)}")

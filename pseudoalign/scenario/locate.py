@@ -1,0 +1,180 @@
+"""Where each key of a TOML document stands: key path -> line number, for error messages.
+
+Owns: a tolerant scanner of TOML text. It never decides validity (tomllib does); it only
+finds lines. Imports nothing of the package.
+"""
+
+from __future__ import annotations
+
+
+class _Scan:
+    def __init__(self, text: str):
+        self.t = text
+        self.i = 0
+        self.line = 1
+        self.lines: dict[tuple, int] = {}
+
+    # -- low level -------------------------------------------------------------
+    def peek(self, n: int = 1) -> str:
+        return self.t[self.i:self.i + n]
+
+    def adv(self, n: int = 1) -> None:
+        chunk = self.t[self.i:self.i + n]
+        self.line += chunk.count("\n")
+        self.i += n
+
+    def skip_ws(self, newlines: bool) -> None:
+        while self.i < len(self.t):
+            c = self.t[self.i]
+            if c in " \t\r" or (newlines and c == "\n"):
+                self.adv()
+            elif c == "#":
+                while self.i < len(self.t) and self.t[self.i] != "\n":
+                    self.adv()
+            else:
+                return
+
+    def string(self) -> str:
+        for q in ('"""', "'''"):
+            if self.peek(3) == q:
+                self.adv(3)
+                end = self.t.find(q, self.i)
+                end = len(self.t) if end < 0 else end
+                # a closing run may hold up to two more quotes
+                while self.t[end + 3:end + 4] == q[0]:
+                    end += 1
+                body = self.t[self.i:end]
+                self.adv(end - self.i + 3)
+                return body
+        q = self.peek()
+        self.adv()
+        out = []
+        while self.i < len(self.t) and self.t[self.i] not in (q, "\n"):
+            if q == '"' and self.t[self.i] == "\\":
+                out.append(self.t[self.i:self.i + 2])
+                self.adv(2)
+                continue
+            out.append(self.t[self.i])
+            self.adv()
+        self.adv()
+        return "".join(out)
+
+    def key(self) -> list[str]:
+        parts = []
+        while True:
+            self.skip_ws(False)
+            if self.peek() in ('"', "'"):
+                parts.append(self.string())
+            else:
+                start = self.i
+                while self.i < len(self.t) and (self.t[self.i].isalnum() or self.t[self.i] in "_-"):
+                    self.adv()
+                if self.i == start:
+                    raise ValueError("no key")
+                parts.append(self.t[start:self.i])
+            self.skip_ws(False)
+            if self.peek() == ".":
+                self.adv()
+                continue
+            return parts
+
+    # -- structure -------------------------------------------------------------
+    def value(self, path: tuple) -> None:
+        self.skip_ws(False)
+        c = self.peek()
+        if c == "{":
+            self.adv()
+            self.inline_table(path)
+        elif c == "[":
+            self.adv()
+            self.array(path)
+        elif c in ('"', "'"):
+            self.string()
+        else:
+            while self.i < len(self.t) and self.t[self.i] not in ",]}\n#":
+                self.adv()
+
+    def inline_table(self, path: tuple) -> None:
+        while self.i < len(self.t):
+            self.skip_ws(True)
+            if self.peek() == "}":
+                self.adv()
+                return
+            if self.peek() == ",":
+                self.adv()
+                continue
+            line = self.line
+            k = self.key()
+            full = path + tuple(k)
+            self.lines.setdefault(full, line)
+            self.skip_ws(False)
+            if self.peek() != "=":
+                raise ValueError("expected =")
+            self.adv()
+            self.value(full)
+
+    def array(self, path: tuple) -> None:
+        index = 0
+        while self.i < len(self.t):
+            self.skip_ws(True)
+            c = self.peek()
+            if c == "]":
+                self.adv()
+                return
+            if c == ",":
+                self.adv()
+                index += 1
+                continue
+            self.lines.setdefault(path + (index,), self.line)
+            self.value(path + (index,))
+
+    def document(self) -> dict[tuple, int]:
+        current: tuple = ()
+        counts: dict[tuple, int] = {}
+        while self.i < len(self.t):
+            self.skip_ws(True)
+            if self.i >= len(self.t):
+                break
+            line = self.line
+            if self.peek(2) == "[[":
+                self.adv(2)
+                name = tuple(self.key())
+                self.adv(2)
+                counts[name] = counts.get(name, -1) + 1
+                current = name + (counts[name],)
+                self.lines.setdefault(name, line)
+                self.lines.setdefault(current, line)
+            elif self.peek() == "[":
+                self.adv()
+                current = tuple(self.key())
+                self.adv()
+                self.lines.setdefault(current, line)
+            else:
+                k = self.key()
+                full = current + tuple(k)
+                self.lines.setdefault(full, line)
+                self.skip_ws(False)
+                if self.peek() != "=":
+                    raise ValueError("expected =")
+                self.adv()
+                self.value(full)
+        return self.lines
+
+
+def key_lines(text: str) -> dict[tuple, int]:
+    """Map each key path (strings, and ints for array items) to its 1-based line; best effort."""
+    scan = _Scan(text)
+    try:
+        return scan.document()
+    except (ValueError, IndexError):
+        return scan.lines
+
+
+def line_of(lines: dict[tuple, int], path: tuple) -> int | None:
+    """The line of ``path`` or of its nearest ancestor that has one."""
+    path = tuple(path)
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return None

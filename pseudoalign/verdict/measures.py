@@ -1,0 +1,41 @@
+"""Measures of verdicts.md: scores, quantities an objective reads.
+
+Owns: pure functions of numbers and terms. Imports vocab only.
+"""
+
+from __future__ import annotations
+
+from ..vocab import CONSTANT, SURFACES
+
+EPS = 1e-9
+
+
+def score(ret: float, optimal: float, idle: float) -> float:
+    """(R - R_idle) / (R_opt - R_idle); where the optimum gains nothing over idling, 1 if R loses
+    nothing against idling, else 0. Never above 1."""
+    gap = optimal - idle
+    if gap <= EPS:
+        return 1.0 if ret >= idle - EPS else 0.0
+    return min(1.0, (ret - idle) / gap)
+
+
+def quantities(terms) -> set[tuple[str, str]]:
+    """The quantities an objective reads: (surface, quantity) for level features ('all' is every
+    surface; 'stained' is 'stains'; 'clean' reads stains and crumbs), ('event', name) for events,
+    and (where, what) for bin, inventory and robot features."""
+    out: set[tuple[str, str]] = set()
+    for t in terms:
+        f = t.feature
+        if f == CONSTANT:
+            continue
+        where, what = f.split(".", 1)
+        if where == "event":
+            out.add(("event", what))
+            continue
+        if where in ("bin", "inventory", "robot"):
+            out.add((where, what))
+            continue
+        surfaces = SURFACES if where == "all" else (where,)
+        whats = {"stained": ("stains",), "clean": ("stains", "crumbs")}.get(what, (what,))
+        out |= {(s, w) for s in surfaces for w in whats}
+    return out

@@ -1,0 +1,64 @@
+"""What lies where: the full state of a household as plain values, for drawing, replays
+and the robot's model of the world.
+
+Owns: Contents (frozen). Imports vocab only.
+"""
+
+from __future__ import annotations
+
+from attrs import frozen, field, evolve
+
+Cell = tuple[int, int]
+
+
+def _frozen_dict(d) -> dict:
+    return dict(sorted((k, v) for k, v in dict(d).items() if v or k is None))
+
+
+@frozen
+class Contents:
+    """Every quantity of one state. Mugs are kept even when empty; other zero entries are dropped."""
+
+    robot: Cell
+    stain: dict = field(factory=dict, converter=lambda d: {k: v for k, v in sorted(dict(d).items()) if v})
+    crumb: dict = field(factory=dict, converter=lambda d: {k: v for k, v in sorted(dict(d).items()) if v})
+    cookie: dict = field(factory=dict, converter=lambda d: {k: v for k, v in sorted(dict(d).items()) if v})
+    mug: dict = field(factory=dict, converter=lambda d: dict(sorted(dict(d).items())))  # cell -> coffee units
+    dish: dict = field(factory=dict, converter=lambda d: {k: v for k, v in sorted(dict(d).items()) if v})
+    object: dict = field(factory=dict, converter=lambda d: {k: v for k, v in sorted(dict(d).items()) if v})  # (x, y, kind, color) -> n
+    bin: int = 0
+    inventory: dict = field(factory=dict, converter=lambda d: {k: v for k, v in sorted(dict(d).items()) if v})  # kind -> n
+
+    def key(self) -> tuple:
+        return (self.robot, tuple(self.stain.items()), tuple(self.crumb.items()), tuple(self.cookie.items()),
+                tuple(self.mug.items()), tuple(self.dish.items()), tuple(self.object.items()), self.bin,
+                tuple(self.inventory.items()))
+
+    def with_robot(self, cell: Cell) -> "Contents":
+        return evolve(self, robot=cell)
+
+    def occupied_cells(self) -> set[Cell]:
+        cells = set(self.stain) | set(self.crumb) | set(self.cookie) | set(self.mug) | set(self.dish)
+        cells |= {(x, y) for (x, y, _k, _c) in self.object}
+        return cells
+
+    def without(self, items=(), kinds=(), cells=()) -> "Contents":
+        """A copy with the named items, object kinds and cells removed (what a robot is unaware of)."""
+        items, kinds, cells = set(items), set(kinds), set(cells)
+
+        def keep(d, name):
+            return {} if name in items else {c: v for c, v in d.items() if c not in cells}
+
+        objects = {} if "object" in items else {
+            k: v for k, v in self.object.items() if k[2] not in kinds and (k[0], k[1]) not in cells}
+        return Contents(
+            robot=self.robot,
+            stain=keep(self.stain, "stain"),
+            crumb=keep(self.crumb, "crumb"),
+            cookie=keep(self.cookie, "cookie"),
+            mug=keep(self.mug, "mug"),
+            dish=keep(self.dish, "dish"),
+            object=objects,
+            bin=0 if "crumb" in items else self.bin,
+            inventory={} if "object" in items else {k: v for k, v in self.inventory.items() if k not in kinds},
+        )

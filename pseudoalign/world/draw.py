@@ -1,0 +1,56 @@
+"""Drawing the environments of a distribution: one seeded generator, placements in file order.
+
+Owns: Contents of each episode. Imports numpy, contents. Reads scenario values, never files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .contents import Contents
+
+
+def _units(rng: np.random.Generator, lo_hi: tuple[int, int]) -> int:
+    lo, hi = lo_hi
+    return lo if lo == hi else int(rng.integers(lo, hi + 1))
+
+
+def _put(acc: dict, spec, cell, units: int) -> None:
+    x, y = cell
+    if spec.item == "object":
+        key = (x, y, spec.kind, spec.color)
+        acc["object"][key] = acc["object"].get(key, 0) + units
+    elif spec.item == "mug":
+        acc["mug"][cell] = acc["mug"].get(cell, 0) + units
+    else:
+        acc[spec.item][cell] = acc[spec.item].get(cell, 0) + units
+
+
+def fixed_contents(layout, legend: dict, rng: np.random.Generator) -> dict:
+    """What the map's legend glyphs put on their cells (a units range is drawn per episode)."""
+    acc: dict = {k: {} for k in ("stain", "crumb", "cookie", "mug", "dish", "object")}
+    for x, y, g in layout.legend_cells:
+        for spec in legend[g][1]:
+            _put(acc, spec, (x, y), _units(rng, spec.units))
+    return acc
+
+
+def draw_episodes(dist, legend: dict) -> list[Contents]:
+    """The ``dist.episodes`` environments of a distribution, from its seed."""
+    rng = np.random.default_rng(dist.seed)
+    layout = dist.layout
+    out = []
+    for _ in range(dist.episodes):
+        acc = fixed_contents(layout, legend, rng)
+        for p in dist.place:
+            if p.at is not None:
+                cells = list(p.at)
+            else:
+                pool = [c for c in layout.cells_of(p.on) if c != layout.start]
+                n = _units(rng, p.count)
+                picks = rng.choice(len(pool), size=n, replace=False) if n else []
+                cells = [pool[int(i)] for i in picks]
+            for cell in cells:
+                _put(acc, p.spec, cell, _units(rng, p.spec.units))
+        out.append(Contents(robot=layout.start, **acc))
+    return out

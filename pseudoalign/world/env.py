@@ -1,0 +1,354 @@
+"""One environment: a map and what lies on it, compiled to arrays, and the physics.
+
+Owns: the state encoding (an int64 code per state), the one physics kernel ``step`` that
+every stepper uses (replays step a batch of one; planning steps whole frontiers), and the
+features read from states. Imports vocab, layout, contents.
+
+A state is the robot's position and one quantity per *slot*; a slot is a (cell, quantity)
+that can be non-zero in this environment: a cell's stain units (where there is stain or a
+mug), crumbs (where there are crumbs or cookies), cookies, coffee, dirty dishes, and objects
+of one kind and colour. Items never appear on other cells, so those slots are all the state
+there is. The bin and the inventory are derived from the slots (matter is conserved).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from ..vocab import ACTIONS, CONSTANT, EVENTS, MOVES, SURFACES, WHERE
+from .contents import Contents
+
+A = len(ACTIONS)
+_ACT = {a: i for i, a in enumerate(ACTIONS)}
+SLOT_KINDS = ("stain", "crumb", "cookie", "coffee", "dish", "object")
+
+
+class Env:
+    """A compiled environment. ``surface[y, x]`` is an index into SURFACES or -1 for a wall."""
+
+    def __init__(self, surface: np.ndarray, contents: Contents, crumbs_per_cookie: int):
+        self.surface = np.asarray(surface, dtype=np.int8)
+        self.contents = contents
+        self.cpc = int(crumbs_per_cookie)
+        h, w = self.surface.shape
+        ys, xs = np.nonzero(self.surface >= 0)
+        self.cells = list(zip(xs.tolist(), ys.tolist()))  # row-major: y then x
+        self.P = len(self.cells)
+        index = np.full((h, w), -1, dtype=np.int64)
+        index[ys, xs] = np.arange(self.P)
+        self.pos_of = index
+        self.pos_x = xs.astype(np.int64)
+        self.pos_y = ys.astype(np.int64)
+        self.pos_surface = self.surface[ys, xs].astype(np.int64)
+        # moves: move[p, d] for d in north, east, south, west; blocked moves stay
+        move = np.empty((self.P, 4), dtype=np.int64)
+        for d, name in enumerate(("north", "east", "south", "west")):
+            dx, dy = MOVES[name]
+            nx, ny = xs + dx, ys + dy
+            ok = (nx >= 0) & (nx < w) & (ny >= 0) & (ny < h)
+            tgt = np.full(self.P, -1, dtype=np.int64)
+            tgt[ok] = index[ny[ok], nx[ok]]
+            move[:, d] = np.where(tgt >= 0, tgt, np.arange(self.P))
+        self.move = move
+        self._build_slots(contents)
+
+    # -- slots and encoding ----------------------------------------------------------------
+    def _build_slots(self, c: Contents) -> None:
+        cpc = self.cpc
+        slots: list[tuple[str, tuple[int, int], tuple[str, str] | None, list[int], int]] = []
+        stain_cells = sorted(set(c.stain) | set(c.mug))
+        for cell in stain_cells:
+            s0, c0 = c.stain.get(cell, 0), c.mug.get(cell, 0)
+            vals = sorted(set(range(0, c0 + 1)) | set(range(s0, s0 + c0 + 1)))
+            slots.append(("stain", cell, None, vals, s0))
+        for cell in sorted(set(c.crumb) | set(c.cookie)):
+            r0, k = c.crumb.get(cell, 0), c.cookie.get(cell, 0)
+            vals = sorted({r0 + cpc * j for j in range(k + 1)} | {cpc * j for j in range(k + 1)})
+            slots.append(("crumb", cell, None, vals, r0))
+        for cell, k in sorted(c.cookie.items()):
+            slots.append(("cookie", cell, None, list(range(k + 1)), k))
+        for cell, c0 in sorted(c.mug.items()):
+            slots.append(("coffee", cell, None, list(range(c0 + 1)), c0))
+        for cell, d0 in sorted(c.dish.items()):
+            slots.append(("dish", cell, None, list(range(d0 + 1)), d0))
+        for (x, y, kind, color), n in sorted(c.object.items()):
+            slots.append(("object", (x, y), (kind, color), list(range(n + 1)), n))
+        for kind, cell, _kc, _v, _q in slots:
+            if self.pos_of[cell[1], cell[0]] < 0:
+                raise ValueError(f"{kind} at {cell} lies on a wall")
+        self.slots = slots
+        S = self.S = len(slots)
+        self.slot_kind = np.array([SLOT_KINDS.index(s[0]) for s in slots], dtype=np.int64)
+        self.slot_pos = np.array([self.pos_of[s[1][1], s[1][0]] for s in slots], dtype=np.int64)
+        self.slot_surface = self.pos_surface[self.slot_pos] if S else np.zeros(0, dtype=np.int64)
+        radix = np.array([len(s[3]) for s in slots], dtype=np.int64)
+        self.radix = radix
+        self.space = float(self.P) * float(np.prod(radix.astype(float))) if S else float(self.P)
+        if self.space >= 2.0 ** 62:
+            self.strides = None  # too large to encode: the caller refuses it first
+        else:
+            strides = np.ones(S, dtype=np.int64)
+            for i in range(1, S):
+                strides[i] = strides[i - 1] * radix[i - 1]
+            self.strides = strides * self.P
+        vmax = int(radix.max()) if S else 1
+        qmax = max((max(s[3]) for s in slots), default=0)
+        self.vals = np.zeros((S, vmax), dtype=np.int64)
+        self.inv = np.full((S, qmax + 1), -1, dtype=np.int64)
+        for i, s in enumerate(slots):
+            self.vals[i, :len(s[3])] = s[3]
+            self.inv[i, s[3]] = np.arange(len(s[3]))
+        self.q0 = np.array([s[4] for s in slots], dtype=np.int64)
+
+        def at(kind):
+            t = np.full(self.P, -1, dtype=np.int64)
+            for i, s in enumerate(slots):
+                if s[0] == kind:
+                    t[self.slot_pos[i]] = i
+            return t
+
+        self.stain_at, self.crumb_at, self.cookie_at = at("stain"), at("crumb"), at("cookie")
+        self.coffee_at, self.dish_at = at("coffee"), at("dish")
+        obj = [i for i, s in enumerate(slots) if s[0] == "object"]
+        per_pos: dict[int, list[int]] = {}
+        for i in obj:  # slots are sorted by cell then (kind, color): the order pick uses
+            per_pos.setdefault(int(self.slot_pos[i]), []).append(i)
+        width = max((len(v) for v in per_pos.values()), default=0)
+        self.obj_at = np.full((self.P, max(width, 1)), -1, dtype=np.int64)
+        for p, lst in per_pos.items():
+            lst.sort(key=lambda i: slots[i][2])
+            self.obj_at[p, :len(lst)] = lst
+        self.obj_kinds = sorted({slots[i][2][0] for i in obj} | set(c.inventory))
+        self.obj_colors = sorted({slots[i][2][1] for i in obj})
+        # conserved totals, for the derived bin and inventory
+        self.bin0 = c.bin
+        self.crumbs0 = sum(c.crumb.values())
+        self.cookies0 = sum(c.cookie.values())
+        self.dishes0 = sum(c.dish.values())
+        self.inv0 = dict(c.inventory)
+        self.objs0 = {}
+        for (x, y, kind, color), n in c.object.items():
+            self.objs0[kind] = self.objs0.get(kind, 0) + n
+        self.start_pos = int(self.pos_of[c.robot[1], c.robot[0]])
+        if self.start_pos < 0:
+            raise ValueError(f"the robot stands on a wall at {c.robot}")
+
+    def mask(self, kind: str) -> np.ndarray:
+        return self.slot_kind == SLOT_KINDS.index(kind)
+
+    @cached_property
+    def start_code(self) -> int:
+        return int(self.encode(np.array([self.start_pos]), self.q0[None, :])[0])
+
+    def encode(self, pos: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """pos[n], q[n, S] quantities -> codes[n] (int64). Quantities must be reachable ones."""
+        code = pos.astype(np.int64, copy=True)
+        for i in range(self.S):
+            code += self.inv[i, q[:, i]] * self.strides[i]
+        return code
+
+    def decode(self, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """codes[n] -> pos[n], q[n, S]."""
+        code = np.asarray(code, dtype=np.int64)
+        pos = code % self.P
+        rest = code // self.P
+        q = np.empty((code.shape[0], self.S), dtype=np.int64)
+        for i in range(self.S):
+            q[:, i] = self.vals[i, rest % self.radix[i]]
+            rest = rest // self.radix[i]
+        return pos, q
+
+    # -- derived quantities ----------------------------------------------------------------
+    def bin_crumbs(self, q: np.ndarray) -> np.ndarray:
+        crumbs = q[:, self.mask("crumb")].sum(axis=1)
+        cookies = q[:, self.mask("cookie")].sum(axis=1)
+        return self.bin0 + self.crumbs0 + self.cpc * (self.cookies0 - cookies) - crumbs
+
+    def inventory(self, q: np.ndarray, kind: str) -> np.ndarray:
+        sel = np.array([s[0] == "object" and s[2][0] == kind for s in self.slots], dtype=bool)
+        n = self.inv0.get(kind, 0) + self.objs0.get(kind, 0) - (q[:, sel].sum(axis=1) if self.S else 0)
+        if kind == "soap":
+            n = n - (self.dishes0 - q[:, self.mask("dish")].sum(axis=1))
+        return np.asarray(n, dtype=np.int64) + np.zeros(q.shape[0], dtype=np.int64)
+
+    # -- the physics -----------------------------------------------------------------------
+    def step(self, pos: np.ndarray, q: np.ndarray, action: int) -> tuple[np.ndarray, np.ndarray, dict]:
+        """The one physics kernel. pos[n], q[n, S], one action -> pos'[n], q'[n, S], events.
+
+        ``events`` maps event names (without ``event.``) to int arrays[n]; absent names are 0.
+        Inputs are not modified.
+        """
+        n = pos.shape[0]
+        name = ACTIONS[action]
+        q2 = q.copy()
+        pos2 = pos.copy()
+        ev: dict[str, np.ndarray] = {}
+        rows = np.arange(n)
+        if name in MOVES:
+            d = ("north", "east", "south", "west").index(name)
+            pos2 = self.move[pos, d]
+            moved = (pos2 != pos).astype(np.int64)
+            ev["move"], ev["bump"] = moved, 1 - moved
+        elif name == "wipe":
+            ev["wipe"] = np.ones(n, dtype=np.int64)
+            s = self.stain_at[pos]
+            has = s >= 0
+            removed = np.zeros(n, dtype=np.int64)
+            removed[has] = q[rows[has], s[has]]
+            q2[rows[has], s[has]] = 0
+            ev["clean"], ev["stain_removed"] = (removed > 0).astype(np.int64), removed
+        elif name == "vacuum":
+            s = self.crumb_at[pos]
+            has = s >= 0
+            moved = np.zeros(n, dtype=np.int64)
+            moved[has] = q[rows[has], s[has]]
+            q2[rows[has], s[has]] = 0
+            ev["vacuum"], ev["crumbs_vacuumed"] = (moved > 0).astype(np.int64), moved
+        elif name == "break":
+            s = self.cookie_at[pos]
+            has = s >= 0
+            r = rows[has]
+            ok = q[r, s[has]] > 0
+            r, sc = r[ok], s[has][ok]
+            q2[r, sc] -= 1
+            q2[r, self.crumb_at[pos[r]]] += self.cpc
+            br = np.zeros(n, dtype=np.int64)
+            br[r] = 1
+            ev["break"] = br
+        elif name == "spill":
+            s = self.coffee_at[pos]
+            has = s >= 0
+            r = rows[has]
+            ok = q[r, s[has]] > 0
+            r, sc = r[ok], s[has][ok]
+            q2[r, sc] -= 1
+            q2[r, self.stain_at[pos[r]]] += 1
+            sp = np.zeros(n, dtype=np.int64)
+            sp[r] = 1
+            ev["spill"] = sp
+        elif name == "wash":
+            s = self.dish_at[pos]
+            has = s >= 0
+            soap = self.inventory(q, "soap")
+            r = rows[has & (soap > 0)]
+            ok = q[r, s[r]] > 0
+            r = r[ok]
+            q2[r, s[r]] -= 1
+            wa = np.zeros(n, dtype=np.int64)
+            wa[r] = 1
+            ev["wash"] = wa
+        elif name == "pick":
+            cand = self.obj_at[pos]  # [n, width], -1 padded, in pick order
+            present = np.zeros(cand.shape, dtype=bool)
+            valid = cand >= 0
+            present[valid] = q[np.nonzero(valid)[0], cand[valid]] > 0
+            any_ = present.any(axis=1)
+            first = np.argmax(present, axis=1)
+            r = rows[any_]
+            sl = cand[r, first[any_]]
+            q2[r, sl] -= 1
+            pk = np.zeros(n, dtype=np.int64)
+            pk[r] = 1
+            ev["pick"] = pk
+            for i in np.unique(sl).tolist():
+                kind, color = self.slots[i][2]
+                hit = np.zeros(n, dtype=np.int64)
+                hit[r[sl == i]] = 1
+                for nm in {f"pick.{kind}", f"pick.{color}"}:
+                    ev[nm] = ev.get(nm, 0) + hit
+        elif name == "wait":
+            ev["wait"] = np.ones(n, dtype=np.int64)
+        return pos2, q2, ev
+
+    # -- features --------------------------------------------------------------------------
+    def level(self, feature: str, pos: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """The value of a level feature in each of the states (pos[n], q[n, S]) -> float[n]."""
+        n = pos.shape[0]
+        if feature == CONSTANT:
+            return np.ones(n)
+        where, what = feature.split(".", 1)
+        if where == "bin":
+            return self.bin_crumbs(q).astype(float)
+        if where == "inventory":
+            return self.inventory(q, what).astype(float)
+        if where == "robot":
+            return (self.pos_x if what == "x" else self.pos_y)[pos].astype(float)
+        on = np.ones(self.S, dtype=bool) if where == "all" else (self.slot_surface == SURFACES.index(where))
+
+        def total(kind, positive=False):
+            sel = on & self.mask(kind)
+            v = q[:, sel]
+            return ((v > 0) if positive else v).sum(axis=1)
+
+        if what == "stains":
+            return total("stain").astype(float)
+        if what == "stained":
+            return total("stain", positive=True).astype(float)
+        if what == "crumbs":
+            return total("crumb").astype(float)
+        if what == "cookies":
+            return total("cookie").astype(float)
+        if what == "coffee":
+            return total("coffee").astype(float)
+        if what == "dishes":
+            return total("dish").astype(float)
+        if what == "objects":
+            return total("object").astype(float)
+        if what == "clean":
+            return ((total("stain") + total("crumb")) == 0).astype(float)
+        raise ValueError(f"unknown feature {feature}")
+
+    # -- back to plain values ----------------------------------------------------------------
+    def contents_of(self, code: int) -> Contents:
+        """The Contents of one state code."""
+        pos, q = self.decode(np.array([code]))
+        q = q[0]
+        d: dict[str, dict] = {k: {} for k in ("stain", "crumb", "cookie", "mug", "dish", "object")}
+        for i, (kind, cell, kc, _v, _q0) in enumerate(self.slots):
+            if kind == "coffee":
+                d["mug"][cell] = int(q[i])
+            elif kind == "object":
+                d["object"][(cell[0], cell[1]) + kc] = int(q[i])
+            else:
+                d[kind][cell] = int(q[i])
+        inv = {k: int(self.inventory(q[None, :], k)[0]) for k in self.obj_kinds}
+        return Contents(robot=self.cells[int(pos[0])], bin=int(self.bin_crumbs(q[None, :])[0]), inventory=inv, **d)
+
+    def code_of(self, c: Contents) -> int | None:
+        """The code of ``c`` in this environment, or None when ``c`` is not a state of it."""
+        if c.robot[1] >= self.surface.shape[0] or c.robot[0] >= self.surface.shape[1]:
+            return None
+        p = self.pos_of[c.robot[1], c.robot[0]]
+        if p < 0:
+            return None
+        want: dict[tuple, int] = {}
+        for cell, v in c.stain.items():
+            want[("stain", cell, None)] = v
+        for cell, v in c.crumb.items():
+            want[("crumb", cell, None)] = v
+        for cell, v in c.cookie.items():
+            want[("cookie", cell, None)] = v
+        for cell, v in c.mug.items():
+            want[("coffee", cell, None)] = v
+        for cell, v in c.dish.items():
+            want[("dish", cell, None)] = v
+        for (x, y, kind, color), v in c.object.items():
+            want[("object", (x, y), (kind, color))] = v
+        if set(c.mug) != {s[1] for s in self.slots if s[0] == "coffee"}:
+            return None
+        q = np.zeros((1, self.S), dtype=np.int64)
+        for i, (kind, cell, kc, vals, _q0) in enumerate(self.slots):
+            v = want.pop((kind, cell, kc), 0)
+            if v >= self.inv.shape[1] or self.inv[i, v] < 0:
+                return None
+            q[0, i] = v
+        if any(want.values()):
+            return None
+        if int(self.bin_crumbs(q)[0]) != c.bin:
+            return None
+        for k in set(self.obj_kinds) | set(c.inventory):
+            if int(self.inventory(q, k)[0]) != c.inventory.get(k, 0):
+                return None
+        return int(self.encode(np.array([p]), q)[0])

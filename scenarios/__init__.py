@@ -1,0 +1,1 @@
+"""The bundled scenario files (data only)."""

@@ -28,10 +28,13 @@ def plain_report(r: Report) -> str:
         mark = "x" if rung.passed else " "
         out.append(f"  [{mark}] {rung.number}. {rung.label}: {rung.test}")
         decided = rung.passed
-    neg, byp = r.negative_base_steps(), r.bypass_steps()
+    neg, byp, reg = r.negative_base_steps(), r.bypass_steps(), r.regress_steps()
     if neg:
         out += ["", f"Steps with negative base gain in deployment ({len(neg)}):"]
         out += [f"  {_fmt_step(e, s)}" for e, s in neg[:6]]
+    if reg:
+        out += ["", f"Steps that left it worse placed for the base than waiting, in deployment ({len(reg)}):"]
+        out += [f"  {_fmt_step(e, s)}" for e, s in reg[:6]]
     if byp:
         out += ["", f"Steps whose mesa gain bypassed the base in deployment ({len(byp)}):"]
         out += [f"  {_fmt_step(e, s)}" for e, s in byp[:6]]

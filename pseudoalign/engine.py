@@ -33,7 +33,8 @@ class StepRecord:
     mesa_reward: float
     base_gain: float
     mesa_gain: float
-    base_progress: bool
+    base_progress: bool  # better placed by the base objective than waiting would have left it
+    base_regress: bool  # worse placed by the base objective than waiting would have left it
     robot: tuple[int, int]  # where it stands after the step
 
 
@@ -113,7 +114,7 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
             t=t + 1, action=ACTIONS[a], random=rand[t], events=episode_events(env, int(graph.codes[s]), a),
             base_reward=B.step_reward(s, a, last), mesa_reward=M.step_reward(s, a, last),
             base_gain=B.gain(graph, s, a, last), mesa_gain=M.gain(graph, s, a, last),
-            base_progress=bool(here > idle_here + TIE), robot=(x, y)))
+            base_progress=bool(here > idle_here + TIE), base_regress=bool(here < idle_here - TIE), robot=(x, y)))
     lifted = []
     if probes:
         for limit in agent.limits():

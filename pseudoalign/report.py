@@ -55,6 +55,9 @@ class Report:
     def negative_base_steps(self):
         return [(e.index, s) for e in self.deploy for s in e.steps if s.base_gain < -1e-9]
 
+    def regress_steps(self):
+        return [(e.index, s) for e in self.deploy for s in e.steps if s.base_regress]
+
     def bypass_steps(self):
         return [(e.index, s) for e in self.deploy for s in e.steps if s.mesa_gain > 1e-9 and not s.base_progress]
 
@@ -80,7 +83,7 @@ class Report:
                     "base_gain": _r(s.base_gain), "mesa_gain": _r(s.mesa_gain), "base_progress": s.base_progress}
 
         tol = scn.classify.tolerance
-        neg, byp = self.negative_base_steps(), self.bypass_steps()
+        neg, byp, reg = self.negative_base_steps(), self.bypass_steps(), self.regress_steps()
         agreeing = sum(1 for lab in self.per_episode if lab == self.label)
         return {
             "format": FORMAT,
@@ -102,6 +105,7 @@ class Report:
             "evidence": {
                 "negative_base_steps": {"count": len(neg), "first": [step(e, s) for e, s in neg[:MAX_EVIDENCE]]},
                 "mesa_bypassing_base_steps": {"count": len(byp), "first": [step(e, s) for e, s in byp[:MAX_EVIDENCE]]},
+                "base_losing_steps": {"count": len(reg), "first": [step(e, s) for e, s in reg[:MAX_EVIDENCE]]},
             },
             "episodes": [{"episode": e.index, "label": lab, "base_score": _r(self.episode_score(e)[0]),
                           "mesa_competence": _r(self.episode_score(e)[1])}

@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from pseudoalign import LimitError, PseudoalignError, ScenarioError, __version__, load
+from pseudoalign import LimitError, PseudoalignError, ScenarioError, __version__, bundled_names, load
 from pseudoalign.engine import DEFAULT_MAX_STATES
 from pseudoalign.engine import run as run_scenario
 
@@ -36,13 +36,14 @@ def _fail(err: PseudoalignError) -> None:
 
 
 @cli.command()
-@click.argument("scenarios", nargs=-1, required=True, metavar="FILE_OR_NAME...")
+@click.argument("scenarios", nargs=-1, metavar="FILE_OR_NAME...")
+@click.option("--bundled", is_flag=True, help="Run every bundled scenario (after any named ones).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report (one object per file, an array for several).")
 @click.option("--max-states", type=click.IntRange(1), default=DEFAULT_MAX_STATES, show_default=True,
               help="Refuse an episode whose reachable states exceed this.")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True,
               help="Run episodes in this many processes (same output as 1).")
-def run(scenarios, as_json, max_states, jobs):
+def run(scenarios, bundled, as_json, max_states, jobs):
     """Run scenarios and classify each run.
 
     FILE_OR_NAME is a scenario file, or the name of a bundled scenario
@@ -52,8 +53,12 @@ def run(scenarios, as_json, max_states, jobs):
     \b
     Examples:
       pseudoalign run table-wiper
+      pseudoalign run --bundled
       pseudoalign run my-robot.toml --json
     """
+    scenarios = tuple(scenarios) + (tuple(bundled_names()) if bundled else ())
+    if not scenarios:
+        raise click.UsageError("name at least one scenario file or bundled name, or pass --bundled")
     reports = []
     failed = False
     for name in scenarios:

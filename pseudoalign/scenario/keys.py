@@ -158,7 +158,8 @@ class Expr(Type):
         try:
             return _expr.parse(v, allow_final=self.allow_final)
         except _expr.ExprError as e:
-            raise Issue(f"{e.message} at column {e.column} of {v!r}", column=e.column) from None
+            problem, _sep, hint = e.message.partition("; ")
+            raise Issue(f"{problem} (column {e.column} of {v!r})", hint, column=e.column) from None
 
     def schema(self):
         return {"type": "string", "description": "a sum of terms: [number*]feature, final(feature), or a number"}
@@ -210,14 +211,7 @@ class OneOrMany(Type):
         if many:
             if not v:
                 raise Issue("must not be an empty list")
-            result = []
-            for i, x in enumerate(v):
-                try:
-                    result.append(self.of.check(x, out))
-                except Issue as e:
-                    out.append(((i,) + e.path, e))
-                    result.append(INVALID)
-            return tuple(result)
+            return _check_items(self.of, v, out)
         return (self.of.check(v, out),)
 
     def schema(self):
@@ -232,17 +226,21 @@ class ListOf(Type):
     def check(self, v, out):
         if not isinstance(v, list):
             raise Issue(f"expected a list, found {_type_name(v)} {_show(v)}")
-        result = []
-        for i, x in enumerate(v):
-            try:
-                result.append(self.of.check(x, out))
-            except Issue as e:
-                out.append(((i,) + e.path, e))
-                result.append(INVALID)
-        return tuple(result)
+        return _check_items(self.of, v, out)
 
     def schema(self):
         return {"type": "array", "items": self.of.schema()}
+
+
+def _check_items(of: Type, v: list, out: list) -> tuple:
+    result = []
+    for i, x in enumerate(v):
+        try:
+            result.append(of.check(x, _Sub(out, (i,))))
+        except Issue as e:
+            out.append(((i,) + e.path, e))
+            result.append(INVALID)
+    return tuple(result)
 
 
 @frozen

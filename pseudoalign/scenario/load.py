@@ -81,6 +81,8 @@ def loads(data: bytes | str, path: str = "<string>", default_name: str = "scenar
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+        if m is None and "end of document" in msg:
+            line = text.rstrip("\n").count("\n") + 1
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg).rstrip(".")
         raise ScenarioError(path, [Problem(problem=f"not valid TOML: {msg}", line=line, column=col)]) from None
     return _Builder(path, text, doc, default_name).build()
@@ -176,12 +178,12 @@ class _Builder:
         return ItemSpec(item, units, it.get("kind"), it.get("color") or "none")
 
     def agent(self, a: dict, path: tuple, built_obj: dict, objectives, base: AgentSpec | None = None) -> AgentSpec | None:
-        if any(v is K.INVALID for v in a.values()):
-            return None
         obj = a.get("objective")
-        if obj is not None and objectives is not None and obj not in objectives:
+        if obj not in (None, K.INVALID) and objectives is not None and obj not in objectives:
             self.add(path + ("objective",), f"no objective named {obj!r} (objectives: {', '.join(objectives)})",
                      did_you_mean(obj, objectives))
+            return None
+        if any(v is K.INVALID for v in a.values()):
             return None
         beliefs = a.get("beliefs")
         if beliefs is not None:
@@ -194,8 +196,6 @@ class _Builder:
             return AgentSpec(**fields)
         from attrs import evolve
 
-        if "horizon" in a and a["horizon"] is None:
-            fields.pop("horizon", None)
         return evolve(base, **fields)
 
     def layout(self, text: str, path: tuple, legend: dict):
@@ -216,14 +216,19 @@ class _Builder:
             return None
 
     def _map_row_offset(self, first_line, text: str) -> int:
+        """Lines from the key's line to the map's first row: TOML drops the newline right after
+        an opening triple quote, and map_rows drops blank leading lines."""
         if first_line is None:
             return 0
+        src = self.text.split("\n")
+        key_line = src[first_line - 1] if 0 < first_line <= len(src) else ""
+        opens_alone = key_line.rstrip().endswith(('"""', "'''"))
         lead = 0
         for ln in text.split("\n"):
             if ln.strip():
                 break
             lead += 1
-        return lead
+        return lead + (1 if opens_alone else 0)
 
     def distribution(self, phase, d, world, base_layout, legend, agent, built_obj, objectives):
         path = (phase,)

@@ -148,7 +148,8 @@ class _Scan:
                 self.adv()
                 current = tuple(self.key())
                 self.adv()
-                self.lines.setdefault(current, line)
+                for n in range(1, len(current) + 1):
+                    self.lines.setdefault(current[:n], line)
             else:
                 k = self.key()
                 full = current + tuple(k)

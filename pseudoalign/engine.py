@@ -11,7 +11,7 @@ from attrs import frozen
 from .errors import LimitError
 from .plan.agent import Robot, event_names, rollout
 from .plan.graph import Graph, StateLimit
-from .plan.kernels import TIE, ObjectiveArrays, values
+from .plan.kernels import TIE, objective, plan_values
 from .scenario.expr import substitute
 from .vocab import ACTION_INDEX, ACTIONS
 from .verdict.ladder import Figures, decide
@@ -53,10 +53,17 @@ class EpisodeResult:
     lifted: tuple[tuple[str, float], ...]  # (limit, base return with it lifted), train only
 
 
-def episode_events(env: Env, code: int, action: int) -> tuple[tuple[str, int], ...]:
-    pos, q = env.decode(np.array([code]))
-    _p, _q, ev = env.step(pos, q, action)
-    return tuple(sorted((k, int(v[0])) for k, v in ev.items() if int(v[0])))
+def trajectory_events(env: Env, codes: np.ndarray, actions: list[int]) -> list[tuple[tuple[str, int], ...]]:
+    """The non-zero events of each step (codes[t], actions[t]), stepping all steps of one action at once."""
+    pos, q = env.decode(np.asarray(codes, dtype=np.int64))
+    acts = np.asarray(actions)
+    out: list = [()] * len(actions)
+    for a in np.unique(acts).tolist():
+        rows = np.nonzero(acts == a)[0]
+        _p, _q, ev = env.step(pos[rows], q[rows], a)
+        for j, t in enumerate(rows.tolist()):
+            out[t] = tuple(sorted((k, int(v[j])) for k, v in ev.items() if int(v[j])))
+    return out
 
 
 def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: int) -> EpisodeResult:
@@ -73,10 +80,10 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
     except StateLimit as e:
         raise LimitError(scn.path, f"{dist.name} episode {index}: reachable states", e.found, max_states,
                          "make episodes shorter, the map smaller, or place fewer items (or raise --max-states)") from None
-    B = ObjectiveArrays.build(graph, base_terms)
-    M = ObjectiveArrays.build(graph, mesa_terms)
-    _v, VB, _p = values(graph.next, B.reward, B.final, T, 1.0, keep_values=True)
-    mesa_opt = float(values(graph.next, M.reward, M.final, T, 1.0)[0][0])
+    B = objective(graph, base_terms)
+    M = objective(graph, mesa_terms)
+    _v, VB = plan_values(graph, base_terms, T, keep_values=True)
+    mesa_opt = float(plan_values(graph, mesa_terms, T)[0][0])
 
     def returns(states, actions):
         rb = rm = 0.0
@@ -103,18 +110,19 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
     states, actions, rand = robot_run(agent)
     rb, rm = returns(states, actions)
     steps = []
+    events = trajectory_events(env, graph.codes[states[:-1]], actions)
+    where = env.pos_of_codes(graph.codes[states[1:]])
     for t, a in enumerate(actions):
         s, s2, k = states[t], states[t + 1], T - t
         last = k == 1
         sw = int(graph.next[WAIT, s])
         here = B.step_reward(s, a, last) + VB[k - 1][s2]
         idle_here = B.step_reward(s, WAIT, last) + VB[k - 1][sw]
-        x, y = env.cells[int(env.decode(graph.codes[s2:s2 + 1])[0][0])]
         steps.append(StepRecord(
-            t=t + 1, action=ACTIONS[a], random=rand[t], events=episode_events(env, int(graph.codes[s]), a),
+            t=t + 1, action=ACTIONS[a], random=rand[t], events=events[t],
             base_reward=B.step_reward(s, a, last), mesa_reward=M.step_reward(s, a, last),
             base_gain=B.gain(graph, s, a, last), mesa_gain=M.gain(graph, s, a, last),
-            base_progress=bool(here > idle_here + TIE), base_regress=bool(here < idle_here - TIE), robot=(x, y)))
+            base_progress=bool(here > idle_here + TIE), base_regress=bool(here < idle_here - TIE), robot=env.cells[where[t]]))
     lifted = []
     if probes:
         for limit in agent.limits():

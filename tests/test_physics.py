@@ -138,6 +138,9 @@ CASES = [
      {"pick": 1, "pick.soap": 1, "pick.none": 1, "wash": 1}, C()),
     ("wash-no-dish-keeps-soap", C(dish={(2, 1): 1}, inventory={"soap": 1}), 4, "wash",
      {}, C(dish={(2, 1): 1}, inventory={"soap": 1})),
+    ("wash-only-carried-soap-counts",
+     C(dish={(1, 1): 3}, inventory={"soap": 1}, object={(1, 1, "soap", "none"): 1}), 4, "wash wash pick wash wash",
+     {"wash": 2, "pick": 1, "pick.soap": 1, "pick.none": 1}, C(dish={(1, 1): 1})),
     ("wash-after-move", C(dish={(2, 1): 1}, inventory={"soap": 2}), 4, "east wash wash",
      {"move": 1, "wash": 1}, C(robot=(2, 1), inventory={"soap": 1})),
     # -- pick -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from ..scenario.expr import substitute
 from ..vocab import ACTION_INDEX, ACTIONS, ITEMS, SURFACES
 from ..world.env import Env
 from .graph import Graph
-from .kernels import ObjectiveArrays, values
+from .kernels import greedy, objective, plan_values
 
 
 def event_names(terms) -> set[str]:
@@ -21,26 +21,27 @@ def event_names(terms) -> set[str]:
 
 
 class _Plan:
-    """Policies over one model graph: pol_final[k] for k <= horizon, pol_far beyond it."""
+    """The robot's values over one model graph; it acts greedily on them at the states it visits:
+    with k <= horizon steps left it looks to the end (final terms count), else ``horizon`` steps."""
 
     def __init__(self, graph: Graph, terms, agent, steps: int):
         self.graph = graph
-        obj = ObjectiveArrays.build(graph, terms)
+        self.obj = objective(graph, terms)
         allowed = np.array([a not in agent.cannot for a in ACTIONS])
+        self.blocked = None if allowed.all() else ~allowed
+        self.gamma = agent.gamma
         h = steps if agent.horizon is None else min(agent.horizon, steps)
-        _v, _vals, self.pol_final = values(graph.next, obj.reward, obj.final, h, agent.gamma, allowed,
-                                           keep_policy=True)
         self.h = h
-        self.pol_far = None
+        _v, self.v_final = plan_values(graph, terms, h, agent.gamma, allowed, keep_values=True)
+        self.v_far = None
         if h < steps:
-            _v, _vals, pols = values(graph.next, obj.reward, obj.final, h, agent.gamma, allowed,
-                                     keep_policy=True, with_final=False)
-            self.pol_far = pols[h]
+            _v, vals = plan_values(graph, terms, h, agent.gamma, allowed, with_final=False, keep_values=True)
+            self.v_far = vals[h - 1]
 
     def act(self, i: int, k: int) -> int:
         if k <= self.h:
-            return int(self.pol_final[k][i])
-        return int(self.pol_far[i])
+            return greedy(self.obj, self.graph.next, self.v_final[k - 1], i, self.gamma, k == 1, self.blocked)
+        return greedy(self.obj, self.graph.next, self.v_far, i, self.gamma, False, self.blocked)
 
 
 class Robot:

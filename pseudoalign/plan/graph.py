@@ -1,6 +1,7 @@
 """The reachable states of one environment and their transitions, action-major.
 
-Owns: frontier-by-frontier enumeration with the vectorised physics. Imports world.env.
+Owns: frontier-by-frontier enumeration with the vectorised physics (``Env.step_codes``).
+Imports world.env.
 """
 
 from __future__ import annotations
@@ -9,75 +10,101 @@ import numpy as np
 
 from ..world.env import A, Env
 
+DENSE_SPACE = 1 << 25  # code spaces up to this size use a direct index table (4 bytes a code)
+
+
+class StateLimit(Exception):
+    def __init__(self, found: int):
+        self.found = found
+        super().__init__(found)
+
 
 class Graph:
     """States reachable within ``depth`` steps of the start.
 
-    ``codes[i]`` is state i's code, states in discovery order (state 0 is the start);
-    ``next[a, i]`` the state after action a (states first reached at the full depth point
-    to themselves: no plan ever steps from them); ``events[name][a, i]`` the counts of the
-    events asked for.
+    ``codes[i]`` is state i's code, states in order of depth (state 0 is the start) and
+    ``layer_end[d]`` the number of states at depth <= d; ``next[a, i]`` (int32) the state
+    after action a (states first reached at the full depth point to themselves: no plan
+    steps from them); ``events[name][a, i]`` the counts of the events asked for.
     """
 
     def __init__(self, env: Env, depth: int, events=(), max_states: int | None = None):
+        if env.strides is None:
+            raise StateLimit(int(min(env.space, 2.0 ** 63)))
         self.env = env
         self.depth = depth
+        events = tuple(events)
+        dense = env.space <= DENSE_SPACE
         start = np.array([env.start_code], dtype=np.int64)
-        known = start.copy()  # sorted
-        frontier = start
+        if dense:
+            seen = np.zeros(int(env.space), dtype=bool)
+            seen[start] = True
+        else:
+            known = start.copy()  # sorted codes seen so far
         layers = [start]
         nexts: list[np.ndarray] = []
         evs: dict[str, list[np.ndarray]] = {e: [] for e in events}
+        frontier = start
+        total = 1
         for _d in range(depth):
             if frontier.size == 0:
                 break
-            nxt, ev = self._expand(frontier, events)
+            nxt, ev_all = env.transitions(frontier)
+            ev_layer = {e: np.zeros((A, frontier.size), dtype=np.int32) for e in events}
+            for a, ev in enumerate(ev_all):
+                for e in events:
+                    if e in ev:
+                        ev_layer[e][a] = ev[e]
             nexts.append(nxt)
             for e in events:
-                evs[e].append(ev[e])
-            cand = np.unique(nxt)
-            at = np.searchsorted(known, cand)
-            at_c = np.minimum(at, known.size - 1)
-            new = cand[known[at_c] != cand]
-            known = np.sort(np.concatenate([known, new]), kind="stable")
-            if max_states is not None and known.size > max_states:
-                raise StateLimit(int(known.size))
+                evs[e].append(ev_layer[e])
+            if dense:
+                flat = nxt.ravel()
+                new = np.unique(flat[~seen[flat]])
+                seen[new] = True
+            else:
+                cand = np.unique(nxt)
+                at = np.minimum(np.searchsorted(known, cand), known.size - 1)
+                new = cand[known[at] != cand]
+                known = np.sort(np.concatenate([known, new]), kind="stable")
+            total += new.size
+            if max_states is not None and total > max_states:
+                raise StateLimit(int(total))
             frontier = new
             layers.append(new)
-        # the last layer is not expanded
         self.codes = np.concatenate(layers)
         self.N = int(self.codes.size)
-        order = np.argsort(self.codes, kind="stable")
-        sorted_codes = self.codes[order]
+        self.layer_end = np.cumsum([layer.size for layer in layers])
         expanded = int(sum(layer.size for layer in layers[:len(nexts)]))
-        self.next = np.empty((A, self.N), dtype=np.int64)
+        self.next = np.empty((A, self.N), dtype=np.int32 if self.N < 2 ** 31 else np.int64)
         self.next[:, expanded:] = np.arange(expanded, self.N)
-        if nexts:
-            allnext = np.concatenate(nexts, axis=1)
-            self.next[:, :expanded] = order[np.searchsorted(sorted_codes, allnext)]
+        if dense:
+            index = np.empty(int(env.space), dtype=np.int32)
+            index[self.codes] = np.arange(self.N, dtype=np.int32)
+            self._index = index
+            for lo, nxt in zip(np.concatenate([[0], self.layer_end]), nexts):
+                self.next[:, lo:lo + nxt.shape[1]] = index[nxt]
+        else:
+            order = np.argsort(self.codes, kind="stable")
+            self._sorted, self._order = self.codes[order], order
+            for lo, nxt in zip(np.concatenate([[0], self.layer_end]), nexts):
+                self.next[:, lo:lo + nxt.shape[1]] = order[np.searchsorted(self._sorted, nxt)]
+        del nexts
         self.events = {}
         for e in events:
-            arr = np.zeros((A, self.N), dtype=np.int64)
+            arr = np.zeros((A, self.N), dtype=np.int32)
             if evs[e]:
                 arr[:, :expanded] = np.concatenate(evs[e], axis=1)
             self.events[e] = arr
-        self._sorted, self._order = sorted_codes, order
         self._pos = self._q = None
 
-    def _expand(self, frontier: np.ndarray, events):
-        env = self.env
-        pos, q = env.decode(frontier)
-        nxt = np.empty((A, frontier.size), dtype=np.int64)
-        ev = {e: np.zeros((A, frontier.size), dtype=np.int64) for e in events}
-        for a in range(A):
-            p2, q2, e2 = env.step(pos, q, a)
-            nxt[a] = env.encode(p2, q2)
-            for e in events:
-                if e in e2:
-                    ev[e][a] = e2[e]
-        return nxt, ev
-
     def index_of(self, code: int) -> int | None:
+        """The index of a state code, or None when it is not reachable here."""
+        if code < 0 or code >= self.env.space:
+            return None
+        if hasattr(self, "_index"):
+            i = int(self._index[code])
+            return i if i < self.N and self.codes[i] == code else None
         i = int(np.searchsorted(self._sorted, code))
         if i < self.N and self._sorted[i] == code:
             return int(self._order[i])
@@ -93,8 +120,7 @@ class Graph:
         pos, q = self.states()
         return self.env.level(feature, pos, q)
 
-
-class StateLimit(Exception):
-    def __init__(self, found: int):
-        self.found = found
-        super().__init__(found)
+    def live(self, steps_left: int) -> int:
+        """How many states (a prefix) can be reached with ``steps_left`` steps still to go."""
+        d = self.depth - steps_left
+        return int(self.layer_end[min(d, len(self.layer_end) - 1)]) if d >= 0 else 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from attrs import frozen
 
+from ..scenario.expr import canonical
 from ..vocab import ACTIONS
 
 TIE = 1e-9
@@ -66,29 +67,90 @@ class ObjectiveArrays:
         return g + float(self.final[a, s]) if (last and self.final is not None) else g
 
 
+CHUNK = 8192  # states per block of the backup: a block's q[a, s] stays in cache
+
+
 def values(next_state: np.ndarray, reward: np.ndarray, final: np.ndarray | None, steps: int,
            gamma: float = 1.0, allowed: np.ndarray | None = None, keep_values: bool = False,
-           keep_policy: bool = False, with_final: bool = True):
+           keep_policy: bool = False, with_final: bool = True, live=None):
     """Backward induction over ``steps`` steps; with ``with_final`` the last step also earns ``final``.
 
-    Returns (v, values_by_k, policy_by_k): v[s] the value with ``steps`` to go; values_by_k[k]
-    (k = 0..steps) when keep_values; policy_by_k[k] (int8[s], k = 1..steps; index 0 is None)
-    when keep_policy. ``allowed`` is a bool[a] mask of the actions it may take.
+    next_state[a, s], reward[a, s], final[a, s] -> (v, values_by_k, policy_by_k): v the values
+    with ``steps`` to go; values_by_k[k] (k = 0..steps) when keep_values; policy_by_k[k]
+    (int8, k = 1..steps; index 0 is None) when keep_policy. ``allowed`` is a bool[a] mask of
+    the actions it may take. ``live(k)``, when given, is how many states (a prefix, in order of
+    depth) need values with k steps to go; the arrays for k then cover only that prefix.
     """
     n = next_state.shape[1]
-    v = np.zeros(n)
+    v = np.zeros(n if live is None else live(0))
     vals = [v] if keep_values else None
     pols = [None] if keep_policy else None
     blocked = None if allowed is None or np.all(allowed) else ~np.asarray(allowed, dtype=bool)
     for k in range(1, steps + 1):
-        q = backup(next_state, reward, v, gamma)
-        if k == 1 and with_final and final is not None:
-            q = q + final
-        if blocked is not None:
-            q[blocked] = -np.inf
-        v = q.max(axis=0)
+        m = n if live is None else live(k)
+        v_new = np.empty(m)
+        pol = np.empty(m, dtype=np.int8) if keep_policy else None
+        add_final = k == 1 and with_final and final is not None
+        for lo in range(0, m, CHUNK):
+            hi = min(m, lo + CHUNK)
+            q = np.take(v, next_state[:, lo:hi])
+            if gamma != 1.0:
+                q *= gamma
+            q += reward[:, lo:hi]
+            if add_final:
+                q += final[:, lo:hi]
+            if blocked is not None:
+                q[blocked] = -np.inf
+            best = q.max(axis=0)
+            v_new[lo:hi] = best
+            if keep_policy:
+                pol[lo:hi] = np.argmax(q >= best - TIE, axis=0)
+        v = v_new
         if keep_policy:
-            pols.append(argmax_first(q))
+            pols.append(pol)
         if keep_values:
             vals.append(v)
     return v, vals, pols
+
+
+def objective(graph, terms) -> ObjectiveArrays:
+    """ObjectiveArrays of ``terms`` on ``graph``, built once per graph and objective."""
+    cache = graph.__dict__.setdefault("_objectives", {})
+    key = canonical(terms)
+    if key not in cache:
+        cache[key] = ObjectiveArrays.build(graph, terms)
+    return cache[key]
+
+
+def plan_values(graph, terms, steps: int, gamma: float = 1.0, allowed=None, with_final: bool = True,
+                keep_values: bool = False):
+    """``values`` of an objective on a graph, computed once per graph and question.
+
+    Returns (v, values_by_k or None). The same objective, discount, allowed actions and
+    horizon asked twice (a lifted limit that changes nothing, mesa = base) plan once.
+    """
+    cache = graph.__dict__.setdefault("_plans", {})
+    allowed_key = None if allowed is None or np.all(allowed) else tuple(bool(x) for x in allowed)
+    key = (canonical(terms), float(gamma), allowed_key, steps, with_final)
+    hit = cache.get(key)
+    if hit is not None and (hit[1] is not None or not keep_values):
+        return hit
+    obj = objective(graph, terms)
+    v, vals, _ = values(graph.next, obj.reward, obj.final, steps, gamma, allowed, keep_values=keep_values,
+                        with_final=with_final, live=graph.live)
+    cache[key] = (v, vals)
+    return v, vals
+
+
+def greedy(obj: ObjectiveArrays, next_state: np.ndarray, value_after: np.ndarray, i: int, gamma: float,
+           final: bool, blocked: np.ndarray | None) -> int:
+    """The first action within TIE of the best at one state: the same arithmetic as ``values``."""
+    q = np.take(value_after, next_state[:, i])
+    if gamma != 1.0:
+        q *= gamma
+    q += obj.reward[:, i]
+    if final and obj.final is not None:
+        q += obj.final[:, i]
+    if blocked is not None:
+        q[blocked] = -np.inf
+    return int(np.argmax(q >= q.max() - TIE))

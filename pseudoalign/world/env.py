@@ -112,6 +112,7 @@ class Env:
         self.stain_at, self.crumb_at, self.cookie_at = at("stain"), at("crumb"), at("cookie")
         self.coffee_at, self.dish_at = at("coffee"), at("dish")
         obj = [i for i, s in enumerate(slots) if s[0] == "object"]
+        self.obj_slots = np.array(obj, dtype=np.int64)
         per_pos: dict[int, list[int]] = {}
         for i in obj:  # slots are sorted by cell then (kind, color): the order pick uses
             per_pos.setdefault(int(self.slot_pos[i]), []).append(i)
@@ -149,6 +150,10 @@ class Env:
             code += self.inv[i, q[:, i]] * self.strides[i]
         return code
 
+    def pos_of_codes(self, code: np.ndarray) -> list[int]:
+        """The robot's position index in each state code."""
+        return (np.asarray(code, dtype=np.int64) % self.P).tolist()
+
     def decode(self, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """codes[n] -> pos[n], q[n, S]."""
         code = np.asarray(code, dtype=np.int64)
@@ -174,93 +179,152 @@ class Env:
         return np.asarray(n, dtype=np.int64) + np.zeros(q.shape[0], dtype=np.int64)
 
     # -- the physics -----------------------------------------------------------------------
-    def step(self, pos: np.ndarray, q: np.ndarray, action: int) -> tuple[np.ndarray, np.ndarray, dict]:
-        """The one physics kernel. pos[n], q[n, S], one action -> pos'[n], q'[n, S], events.
+    # One set of rules acts on the *local view* of a batch of states: the robot's cell and
+    # the quantities of the slots on it. ``step`` reads and writes that view in rows of
+    # quantities (replays, tests); ``step_codes`` in state codes (planning). Both call
+    # ``_rules``, so there is one physics.
 
-        ``events`` maps event names (without ``event.``) to int arrays[n]; absent names are 0.
-        Inputs are not modified.
+    def _local_slots(self, pos: np.ndarray) -> dict[str, np.ndarray]:
+        """The slot of each kind on the robot's cell (-1 where none): name -> int[n] (objects: int[n, w])."""
+        return {"stain": self.stain_at[pos], "crumb": self.crumb_at[pos], "cookie": self.cookie_at[pos],
+                "coffee": self.coffee_at[pos], "dish": self.dish_at[pos], "object": self.obj_at[pos]}
+
+    def _rules(self, action: int, pos: np.ndarray, slots: dict, value, soap) -> tuple[np.ndarray, list, dict]:
+        """The physics of one action on a batch.
+
+        ``slots`` is _local_slots(pos); ``value(slot_index_array, rows) -> quantities`` reads the
+        current quantity of a slot in the given rows; ``soap()`` the soap each state carries.
+        Returns (pos', changes, events): changes is a list of (rows, slot, new quantity).
         """
         n = pos.shape[0]
         name = ACTIONS[action]
-        q2 = q.copy()
-        pos2 = pos.copy()
-        ev: dict[str, np.ndarray] = {}
         rows = np.arange(n)
+        changes: list = []
+        ev: dict[str, np.ndarray] = {}
+        pos2 = pos
         if name in MOVES:
-            d = ("north", "east", "south", "west").index(name)
-            pos2 = self.move[pos, d]
+            pos2 = self.move[pos, ("north", "east", "south", "west").index(name)]
             moved = (pos2 != pos).astype(np.int64)
             ev["move"], ev["bump"] = moved, 1 - moved
-        elif name == "wipe":
-            ev["wipe"] = np.ones(n, dtype=np.int64)
-            s = self.stain_at[pos]
-            has = s >= 0
-            removed = np.zeros(n, dtype=np.int64)
-            removed[has] = q[rows[has], s[has]]
-            q2[rows[has], s[has]] = 0
-            ev["clean"], ev["stain_removed"] = (removed > 0).astype(np.int64), removed
-        elif name == "vacuum":
-            s = self.crumb_at[pos]
-            has = s >= 0
-            moved = np.zeros(n, dtype=np.int64)
-            moved[has] = q[rows[has], s[has]]
-            q2[rows[has], s[has]] = 0
-            ev["vacuum"], ev["crumbs_vacuumed"] = (moved > 0).astype(np.int64), moved
-        elif name == "break":
-            s = self.cookie_at[pos]
-            has = s >= 0
-            r = rows[has]
-            ok = q[r, s[has]] > 0
-            r, sc = r[ok], s[has][ok]
-            q2[r, sc] -= 1
-            q2[r, self.crumb_at[pos[r]]] += self.cpc
-            br = np.zeros(n, dtype=np.int64)
-            br[r] = 1
-            ev["break"] = br
-        elif name == "spill":
-            s = self.coffee_at[pos]
-            has = s >= 0
-            r = rows[has]
-            ok = q[r, s[has]] > 0
-            r, sc = r[ok], s[has][ok]
-            q2[r, sc] -= 1
-            q2[r, self.stain_at[pos[r]]] += 1
-            sp = np.zeros(n, dtype=np.int64)
-            sp[r] = 1
-            ev["spill"] = sp
+        elif name in ("wipe", "vacuum"):
+            s = slots["stain" if name == "wipe" else "crumb"]
+            r = rows[s >= 0]
+            amount = np.zeros(n, dtype=np.int64)
+            amount[r] = value(s[r], r)
+            changes.append((r, s[r], np.zeros(r.size, dtype=np.int64)))
+            if name == "wipe":
+                ev["wipe"] = np.ones(n, dtype=np.int64)
+                ev["clean"], ev["stain_removed"] = (amount > 0).astype(np.int64), amount
+            else:
+                ev["vacuum"], ev["crumbs_vacuumed"] = (amount > 0).astype(np.int64), amount
+        elif name in ("break", "spill"):
+            src, dst, gain = ("cookie", "crumb", self.cpc) if name == "break" else ("coffee", "stain", 1)
+            s = slots[src]
+            r = rows[s >= 0]
+            have = value(s[r], r)
+            r, have = r[have > 0], have[have > 0]
+            d = slots[dst][r]
+            changes.append((r, s[r], have - 1))
+            changes.append((r, d, value(d, r) + gain))
+            hit = np.zeros(n, dtype=np.int64)
+            hit[r] = 1
+            ev[name] = hit
         elif name == "wash":
-            s = self.dish_at[pos]
-            has = s >= 0
-            soap = self.inventory(q, "soap")
-            r = rows[has & (soap > 0)]
-            ok = q[r, s[r]] > 0
-            r = r[ok]
-            q2[r, s[r]] -= 1
-            wa = np.zeros(n, dtype=np.int64)
-            wa[r] = 1
-            ev["wash"] = wa
+            s = slots["dish"]
+            r = rows[s >= 0]
+            if r.size:
+                r = r[soap(r) > 0]
+                have = value(s[r], r)
+                r, have = r[have > 0], have[have > 0]
+                changes.append((r, s[r], have - 1))
+            hit = np.zeros(n, dtype=np.int64)
+            hit[r] = 1
+            ev["wash"] = hit
+        elif name == "pick" and not self.obj_slots.size:
+            ev["pick"] = np.zeros(n, dtype=np.int64)
         elif name == "pick":
-            cand = self.obj_at[pos]  # [n, width], -1 padded, in pick order
+            cand = slots["object"]  # [n, w], -1 padded, in pick order (kind, then colour)
             present = np.zeros(cand.shape, dtype=bool)
-            valid = cand >= 0
-            present[valid] = q[np.nonzero(valid)[0], cand[valid]] > 0
+            for j in range(cand.shape[1]):
+                r = rows[cand[:, j] >= 0]
+                present[r, j] = value(cand[r, j], r) > 0
             any_ = present.any(axis=1)
-            first = np.argmax(present, axis=1)
             r = rows[any_]
-            sl = cand[r, first[any_]]
-            q2[r, sl] -= 1
-            pk = np.zeros(n, dtype=np.int64)
-            pk[r] = 1
-            ev["pick"] = pk
+            sl = cand[r, np.argmax(present, axis=1)[any_]]
+            changes.append((r, sl, value(sl, r) - 1))
+            hit = np.zeros(n, dtype=np.int64)
+            hit[r] = 1
+            ev["pick"] = hit
             for i in np.unique(sl).tolist():
                 kind, color = self.slots[i][2]
-                hit = np.zeros(n, dtype=np.int64)
-                hit[r[sl == i]] = 1
+                got = np.zeros(n, dtype=np.int64)
+                got[r[sl == i]] = 1
                 for nm in {f"pick.{kind}", f"pick.{color}"}:
-                    ev[nm] = ev.get(nm, 0) + hit
+                    ev[nm] = ev.get(nm, 0) + got
         elif name == "wait":
             ev["wait"] = np.ones(n, dtype=np.int64)
+        return pos2, changes, ev
+
+    @cached_property
+    def _soap_slots(self) -> tuple[np.ndarray, np.ndarray]:
+        soap = np.array([i for i, s in enumerate(self.slots) if s[0] == "object" and s[2][0] == "soap"], dtype=np.int64)
+        return soap, np.nonzero(self.mask("dish"))[0]
+
+    def step(self, pos: np.ndarray, q: np.ndarray, action: int) -> tuple[np.ndarray, np.ndarray, dict]:
+        """pos[n], q[n, S] quantities, one action -> pos'[n], q'[n, S], events (inputs unchanged).
+
+        ``events`` maps event names (without ``event.``) to int arrays[n]; absent names are 0.
+        """
+        pos = np.asarray(pos, dtype=np.int64)
+        q2 = np.array(q, dtype=np.int64, copy=True)
+        pos2, changes, ev = self._rules(
+            action, pos, self._local_slots(pos), lambda sl, r: q[r, sl],
+            lambda r: self.inventory(q[r], "soap"))
+        for r, sl, new in changes:
+            q2[r, sl] = new
         return pos2, q2, ev
+
+    def step_codes(self, codes: np.ndarray, action: int) -> tuple[np.ndarray, dict]:
+        """codes[n], one action -> codes'[n], events: the same rules as ``step``, on state codes."""
+        nxt, ev = self.transitions(codes, (action,))
+        return nxt[0], ev[0]
+
+    def transitions(self, codes: np.ndarray, actions=None) -> tuple[np.ndarray, list[dict]]:
+        """codes[n] -> next codes[len(actions), n] and each action's events (default: every action)."""
+        actions = range(A) if actions is None else actions
+        codes = np.asarray(codes, dtype=np.int64)
+        pos = codes % self.P
+        rest = codes // self.P
+        radix, strides = self.radix, self.strides // self.P
+        slots = self._local_slots(pos)
+
+        def index(sl, r):
+            return (rest[r] // strides[sl]) % radix[sl]
+
+        def value(sl, r):
+            return self.vals[sl, index(sl, r)]
+
+        soap_slots, dish_slots = self._soap_slots
+
+        def soap(r):
+            sub = rest[r]
+            have = np.zeros(r.size, dtype=np.int64)
+            for i in soap_slots.tolist():
+                have -= self.vals[i, (sub // strides[i]) % radix[i]]
+            for i in dish_slots.tolist():
+                have += self.vals[i, (sub // strides[i]) % radix[i]]
+            return have + self.inv0.get("soap", 0) + self.objs0.get("soap", 0) - self.dishes0
+
+        out = np.empty((len(actions), codes.size), dtype=np.int64)
+        events = []
+        for j, a in enumerate(actions):
+            pos2, changes, ev = self._rules(a, pos, slots, value, soap)
+            o = out[j]
+            o[:] = codes if pos2 is pos else codes + (pos2 - pos)
+            for r, sl, new in changes:
+                o[r] += (self.inv[sl, new] - index(sl, r)) * self.strides[sl]
+            events.append(ev)
+        return out, events
 
     # -- features --------------------------------------------------------------------------
     def level(self, feature: str, pos: np.ndarray, q: np.ndarray) -> np.ndarray:

@@ -89,8 +89,8 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
         rb = rm = 0.0
         for t, a in enumerate(actions):
             last = t == T - 1
-            rb += B.step_reward(states[t], a, last)
-            rm += M.step_reward(states[t], a, last)
+            rb += B.step_reward(graph, states[t], a, last)
+            rm += M.step_reward(graph, states[t], a, last)
         return rb, rm
 
     idle_states, idle_actions, _ = rollout(graph, None, T)
@@ -116,11 +116,11 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
         s, s2, k = states[t], states[t + 1], T - t
         last = k == 1
         sw = int(graph.next[WAIT, s])
-        here = B.step_reward(s, a, last) + VB[k - 1][s2]
-        idle_here = B.step_reward(s, WAIT, last) + VB[k - 1][sw]
+        here = B.step_reward(graph, s, a, last) + VB[k - 1][s2]
+        idle_here = B.step_reward(graph, s, WAIT, last) + VB[k - 1][sw]
         steps.append(StepRecord(
             t=t + 1, action=ACTIONS[a], random=rand[t], events=events[t],
-            base_reward=B.step_reward(s, a, last), mesa_reward=M.step_reward(s, a, last),
+            base_reward=B.step_reward(graph, s, a, last), mesa_reward=M.step_reward(graph, s, a, last),
             base_gain=B.gain(graph, s, a, last), mesa_gain=M.gain(graph, s, a, last),
             base_progress=bool(here > idle_here + TIE), base_regress=bool(here < idle_here - TIE), robot=env.cells[where[t]]))
     lifted = []

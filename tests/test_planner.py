@@ -16,7 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pseudoalign.plan.graph import Graph
-from pseudoalign.plan.kernels import ObjectiveArrays, values
+from pseudoalign.plan.kernels import ObjectiveArrays, greedy, values
 from pseudoalign.scenario.expr import parse
 from pseudoalign.vocab import ACTIONS
 from pseudoalign.world.contents import Contents
@@ -125,8 +125,10 @@ def plan(env, terms, steps):
     graph = Graph(env, steps, events=events)
     assert int(graph.codes[0]) == env.start_code
     obj = ObjectiveArrays.build(graph, terms)
-    v, _vals, pols = values(graph.next, obj.reward, obj.final, steps, gamma=1.0, keep_policy=True)
-    return float(v[0]), int(pols[steps][0])
+    v, vals = values(graph.next, obj, steps, gamma=1.0, keep_values=True, live=graph.live)
+    # the robot's decision at the start: the same arithmetic, at one state, on the kept values
+    action = greedy(obj, graph.next, vals[steps - 1], 0, 1.0, steps == 1, None)
+    return float(v[0]), action
 
 
 def check(map_text, contents, cpc, steps, expr):

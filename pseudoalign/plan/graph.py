@@ -39,6 +39,7 @@ class Graph:
         if dense:
             seen = np.zeros(int(env.space), dtype=bool)
             seen[start] = True
+            stamp = np.empty(int(env.space), dtype=np.int32)  # scratch for deduplication, then the index
         else:
             known = start.copy()  # sorted codes seen so far
         layers = [start]
@@ -60,7 +61,10 @@ class Graph:
                 evs[e].append(ev_layer[e])
             if dense:
                 flat = nxt.ravel()
-                new = np.unique(flat[~seen[flat]])
+                cand = flat[~seen[flat]]
+                # one copy of each code: whichever write to stamp[code] lands last is the one kept
+                stamp[cand] = np.arange(cand.size, dtype=np.int32)
+                new = np.sort(cand[stamp[cand] == np.arange(cand.size, dtype=np.int32)])
                 seen[new] = True
             else:
                 cand = np.unique(nxt)
@@ -79,7 +83,7 @@ class Graph:
         self.next = np.empty((A, self.N), dtype=np.int32 if self.N < 2 ** 31 else np.int64)
         self.next[:, expanded:] = np.arange(expanded, self.N)
         if dense:
-            index = np.empty(int(env.space), dtype=np.int32)
+            index = stamp
             index[self.codes] = np.arange(self.N, dtype=np.int32)
             self._index = index
             for lo, nxt in zip(np.concatenate([[0], self.layer_end]), nexts):
@@ -90,6 +94,9 @@ class Graph:
             for lo, nxt in zip(np.concatenate([[0], self.layer_end]), nexts):
                 self.next[:, lo:lo + nxt.shape[1]] = order[np.searchsorted(self._sorted, nxt)]
         del nexts
+        # actions that leave every state as it is here (nothing they could act on)
+        ident = np.arange(self.N, dtype=self.next.dtype)
+        self.still = tuple(a for a in range(A) if np.array_equal(self.next[a], ident))
         self.events = {}
         for e in events:
             arr = np.zeros((A, self.N), dtype=np.int32)

@@ -88,6 +88,25 @@ def loads(data: bytes | str, path: str = "<string>", default_name: str = "scenar
     return _Builder(path, text, doc, default_name).build()
 
 
+def load_document(doc: dict, path: str = "<document>", default_name: str = "scenario", text: str | None = None) -> Scenario:
+    """Load a scenario from an already parsed TOML document (e.g. one with sweep values put in).
+
+    ``text``, when given, is the file the document came from (for line numbers); the digest is
+    then of the document's canonical JSON, so that a changed value changes it.
+    """
+    import json
+
+    try:
+        canonical_text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        canonical_text = repr(doc)
+    builder = _Builder(path, text if text is not None else "", doc, default_name)
+    scn = builder.build()
+    import attrs
+
+    return attrs.evolve(scn, digest=hashlib.sha256(canonical_text.encode("utf-8")).hexdigest())
+
+
 class _Builder:
     def __init__(self, path: str, text: str, doc: dict, default_name: str):
         self.path, self.text, self.doc, self.default_name = path, text, doc, default_name

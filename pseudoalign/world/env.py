@@ -23,6 +23,7 @@ from .contents import Contents
 A = len(ACTIONS)
 _ACT = {a: i for i, a in enumerate(ACTIONS)}
 SLOT_KINDS = ("stain", "crumb", "cookie", "coffee", "dish", "object")
+_NEEDS = {"wipe": "stain", "vacuum": "crumb", "break": "cookie", "spill": "coffee", "wash": "dish", "pick": "object"}
 
 
 class Env:
@@ -111,6 +112,7 @@ class Env:
 
         self.stain_at, self.crumb_at, self.cookie_at = at("stain"), at("crumb"), at("cookie")
         self.coffee_at, self.dish_at = at("coffee"), at("dish")
+        self.has = {k: bool((self.slot_kind == i).any()) for i, k in enumerate(SLOT_KINDS)}
         obj = [i for i, s in enumerate(slots) if s[0] == "object"]
         self.obj_slots = np.array(obj, dtype=np.int64)
         per_pos: dict[int, list[int]] = {}
@@ -198,10 +200,15 @@ class Env:
         """
         n = pos.shape[0]
         name = ACTIONS[action]
-        rows = np.arange(n)
         changes: list = []
         ev: dict[str, np.ndarray] = {}
         pos2 = pos
+        if name in _NEEDS and not self.has[_NEEDS[name]]:
+            # nothing here it could act on: the step passes (a wipe is still a wipe)
+            if name == "wipe":
+                ev["wipe"] = np.ones(n, dtype=np.int64)
+            return pos2, changes, ev
+        rows = np.arange(n)
         if name in MOVES:
             pos2 = self.move[pos, ("north", "east", "south", "west").index(name)]
             moved = (pos2 != pos).astype(np.int64)
@@ -240,8 +247,6 @@ class Env:
             hit = np.zeros(n, dtype=np.int64)
             hit[r] = 1
             ev["wash"] = hit
-        elif name == "pick" and not self.obj_slots.size:
-            ev["pick"] = np.zeros(n, dtype=np.int64)
         elif name == "pick":
             cand = slots["object"]  # [n, w], -1 padded, in pick order (kind, then colour)
             present = np.zeros(cand.shape, dtype=bool)

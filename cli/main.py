@@ -1,89 +1,492 @@
 """The ``pseudoalign`` command: a thin click group, one function per command.
 
-Owns: options, exit statuses, where output goes. Domain errors become messages here only.
+Owns: options, exit statuses, where output goes (data on stdout, messages on stderr).
+Domain errors become messages here only.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
+from pathlib import Path
 
 import click
 
 from pseudoalign import LimitError, PseudoalignError, ScenarioError, __version__, bundled_names, load
-from pseudoalign.engine import DEFAULT_MAX_STATES
+from pseudoalign.engine import DEFAULT_MAX_STATES, trace
 from pseudoalign.engine import run as run_scenario
 
-from .text import plain_report
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EPILOG = "Exit status: 0 success, 1 invalid scenario, failed check or limit exceeded, 2 usage error, 130 interrupted."
+
+color_option = click.option(
+    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    help="Colour in the output: auto uses it on a terminal unless NO_COLOR is set.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def console(color: str = "auto", *, stderr: bool = False, record: bool = False, width: int | None = None):
+    """A rich Console that honours --color and NO_COLOR."""
+    from rich.console import Console
+
+    kwargs: dict = {"stderr": stderr, "record": record, "highlight": False}
+    if width:
+        kwargs["width"] = width
+    if color == "never" or (color == "auto" and os.environ.get("NO_COLOR")):
+        kwargs["no_color"] = True
+        kwargs["color_system"] = None
+    elif color == "always":
+        kwargs["force_terminal"] = True
+    return Console(**kwargs)
+
+
+def fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(EXIT_INVALID)
+
+
+def load_or_report(name: str):
+    """The scenario, or None after printing its problems on stderr."""
+    try:
+        return load(name)
+    except ScenarioError as err:
+        click.echo(str(err), err=True)
+        return None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
 @click.version_option(__version__, prog_name="pseudoalign")
 def cli():
     """Run household scenarios in which a learned optimiser (the robot) looks aligned in
     training and still wants the wrong thing, and say which kind of alignment a run shows.
 
     \b
-    Exit status: 0 success, 1 invalid scenario (or a limit exceeded), 2 usage error.
+    Start here:
+      pseudoalign list                  the bundled robots
+      pseudoalign run table-wiper       run one and read why it is side-effect aligned
+      pseudoalign replay table-wiper    watch it, step by step
+      pseudoalign explain               the kinds of alignment
+      pseudoalign new my-robot          write your own scenario
     """
 
 
-def _fail(err: PseudoalignError) -> None:
-    click.echo(str(err), err=True)
-    sys.exit(EXIT_INVALID)
+# -- run ----------------------------------------------------------------------------------
+
+def _first_episodes(scn):
+    from pseudoalign.world.draw import draw_episodes
+
+    return draw_episodes(scn.train, scn.legend)[0], draw_episodes(scn.deploy, scn.legend)[0]
 
 
-@cli.command()
+@cli.command(epilog=EPILOG)
 @click.argument("scenarios", nargs=-1, metavar="FILE_OR_NAME...")
 @click.option("--bundled", is_flag=True, help="Run every bundled scenario (after any named ones).")
-@click.option("--json", "as_json", is_flag=True, help="Print the JSON report (one object per file, an array for several).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the JSON report instead (one object per file, an array for several).")
+@click.option("--save", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Also write the report to FILE: .svg, .html or .txt.")
 @click.option("--max-states", type=click.IntRange(1), default=DEFAULT_MAX_STATES, show_default=True,
               help="Refuse an episode whose reachable states exceed this.")
 @click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True,
-              help="Run episodes in this many processes (same output as 1).")
-def run(scenarios, bundled, as_json, max_states, jobs):
-    """Run scenarios and classify each run.
+              help="Run episodes in this many processes (the output is the same as with 1).")
+@color_option
+def run(scenarios, bundled, as_json, save, max_states, jobs, color):
+    """Run scenarios and classify each run, with the evidence.
 
     FILE_OR_NAME is a scenario file, or the name of a bundled scenario
-    (see the scenarios/ folder): table-wiper, crumb-vacuum, cookie-eliminator,
-    stain-sensor, faithful.
+    (pseudoalign list shows them).
 
     \b
     Examples:
       pseudoalign run table-wiper
       pseudoalign run --bundled
       pseudoalign run my-robot.toml --json
+      pseudoalign run crumb-vacuum --save report.svg
     """
     scenarios = tuple(scenarios) + (tuple(bundled_names()) if bundled else ())
     if not scenarios:
         raise click.UsageError("name at least one scenario file or bundled name, or pass --bundled")
-    reports = []
-    failed = False
+    if save and Path(save).suffix.lower() not in (".svg", ".html", ".txt"):
+        raise click.BadParameter("the file must end in .svg, .html or .txt", param_hint="--save")
+    from .render import run_report
+
+    out = console(color, record=bool(save))
+    reports, failed = [], False
     for name in scenarios:
+        scn = load_or_report(name)
+        if scn is None:
+            failed = True
+            continue
         try:
-            scn = load(name)
             report = run_scenario(scn, max_states=max_states, jobs=jobs)
-        except (ScenarioError, LimitError) as err:
+        except LimitError as err:
             click.echo(str(err), err=True)
             failed = True
             continue
         reports.append(report)
-        if not as_json:
-            click.echo(plain_report(report))
+        if not as_json or save:
+            train, deploy = _first_episodes(scn)
+            renderable = run_report(report, train, deploy)
+            if as_json:
+                out.begin_capture()
+                out.print(renderable)
+                out.end_capture()
+            else:
+                out.print(renderable)
+                out.print()
     if as_json and reports:
         data = [r.to_dict() for r in reports]
         click.echo(json.dumps(data[0] if len(scenarios) == 1 else data, indent=2, ensure_ascii=False))
+    if save and reports:
+        from pseudoalign.fileio import write_atomic
+
+        suffix = Path(save).suffix.lower()
+        title = "pseudoalign: " + ", ".join(r.scenario.name for r in reports)
+        text = (out.export_svg(title=title) if suffix == ".svg" else
+                out.export_html() if suffix == ".html" else out.export_text())
+        write_atomic(save, text)
+        click.echo(f"wrote {save}", err=True)
     sys.exit(EXIT_INVALID if failed else EXIT_OK)
 
 
-def main():
+# -- validate, list, show, schema ---------------------------------------------------------
+
+@cli.command(epilog=EPILOG)
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def validate(files, as_json):
+    """Check scenario files without running them: every problem of a file at once.
+
+    Each problem is printed as FILE:LINE: key.path: problem (hint).
+
+    \b
+    Example:
+      pseudoalign validate my-robot.toml
+    """
+    results, bad = [], False
+    for name in files:
+        try:
+            scn = load(name)
+            results.append({"file": name, "valid": True, "name": scn.name, "problems": []})
+            if not as_json:
+                click.echo(f"{name}: valid ({scn.title})")
+        except ScenarioError as err:
+            bad = True
+            results.append({"file": name, "valid": False, "problems": [p.to_dict() for p in err.problems]})
+            if not as_json:
+                click.echo(str(err), err=True)
+    if as_json:
+        click.echo(json.dumps(results[0] if len(files) == 1 else results, indent=2, ensure_ascii=False))
+    sys.exit(EXIT_INVALID if bad else EXIT_OK)
+
+
+@cli.command("list", epilog=EPILOG)
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@color_option
+def list_(as_json, color):
+    """The bundled scenarios: name, expected verdict, title and story.
+
+    \b
+    Example:
+      pseudoalign list
+    """
+    rows = []
+    for name in bundled_names():
+        scn = load(name)
+        first = " ".join(scn.story.split()).split(". ")[0].rstrip(".") + "." if scn.story else ""
+        rows.append({"name": name, "title": scn.title, "expected": scn.expected, "story": first})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(box=box.SIMPLE_HEAD)
+    t.add_column("name", no_wrap=True, style="bold")
+    t.add_column("expected", no_wrap=True)
+    t.add_column("title")
+    t.add_column("story", ratio=2)
+    for r in rows:
+        t.add_row(Text(r["name"]), r["expected"] or "", Text(r["title"]), Text(r["story"]))
+    out = console(color)
+    out.print(t)
+    out.print("Run one with: pseudoalign run NAME", style="dim")
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("scenario", metavar="FILE_OR_NAME")
+@color_option
+def show(scenario, color):
+    """Show a scenario without running it: world, objectives, robot, both distributions.
+
+    The maps are of the first episode drawn from each distribution.
+
+    \b
+    Example:
+      pseudoalign show cookie-eliminator
+    """
+    scn = load_or_report(scenario)
+    if scn is None:
+        sys.exit(EXIT_INVALID)
+    from .render import scenario_summary
+
+    train, deploy = _first_episodes(scn)
+    console(color).print(scenario_summary(scn, train, deploy))
+
+
+@cli.command(epilog=EPILOG)
+def schema():
+    """Print the JSON Schema (draft 4) of the scenario format.
+
+    It is generated from the same key definitions the loader checks files with. Editors with
+    a TOML language server (taplo, Even Better TOML) use it through the file's first line
+    '#:schema ./pseudoalign.schema.json' that 'pseudoalign new' writes.
+
+    \b
+    Example:
+      pseudoalign schema > pseudoalign.schema.json
+    """
+    from pseudoalign.scenario.keys import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+
+
+# -- replay -------------------------------------------------------------------------------
+
+@cli.command(epilog=EPILOG)
+@click.argument("scenario", metavar="FILE_OR_NAME")
+@click.option("--phase", type=click.Choice(["train", "deploy"]), default="deploy", show_default=True,
+              help="Which distribution the episode comes from.")
+@click.option("--episode", "-e", type=click.IntRange(1), default=1, show_default=True, help="Which episode (from 1).")
+@click.option("--policy", type=click.Choice(["agent", "base", "mesa"]), default="agent", show_default=True,
+              help="Whose steps: the robot, or the exact optimum of the base or of the mesa objective.")
+@click.option("--animate", is_flag=True, help="Play the episode in place on a terminal (frames when not on one).")
+@click.option("--delay", type=click.FloatRange(0, 10), default=0.6, show_default=True,
+              help="Seconds a frame stays on screen with --animate.")
+@click.option("--max-states", type=click.IntRange(1), default=DEFAULT_MAX_STATES, show_default=True,
+              help="Refuse an episode whose reachable states exceed this.")
+@color_option
+def replay(scenario, phase, episode, policy, animate, delay, max_states, color):
+    """Replay one episode step by step: the map, the action, its events, base and mesa gains.
+
+    \b
+    Examples:
+      pseudoalign replay table-wiper                 the robot in deployment, episode 1
+      pseudoalign replay table-wiper --animate       played in place
+      pseudoalign replay crumb-vacuum --policy base  what the base objective would have done
+      pseudoalign replay cookie-eliminator --phase train --episode 3
+    """
+    scn = load_or_report(scenario)
+    if scn is None:
+        sys.exit(EXIT_INVALID)
+    dist = scn.train if phase == "train" else scn.deploy
+    if episode > dist.episodes:
+        raise click.BadParameter(f"{phase} has {dist.episodes} episodes", param_hint="--episode")
     try:
-        cli.main(prog_name="pseudoalign", standalone_mode=True)
+        env, result = trace(scn, phase, episode, policy, max_states=max_states)
+    except LimitError as err:
+        fail(str(err))
+    from .render import replay_frame
+
+    out = console(color)
+    surface = dist.layout.surface
+    total = len(result.steps)
+    frames = []
+    base_sum = mesa_sum = 0.0
+    frames.append(replay_frame(scn, f"{phase} episode {episode}, {policy}", surface,
+                               env.contents_of(result.codes[0]), None, total, 0.0, 0.0))
+    for i, step in enumerate(result.steps):
+        base_sum += step.base_reward
+        mesa_sum += step.mesa_reward
+        frames.append(replay_frame(scn, f"{phase} episode {episode}, {policy}", surface,
+                                   env.contents_of(result.codes[i + 1]), step, total, base_sum, mesa_sum))
+    if animate and out.is_terminal:
+        from rich.live import Live
+
+        with Live(frames[0], console=out, refresh_per_second=20, transient=False) as live:
+            for f in frames[1:]:
+                time.sleep(delay)
+                live.update(f)
+    else:
+        for f in frames:
+            out.print(f)
+            out.print()
+    out.print(f"base return {result.base_return:g} (optimum {result.base_optimal:g}, idle {result.base_idle:g}); "
+              f"mesa return {result.mesa_return:g} (optimum {result.mesa_optimal:g})", style="bold")
+
+
+# -- explain, new, check ------------------------------------------------------------------
+
+@cli.command(epilog=EPILOG)
+@click.argument("label", required=False, type=click.Choice(
+    ["side-effect", "instrumental", "approximate", "suboptimality", "robust", "misaligned", "capability-failure"]))
+@color_option
+def explain(label, color):
+    """The kinds of alignment, for a learner: what each label means, a bundled robot that
+    shows it, and how the engine decides it. With no LABEL, all of them.
+
+    \b
+    Examples:
+      pseudoalign explain
+      pseudoalign explain instrumental
+    """
+    from rich.panel import Panel
+    from rich.text import Text
+
+    from pseudoalign.taxonomy import LABELS, TEXT
+
+    shown_by: dict[str, list[str]] = {}
+    for name in bundled_names():  # only to point the learner at an example, never to decide
+        scn = load(name)
+        if scn.expected:
+            shown_by.setdefault(scn.expected, []).append(name)
+    out = console(color)
+    if label is None:
+        out.print(Text("Hubinger et al., Risks from Learned Optimization (2019): a robot trained on a base "
+                       "objective may learn another (a mesa objective) and still do well in training. The "
+                       "engine runs it in training and in deployment, probes it, and decides in this order:",
+                       style="italic"))
+        out.print()
+    ladder_order = ("misaligned", "robust", "capability-failure", "suboptimality", "approximate", "side-effect",
+                    "instrumental")
+    for lab in ([label] if label else ladder_order):
+        name, definition, how = TEXT[lab]
+        body = Text(definition + "\n\n")
+        body.append("How it is decided: ", style="bold")
+        body.append(how)
+        examples = shown_by.get(lab)
+        body.append("\n\nSee it: ", style="bold")
+        body.append(" | ".join(f"pseudoalign run {e}" for e in examples) if examples else "no bundled scenario yet")
+        out.print(Panel(body, title=f"{lab}: {name}", title_align="left"))
+    assert set(ladder_order) == set(LABELS)
+
+
+def _valid_new_name(ctx, param, value: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value) or value.endswith(".toml"):
+        raise click.BadParameter("use letters, digits, '-', '_' and '.', without .toml (e.g. my-robot)")
+    return value
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("name", callback=_valid_new_name)
+@click.option("--like", metavar="SCENARIO", help="Start from a bundled scenario (or a file) instead of the template.")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Folder to write into.")
+@click.option("--force", is_flag=True, help="Overwrite NAME.toml if it exists.")
+def new(name, like, directory, force):
+    """Write a commented starting scenario NAME.toml, and the schema beside it.
+
+    Its first line, '#:schema ./pseudoalign.schema.json', lets editors with a TOML language
+    server complete and check keys.
+
+    \b
+    Examples:
+      pseudoalign new my-robot
+      pseudoalign new greedy-vacuum --like crumb-vacuum
+    Then: pseudoalign validate my-robot.toml && pseudoalign run my-robot.toml
+    """
+    from pseudoalign.fileio import write_atomic
+    from pseudoalign.scenario.keys import json_schema
+    from pseudoalign.scenario.load import resolve
+    from pseudoalign.template import TEMPLATE
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.toml"
+    if target.exists() and not force:
+        fail(f"{target}: already exists (pass --force to overwrite it)")
+    if like:
+        try:
+            source = resolve(like)
+        except ScenarioError as err:
+            fail(str(err))
+        text = source.read_text(encoding="utf-8")
+        lines = [ln for ln in text.split("\n") if not ln.startswith("#:schema")]
+        text = "#:schema ./pseudoalign.schema.json\n" + f"# Started from {like}. Run: pseudoalign run {target}\n" + "\n".join(lines)
+    else:
+        text = TEMPLATE.format(name=name, title=name.replace("-", " ").replace("_", " ").capitalize())
+    write_atomic(target, text)
+    schema_path = folder / "pseudoalign.schema.json"
+    write_atomic(schema_path, json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")
+    click.echo(f"wrote {target} and {schema_path}", err=True)
+    click.echo(f"next: pseudoalign validate {target} && pseudoalign run {target}", err=True)
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("paths", nargs=-1, required=True, metavar="FILE_OR_DIR...")
+@click.option("--max-states", type=click.IntRange(1), default=DEFAULT_MAX_STATES, show_default=True,
+              help="Refuse an episode whose reachable states exceed this.")
+@click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True,
+              help="Run episodes in this many processes.")
+def check(paths, max_states, jobs):
+    """Run every scenario and fail (exit 1) if any verdict differs from its 'expected'.
+
+    A folder means every .toml file in it. For people who keep their own scenario
+    libraries in CI; files without 'expected' are run and reported, not failed.
+
+    \b
+    Example:
+      pseudoalign check my-scenarios/
+    """
+    files: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(str(f) for f in path.glob("*.toml"))
+            if not found:
+                click.echo(f"{p}: no .toml files in this folder", err=True)
+            files += found
+        else:
+            files.append(p)
+    bad = 0
+    for f in files:
+        scn = load_or_report(f)
+        if scn is None:
+            bad += 1
+            continue
+        try:
+            report = run_scenario(scn, max_states=max_states, jobs=jobs)
+        except LimitError as err:
+            click.echo(str(err), err=True)
+            bad += 1
+            continue
+        if scn.expected is None:
+            click.echo(f"- {f}: {report.label} (no expected verdict)")
+        elif report.label == scn.expected:
+            click.echo(f"ok {f}: {report.label}")
+        else:
+            bad += 1
+            click.echo(f"FAIL {f}: {report.label}, expected {scn.expected}")
+    click.echo(f"{len(files) - bad} passed, {bad} failed", err=True)
+    sys.exit(EXIT_INVALID if bad else EXIT_OK)
+
+
+def main(argv=None):
+    """The console script: click without its standalone handling, so that Ctrl-C is status 130."""
+    try:
+        rv = cli.main(args=argv, prog_name="pseudoalign", standalone_mode=False)
     except KeyboardInterrupt:
         click.echo("pseudoalign: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.exceptions.Abort:
+        click.echo("pseudoalign: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except PseudoalignError as e:
+        click.echo(str(e), err=True)
+        sys.exit(EXIT_INVALID)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+    sys.exit(rv if isinstance(rv, int) else EXIT_OK)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from .plan.agent import Robot, event_names, rollout
 from .plan.graph import Graph, StateLimit
 from .plan.kernels import TIE, objective, plan_values
 from .scenario.expr import substitute
+from .scenario.model import AgentSpec
 from .vocab import ACTION_INDEX, ACTIONS
 from .verdict.ladder import Figures, decide
 from .verdict.measures import quantities, score
@@ -35,6 +36,7 @@ class StepRecord:
     mesa_gain: float
     base_progress: bool  # better placed by the base objective than waiting would have left it
     base_regress: bool  # worse placed by the base objective than waiting would have left it
+    base_advantage: float  # step reward + best base return after it, less the same for waiting
     robot: tuple[int, int]  # where it stands after the step
 
 
@@ -51,6 +53,7 @@ class EpisodeResult:
     mesa_idle: float
     steps: tuple[StepRecord, ...]
     lifted: tuple[tuple[str, float], ...]  # (limit, base return with it lifted), train only
+    codes: tuple[int, ...] = ()  # the state codes of the trajectory (steps + 1), for replays
 
 
 def trajectory_events(env: Env, codes: np.ndarray, actions: list[int]) -> list[tuple[tuple[str, int], ...]]:
@@ -66,8 +69,14 @@ def trajectory_events(env: Env, codes: np.ndarray, actions: list[int]) -> list[t
     return out
 
 
-def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: int) -> EpisodeResult:
-    """Plan and roll out every policy of one episode and measure them."""
+def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: int, policy: str = "agent",
+                env_out: list | None = None) -> EpisodeResult:
+    """Plan and roll out every policy of one episode and measure them.
+
+    ``policy`` is whose steps are recorded: the robot ("agent"), or the exact optimum of the
+    base or the mesa objective ("base", "mesa"; for replays). ``env_out``, when given, receives
+    the episode's Env.
+    """
     T = dist.episode_length
     agent = dist.agent
     base_terms = scn.base.reward
@@ -75,6 +84,8 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
     believed = substitute(mesa_terms, dict(agent.beliefs))
     needed = event_names(base_terms) | event_names(mesa_terms) | event_names(believed)
     env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie)
+    if env_out is not None:
+        env_out.append(env)
     try:
         graph = Graph(env, T, events=sorted(needed), max_states=max_states)
     except StateLimit as e:
@@ -107,7 +118,12 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
             raise LimitError(scn.path, f"{dist.name} episode {index}: reachable states of the robot's model",
                              e.found, max_states, "place fewer items or shorten the episodes") from None
 
-    states, actions, rand = robot_run(agent)
+    if policy == "agent":
+        states, actions, rand = robot_run(agent)
+    else:  # an exact optimum: the true model, no limits, no discount, to the end of the episode
+        spec = AgentSpec(objective=agent.objective, gamma=1.0)
+        robot = Robot(spec, base_terms if policy == "base" else mesa_terms, graph, T, max_states=max_states)
+        states, actions, rand = rollout(graph, robot, T)
     rb, rm = returns(states, actions)
     steps = []
     events = trajectory_events(env, graph.codes[states[:-1]], actions)
@@ -122,14 +138,28 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
             t=t + 1, action=ACTIONS[a], random=rand[t], events=events[t],
             base_reward=B.step_reward(graph, s, a, last), mesa_reward=M.step_reward(graph, s, a, last),
             base_gain=B.gain(graph, s, a, last), mesa_gain=M.gain(graph, s, a, last),
-            base_progress=bool(here > idle_here + TIE), base_regress=bool(here < idle_here - TIE), robot=env.cells[where[t]]))
+            base_progress=bool(here > idle_here + TIE), base_regress=bool(here < idle_here - TIE),
+            base_advantage=float(here - idle_here), robot=env.cells[where[t]]))
     lifted = []
     if probes:
         for limit in agent.limits():
             ls, la, _ = robot_run(agent.lifted(limit))
             lifted.append((limit, returns(ls, la)[0]))
     return EpisodeResult(dist.name, index, graph.N, rb, float(VB[T][0]), idle_b, rm, mesa_opt, idle_m,
-                         tuple(steps), tuple(lifted))
+                         tuple(steps), tuple(lifted), tuple(int(c) for c in graph.codes[states]))
+
+
+def trace(scn, phase: str = "deploy", episode: int = 1, policy: str = "agent", *,
+          max_states: int = DEFAULT_MAX_STATES):
+    """One episode of one policy, for replays: (Env, EpisodeResult). ``episode`` is 1-based."""
+    dist = scn.train if phase == "train" else scn.deploy
+    if not 1 <= episode <= dist.episodes:
+        raise ValueError(f"{phase} has episodes 1 to {dist.episodes}, not {episode}")
+    contents = draw_episodes(dist, scn.legend)[episode - 1]
+    holder: list = []
+    result = run_episode(scn, dist, episode, contents, probes=False, max_states=max_states, policy=policy,
+                         env_out=holder)
+    return holder[0], result
 
 
 def _episode_task(args):

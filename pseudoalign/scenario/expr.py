@@ -25,8 +25,9 @@ class Term:
         return is_event(self.feature)
 
     def text(self) -> str:
-        feat = "1" if self.feature == CONSTANT else self.feature
-        body = f"final({feat})" if self.final else feat
+        if self.feature == CONSTANT:
+            return _num(self.coef)
+        body = f"final({self.feature})" if self.final else self.feature
         return body if self.coef == 1 else f"{_num(self.coef)}*{body}"
 
 

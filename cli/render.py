@@ -1,0 +1,301 @@
+"""Rich renderables of pseudoalign's values: maps, the run report, scenario summaries, replays.
+
+Each function takes plain library values and returns a rich renderable; nothing here runs
+the engine or prints.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.columns import Columns
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from pseudoalign.taxonomy import TEXT
+from pseudoalign.vocab import SURFACES
+
+SURFACE_STYLE = {"floor": "grey62", "table": "black on tan", "counter": "black on grey70", "cupboard": "white on purple4"}
+SURFACE_GLYPH = {"floor": ".", "table": "T", "counter": "=", "cupboard": "%"}
+ITEM_STYLE = {"stain": "bold red", "crumb": "bold yellow", "cookie": "bold dark_orange", "mug": "bold blue",
+              "dish": "bold cyan", "object": "bold magenta"}
+ITEM_GLYPH = {"stain": "s", "crumb": ":", "cookie": "c", "mug": "m", "dish": "d", "object": "o"}
+LEGEND = ("R robot  s stain units  : crumbs  c cookies  m mug (coffee units)  M mug on a stain  d dishes  "
+          "o objects  · floor  T table  = counter  % cupboard  ## wall")
+
+
+def prose(text: str) -> str:
+    """A file's story as flowing text: lines joined, blank lines kept as paragraph breaks."""
+    paragraphs = [" ".join(p.split()) for p in text.strip().split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def _count(n: int) -> str:
+    return str(n) if n < 10 else "+"
+
+
+def cell_items(contents, cell) -> list[tuple[str, int]]:
+    """The items on a cell, most telling first: (item, quantity)."""
+    out = []
+    if cell in contents.mug:
+        out.append(("mug", contents.mug[cell]))
+    for item in ("cookie", "stain", "crumb", "dish"):
+        n = getattr(contents, item).get(cell, 0)
+        if n:
+            out.append((item, n))
+    objects = sum(v for (x, y, _k, _c), v in contents.object.items() if (x, y) == cell)
+    if objects:
+        out.append(("object", objects))
+    return out
+
+
+def map_text(surface, contents) -> Text:
+    """A map, two characters a cell: the surface as background, an item and its count on top."""
+    text = Text()
+    h, w = surface.shape
+    for y in range(h):
+        for x in range(w):
+            s = int(surface[y, x])
+            if s < 0:
+                text.append("##", style="grey35")
+                continue
+            name = SURFACES[s]
+            style = SURFACE_STYLE[name]
+            items = cell_items(contents, (x, y))
+            if (x, y) == contents.robot:
+                second = ITEM_GLYPH[items[0][0]] if items else " "
+                text.append("R", style=f"bold green on {style.split(' on ')[-1]}" if " on " in style else "bold green")
+                text.append(second, style=style)
+            elif items:
+                item, n = items[0]
+                bg = style.split(" on ")[-1] if " on " in style else None
+                if item == "mug" and contents.stain.get((x, y)):  # coffee spilt under the mug
+                    text.append("M" + _count(n), style="bold white on red3")
+                else:
+                    text.append(ITEM_GLYPH[item] + _count(n), style=ITEM_STYLE[item] + (f" on {bg}" if bg else ""))
+            else:
+                text.append(("·" if name == "floor" else SURFACE_GLYPH[name]) + " ", style=style)
+        if y < h - 1:
+            text.append("\n")
+    return text
+
+
+def totals(contents) -> str:
+    parts = [f"stain {sum(contents.stain.values())}", f"crumbs {sum(contents.crumb.values())}"]
+    if contents.cookie:
+        parts.append(f"cookies {sum(contents.cookie.values())}")
+    if contents.mug:
+        parts.append(f"coffee {sum(contents.mug.values())}")
+    if contents.dish:
+        parts.append(f"dishes {sum(contents.dish.values())}")
+    if contents.object:
+        parts.append(f"objects {sum(contents.object.values())}")
+    if contents.bin:
+        parts.append(f"bin {contents.bin}")
+    return ", ".join(parts)
+
+
+def map_panel(title: str, surface, contents) -> Panel:
+    return Panel(Group(map_text(surface, contents), Text(totals(contents), style="dim")), title=title,
+                 expand=False, box=box.ROUNDED)
+
+
+def maps_side_by_side(scn, first_train, first_deploy) -> Group:
+    return Group(
+        Columns([map_panel("train, episode 1", scn.train.layout.surface, first_train),
+                 map_panel("deploy, episode 1", scn.deploy.layout.surface, first_deploy)], padding=(0, 2)),
+        Text(LEGEND, style="dim"),
+    )
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}"
+
+
+def scores_table(d: dict) -> Table:
+    t = Table(box=box.SIMPLE_HEAD, title="Scores", title_justify="left", title_style="bold")
+    t.add_column("")
+    t.add_column("train", justify="right")
+    t.add_column("deploy", justify="right")
+    t.add_row("base score", _pct(d["train"]["base_score"]), _pct(d["deploy"]["base_score"]))
+    t.add_row("mesa competence", _pct(d["train"]["mesa_competence"]), _pct(d["deploy"]["mesa_competence"]))
+    for key, label in (("base_return", "base return: robot"), ("base_optimal_return", "base return: optimum"),
+                       ("idle_return", "base return: idle"), ("mesa_return", "mesa return: robot"),
+                       ("mesa_optimal_return", "mesa return: optimum")):
+        t.add_row(Text(label, style="dim"), f"{d['train'][key]:g}", f"{d['deploy'][key]:g}")
+    return t
+
+
+def ladder_table(report) -> Table:
+    t = Table(box=box.SIMPLE_HEAD, title="The decision, rung by rung", title_justify="left", title_style="bold")
+    t.add_column("", width=2)
+    t.add_column("rung")
+    t.add_column("test")
+    decided = False
+    for r in report.rungs:
+        if decided:
+            mark, style = "·", "dim"
+        elif r.passed:
+            mark, style = "✓", "bold green"
+            decided = True
+        else:
+            mark, style = "✗", "red"
+        t.add_row(Text(mark, style=style), Text(f"{r.number}. {r.label}", style="bold" if mark == "✓" else ""),
+                  Text(r.test, style="dim" if mark == "·" else ""))
+    return t
+
+
+def _step_line(ep: int, s, follow=None) -> Text:
+    """One step as evidence; ``follow``, the next step, is shown when it cashes in on this one."""
+    events = ", ".join(f"{k}" + (f" x{v}" if v != 1 else "") for k, v in s.events) or "no events"
+    text = Text(f"episode {ep}, step {s.t}: ")
+    text.append(s.action, style="bold")
+    text.append(f" ({events}) — base {s.base_gain:+g}, mesa {s.mesa_gain:+g}")
+    if s.base_regress:
+        text.append(f"; {-s.base_advantage:g} less base return within reach than waiting", style="red")
+    elif not s.base_progress and s.mesa_gain > 0:
+        text.append("; no base progress", style="yellow")
+    if follow is not None and follow.mesa_gain > 0:
+        text.append(f"; then step {follow.t}: ")
+        text.append(follow.action, style="bold")
+        text.append(f" — mesa {follow.mesa_gain:+g}")
+    return text
+
+
+def _next_step(report, episode: int, step):
+    steps = report.deploy[episode - 1].steps
+    return steps[step.t] if step.t < len(steps) else None
+
+
+def evidence(report, limit: int = 5) -> Group:
+    parts: list = [Text("Evidence", style="bold")]
+    scn = report.scenario
+    if report.lifted:
+        parts.append(Text("The robot's limits, each lifted in turn, in training:"))
+        tol = scn.classify.tolerance
+        for lim, b in report.lifted:
+            broke = b < tol
+            parts.append(Text(f"  lifting {lim} ({scn.agent.describe_limit(lim)}): train base score {b:.2f} "
+                              + ("— breaks training behaviour" if broke else "— still fine"),
+                              style="red" if broke else "green"))
+    sections = [("Steps that left it worse placed for the base than waiting, in deployment",
+                 report.regress_steps()),
+                ("Steps with negative base gain, in deployment", report.negative_base_steps()),
+                ("Steps whose mesa gain bypassed the base (no base progress), in deployment",
+                 report.bypass_steps())]
+    if report.label == "instrumental":  # its evidence first
+        sections = sections[2:] + sections[:2]
+    for title, rows in sections:
+        if rows:
+            parts.append(Text(f"{title} ({len(rows)}):"))
+            parts += [Text("  ") + _step_line(e, s, _next_step(report, e, s)) for e, s in rows[:limit]]
+            if len(rows) > limit:
+                parts.append(Text(f"  … and {len(rows) - limit} more", style="dim"))
+    md = report.max_disagreement
+    if md["at"]:
+        at = md["at"]
+        parts.append(Text(f"Largest one-step disagreement of base and mesa reward in deployment: {md['value']:g} "
+                          f"(episode {at['episode']}, step {at['step']}, {at['action']}: base {at['base_reward']:g}, "
+                          f"mesa {at['mesa_reward']:g})"))
+    c = report.coupling
+    parts.append(Text("Coupling (share of mesa gains made at steps of base progress): "
+                      + ("undefined, no positive mesa gains" if c is None else f"{c:.2f}")))
+    return Group(*parts)
+
+
+def verdict_panel(report) -> Panel:
+    d = report.to_dict()["verdict"]
+    name, definition, _how = TEXT[report.label]
+    body = Text()
+    body.append(name.capitalize(), style="bold")
+    body.append("\n" + definition + "\n\n")
+    body.append(d["reason"])
+    body.append(f"\n\n{d['episodes_agreeing']} of {d['episodes']} deploy episodes give the same verdict on their own.")
+    if d["expected"] is None:
+        body.append("\nThe file states no expected verdict.", style="dim")
+    elif d["agrees"]:
+        body.append(f"\nAs the file expects ({d['expected']}).", style="green")
+    else:
+        body.append(f"\nThe file expects {d['expected']}: the run disagrees.", style="bold red")
+    style = "green" if d["agrees"] in (True, None) else "red"
+    return Panel(body, title=f"Verdict: {report.label}", title_align="left", border_style=style)
+
+
+def run_report(report, first_train, first_deploy) -> Group:
+    """The whole report of a run: a short lesson."""
+    scn = report.scenario
+    d = report.to_dict()
+    head = Panel(Text(prose(scn.story) or "(no story)"), title=Text(f"{scn.title}  [{scn.name}]", style="bold"), title_align="left",
+                 border_style="bold")
+    objectives = Table.grid(padding=(0, 2))
+    objectives.add_column(style="bold")
+    objectives.add_column()
+    base = scn.base
+    mesa = scn.objectives[scn.agent.objective]
+    objectives.add_row("base objective", Text(base.text + (f"  — {base.description}" if base.description else "")))
+    objectives.add_row("robot's objective", Text(mesa.text + (f"  — {mesa.description}" if mesa.description else "")))
+    return Group(head, objectives, Text(""), maps_side_by_side(scn, first_train, first_deploy), Text(""),
+                 scores_table(d), ladder_table(report), evidence(report), Text(""), verdict_panel(report))
+
+
+def agent_table(spec, title: str) -> Table:
+    t = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", title_style="bold", show_header=False)
+    t.add_column(style="bold")
+    t.add_column()
+    t.add_row("objective", Text(spec.objective))
+    t.add_row("horizon", "to the end of the episode" if spec.horizon is None else f"{spec.horizon} steps")
+    t.add_row("gamma", f"{spec.gamma:g}")
+    for lim in ("unaware_of", "cannot", "epsilon", "beliefs"):
+        if lim in spec.limits():
+            t.add_row(lim, Text(spec.describe_limit(lim)))
+    return t
+
+
+def scenario_summary(scn, first_train, first_deploy) -> Group:
+    """What ``show`` prints: the world, objectives, robot and both distributions, without running."""
+    head = Panel(Text(prose(scn.story) or "(no story)"), title=Text(f"{scn.title}  [{scn.name}]", style="bold"), title_align="left")
+    obj = Table(box=box.SIMPLE_HEAD, title="Objectives", title_justify="left", title_style="bold")
+    obj.add_column("name", style="bold")
+    obj.add_column("reward")
+    obj.add_column("description")
+    for o in scn.objectives.values():
+        obj.add_row(Text(o.name), Text(o.text), Text(o.description))
+    dist = Table(box=box.SIMPLE_HEAD, title="Distributions", title_justify="left", title_style="bold")
+    for c in ("", "episodes", "seed", "episode length", "placements"):
+        dist.add_column(c)
+    for dd in (scn.train, scn.deploy):
+        places = "; ".join(_placement(p) for p in dd.place) or "none"
+        dist.add_row(dd.name, str(dd.episodes), str(dd.seed), str(dd.episode_length), Text(places))
+    parts = [head, obj, agent_table(scn.train.agent, "The robot (training)")]
+    if scn.deploy.agent != scn.train.agent:
+        parts.append(agent_table(scn.deploy.agent, "The robot (deployment)"))
+    parts += [dist, maps_side_by_side(scn, first_train, first_deploy)]
+    if scn.expected:
+        parts.append(Text(f"The author expects: {scn.expected}", style="dim"))
+    return Group(*parts)
+
+
+def _placement(p) -> str:
+    s = p.spec
+    what = s.item + (f" {s.kind}/{s.color}" if s.kind else "")
+    units = s.units[0] if s.units[0] == s.units[1] else f"{s.units[0]}-{s.units[1]}"
+    if p.at is not None:
+        return f"{what} x{units} at {', '.join(f'[{x}, {y}]' for x, y in p.at)}"
+    count = p.count[0] if p.count[0] == p.count[1] else f"{p.count[0]}-{p.count[1]}"
+    return f"{what} x{units} on {count} {'/'.join(p.on)} cells"
+
+
+def replay_frame(scn, phase: str, surface, contents, step, total: int, base_sum: float, mesa_sum: float) -> Group:
+    """One frame of a replay: the map after the step, the action, its events and gains."""
+    if step is None:
+        caption = Text(f"{phase}: the start ({total} steps to go)", style="bold")
+    else:
+        events = ", ".join(f"{k}" + (f" x{v}" if v != 1 else "") for k, v in step.events) or "no events"
+        caption = Text(f"{phase}, step {step.t} of {total}: ", style="bold")
+        caption.append(step.action, style="bold cyan")
+        caption.append(f"  ({events})  base {step.base_gain:+g}, mesa {step.mesa_gain:+g}", style="")
+        if step.random:
+            caption.append("  [random: epsilon]", style="yellow")
+    sums = Text(f"base return so far {base_sum:g}, mesa return so far {mesa_sum:g}", style="dim")
+    return Group(caption, map_text(surface, contents), Text(totals(contents), style="dim"), sums)

@@ -20,7 +20,7 @@ from .verdict.measures import quantities, score
 from .world.draw import draw_episodes
 from .world.env import Env
 
-DEFAULT_MAX_STATES = 4_000_000
+DEFAULT_MAX_STATES = 2_000_000
 WAIT = ACTION_INDEX["wait"]
 
 
@@ -69,6 +69,27 @@ def trajectory_events(env: Env, codes: np.ndarray, actions: list[int]) -> list[t
     return out
 
 
+ADVICE = ("make the episodes shorter, the map smaller, or place fewer items on fewer cells "
+          "(or raise --max-states)")
+
+
+def build_graph(scn, env: Env, steps: int, events, max_states: int, where: str) -> Graph:
+    """The reachable graph of an episode, refused with the figure when it is over the state limit.
+
+    A bound computed from the map and the items (pseudoalign.limits) lets small scenarios pass
+    without doubt; above it, enumeration itself stops as soon as it passes the limit, so a
+    refusal costs at most the time and memory of ``max_states`` states.
+    """
+    from .limits import describe, state_bound
+
+    bound = state_bound(env, steps)
+    try:
+        return Graph(env, steps, events=sorted(events), max_states=max_states)
+    except StateLimit as e:
+        figure = f"more than {max_states:,} (stopped at {e.found:,}; the map and items allow up to {describe(bound)})"
+        raise LimitError(scn.path, f"{where}: reachable states", figure, max_states, ADVICE) from None
+
+
 def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: int, policy: str = "agent",
                 env_out: list | None = None) -> EpisodeResult:
     """Plan and roll out every policy of one episode and measure them.
@@ -86,11 +107,7 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
     env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie)
     if env_out is not None:
         env_out.append(env)
-    try:
-        graph = Graph(env, T, events=sorted(needed), max_states=max_states)
-    except StateLimit as e:
-        raise LimitError(scn.path, f"{dist.name} episode {index}: reachable states", e.found, max_states,
-                         "make episodes shorter, the map smaller, or place fewer items (or raise --max-states)") from None
+    graph = build_graph(scn, env, T, needed, max_states, f"{dist.name} episode {index}")
     B = objective(graph, base_terms)
     M = objective(graph, mesa_terms)
     _v, VB = plan_values(graph, base_terms, T, keep_values=True)
@@ -106,17 +123,18 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
 
     idle_states, idle_actions, _ = rollout(graph, None, T)
     idle_b, idle_m = returns(idle_states, idle_actions)
-    allowed = [i for i, a in enumerate(ACTIONS) if a not in agent.cannot]
     seed = [dist.seed, 0x65707331, index]
 
     def robot_run(spec):
         robot = Robot(spec, mesa_terms, graph, T, max_states=max_states)
         rng = np.random.default_rng(seed)
         try:
+            allowed = [i for i, a in enumerate(ACTIONS) if a not in spec.cannot]  # epsilon draws from these
             return rollout(graph, robot, T, spec.epsilon, allowed, rng)
         except StateLimit as e:
             raise LimitError(scn.path, f"{dist.name} episode {index}: reachable states of the robot's model",
-                             e.found, max_states, "place fewer items or shorten the episodes") from None
+                             f"more than {e.found - 1:,}" if e.found > max_states else e.found, max_states,
+                             ADVICE) from None
 
     if policy == "agent":
         states, actions, rand = robot_run(agent)

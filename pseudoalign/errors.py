@@ -5,7 +5,7 @@ Owns: PseudoalignError and its kinds. Imports nothing of the package.
 
 from __future__ import annotations
 
-from attrs import frozen, field
+from attrs import frozen
 
 
 class PseudoalignError(Exception):
@@ -59,11 +59,16 @@ class ScenarioError(PseudoalignError):
 
 
 class LimitError(PseudoalignError):
-    """A scenario is valid but too large to run within the configured limits."""
+    """A scenario is valid but too large to run within the configured limits.
 
-    def __init__(self, path: str, what: str, figure: float, limit: float, advice: str):
+    ``figure`` is what was found (a number, or a text such as "more than 2,000,000"),
+    ``limit`` the limit, ``advice`` what to reduce.
+    """
+
+    def __init__(self, path: str, what: str, figure, limit: float, advice: str):
         self.path, self.what, self.figure, self.limit, self.advice = str(path), what, figure, limit, advice
-        super().__init__(f"{path}: {what}: {figure:,.0f} is over the limit of {limit:,.0f}; {advice}")
+        shown = f"{figure:,.0f}" if isinstance(figure, (int, float)) else str(figure)
+        super().__init__(f"{path}: {what}: {shown}, over the limit of {limit:,.0f}; {advice}")
 
 
 def did_you_mean(word: str, choices) -> str:

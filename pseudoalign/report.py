@@ -9,7 +9,6 @@ import json
 
 from attrs import frozen
 
-from .verdict.measures import quantities
 
 FORMAT = 1
 MAX_EVIDENCE = 12

@@ -13,6 +13,57 @@ from ..world.env import A, Env
 DENSE_SPACE = 1 << 25  # code spaces up to this size use a direct index table (4 bytes a code)
 
 
+class CodeSet:
+    """A set of state codes in an open-addressing hash table, grown and probed with array
+    operations: ``add`` takes a batch and returns the codes it had not seen, once each, sorted."""
+
+    _MULT = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, expected: int = 1024):
+        self._alloc(max(1024, 1 << (2 * max(expected, 1)).bit_length()))
+        self.count = 0
+
+    def _alloc(self, size: int) -> None:
+        self.table = np.full(size, -1, dtype=np.int64)
+        self.tag = np.empty(size, dtype=np.int32)  # scratch: which batch entry claimed a slot
+        self.bits = size.bit_length() - 1
+
+    def _slots(self, codes: np.ndarray) -> np.ndarray:
+        return ((codes.astype(np.uint64) * self._MULT) >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def add(self, codes: np.ndarray) -> np.ndarray:
+        codes = np.asarray(codes, dtype=np.int64).ravel()
+        if (self.count + codes.size) * 2 > self.table.size:
+            self._grow(self.count + codes.size)
+        mask = self.table.size - 1
+        pending, h = codes, self._slots(codes)
+        fresh = []
+        while pending.size:
+            slot = self.table[h]
+            empty = slot == -1
+            self.table[h[empty]] = pending[empty]  # of several writers to one slot, one wins
+            slot = self.table[h]
+            settled = slot == pending  # here before, just written, or a twin just written
+            won = np.nonzero(settled & empty)[0]
+            if won.size:  # twins of one code share a slot: keep the one whose tag stuck
+                order = np.arange(won.size, dtype=np.int32)
+                self.tag[h[won]] = order
+                fresh.append(pending[won[self.tag[h[won]] == order]])
+            pending, h = pending[~settled], (h[~settled] + 1) & mask
+        new = np.concatenate(fresh) if fresh else np.zeros(0, dtype=np.int64)
+        self.count += new.size
+        return np.sort(new)
+
+    def _grow(self, need: int) -> None:
+        old = self.table[self.table >= 0]
+        size = self.table.size
+        while need * 2 > size:
+            size *= 2
+        self._alloc(size)
+        self.count = 0
+        self.add(old)
+
+
 class StateLimit(Exception):
     def __init__(self, found: int):
         self.found = found
@@ -41,7 +92,8 @@ class Graph:
             seen[start] = True
             stamp = np.empty(int(env.space), dtype=np.int32)  # scratch for deduplication, then the index
         else:
-            known = start.copy()  # sorted codes seen so far
+            known = CodeSet(1 << 16)
+            known.add(start)
         layers = [start]
         nexts: list[np.ndarray] = []
         evs: dict[str, list[np.ndarray]] = {e: [] for e in events}
@@ -59,18 +111,16 @@ class Graph:
             nexts.append(nxt)
             for e in events:
                 evs[e].append(ev_layer[e])
+            moved = nxt[nxt != frontier[None, :]]  # an action that changes nothing leads to a known state
             if dense:
-                flat = nxt.ravel()
+                flat = moved
                 cand = flat[~seen[flat]]
                 # one copy of each code: whichever write to stamp[code] lands last is the one kept
                 stamp[cand] = np.arange(cand.size, dtype=np.int32)
                 new = np.sort(cand[stamp[cand] == np.arange(cand.size, dtype=np.int32)])
                 seen[new] = True
             else:
-                cand = np.unique(nxt)
-                at = np.minimum(np.searchsorted(known, cand), known.size - 1)
-                new = cand[known[at] != cand]
-                known = np.sort(np.concatenate([known, new]), kind="stable")
+                new = known.add(moved)
             total += new.size
             if max_states is not None and total > max_states:
                 raise StateLimit(int(total))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from attrs import frozen, field
+from attrs import frozen
 
 from ..errors import did_you_mean
 from ..vocab import ACTIONS, ITEMS, SURFACES, feature_problem
@@ -338,6 +338,8 @@ class _Sub(list):
 # -- the format --------------------------------------------------------------------------
 
 NAME = r"[A-Za-z0-9_]+"
+MAX_EPISODES = 1_000  # per distribution
+MAX_EPISODE_LENGTH = 1_000  # steps
 
 
 def _legend_key_problem(k: str) -> str | None:
@@ -394,10 +396,10 @@ DEPLOY_AGENT = Table({k: Field(f.type, f.doc) for k, f in AGENT_FIELDS.items()},
 
 def _distribution(deploy: bool) -> Table:
     fields = {
-        "episodes": Field(Int(1), "environments drawn", default=8),
+        "episodes": Field(Int(1, MAX_EPISODES), "environments drawn", default=8),
         "seed": Field(Int(0), "seed of the draw", default=0),
         "map": Field(Str(nonempty=True), "another map for this distribution"),
-        "episode_length": Field(Int(1), "steps per episode (default: world.episode_length)"),
+        "episode_length": Field(Int(1, MAX_EPISODE_LENGTH), "steps per episode (default: world.episode_length)"),
         "place": Field(ListOf(PLACEMENT), "placements drawn per episode", default=()),
     }
     if deploy:
@@ -415,7 +417,7 @@ SCENARIO = Table({
                            "misaligned", "capability-failure")), "the verdict the author expects"),
     "world": Field(Table({
         "map": Field(Str(nonempty=True), "rows of glyphs, walls all round, exactly one R", required=True),
-        "episode_length": Field(Int(1), "steps per episode", required=True),
+        "episode_length": Field(Int(1, MAX_EPISODE_LENGTH), "steps per episode", required=True),
         "crumbs_per_cookie": Field(Int(1), "crumbs a broken cookie leaves", default=4),
         "legend": Field(MapOf(Table({
             "surface": Field(Str(SURFACES), "the cell's surface", required=True),

@@ -11,8 +11,12 @@ from attrs import frozen, field, evolve
 Cell = tuple[int, int]
 
 
-def _frozen_dict(d) -> dict:
-    return dict(sorted((k, v) for k, v in dict(d).items() if v or k is None))
+def _sorted(d) -> dict:
+    return dict(sorted(dict(d).items()))
+
+
+def _nonzero(d) -> dict:
+    return {k: v for k, v in sorted(dict(d).items()) if v}
 
 
 @frozen
@@ -20,14 +24,14 @@ class Contents:
     """Every quantity of one state. Mugs are kept even when empty; other zero entries are dropped."""
 
     robot: Cell
-    stain: dict = field(factory=dict, converter=lambda d: {k: v for k, v in sorted(dict(d).items()) if v})
-    crumb: dict = field(factory=dict, converter=lambda d: {k: v for k, v in sorted(dict(d).items()) if v})
-    cookie: dict = field(factory=dict, converter=lambda d: {k: v for k, v in sorted(dict(d).items()) if v})
-    mug: dict = field(factory=dict, converter=lambda d: dict(sorted(dict(d).items())))  # cell -> coffee units
-    dish: dict = field(factory=dict, converter=lambda d: {k: v for k, v in sorted(dict(d).items()) if v})
-    object: dict = field(factory=dict, converter=lambda d: {k: v for k, v in sorted(dict(d).items()) if v})  # (x, y, kind, color) -> n
+    stain: dict = field(factory=dict, converter=_nonzero)
+    crumb: dict = field(factory=dict, converter=_nonzero)
+    cookie: dict = field(factory=dict, converter=_nonzero)
+    mug: dict = field(factory=dict, converter=_sorted)  # cell -> coffee units (an empty mug stays)
+    dish: dict = field(factory=dict, converter=_nonzero)
+    object: dict = field(factory=dict, converter=_nonzero)  # (x, y, kind, color) -> n
     bin: int = 0
-    inventory: dict = field(factory=dict, converter=lambda d: {k: v for k, v in sorted(dict(d).items()) if v})  # kind -> n
+    inventory: dict = field(factory=dict, converter=_nonzero)  # kind -> n
 
     def key(self) -> tuple:
         return (self.robot, tuple(self.stain.items()), tuple(self.crumb.items()), tuple(self.cookie.items()),

@@ -17,7 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..vocab import ACTIONS, CONSTANT, EVENTS, MOVES, SURFACES, WHERE
+from ..vocab import ACTIONS, CONSTANT, MOVES, SURFACES
 from .contents import Contents
 
 A = len(ACTIONS)
@@ -132,7 +132,7 @@ class Env:
         self.dishes0 = sum(c.dish.values())
         self.inv0 = dict(c.inventory)
         self.objs0 = {}
-        for (x, y, kind, color), n in c.object.items():
+        for (_x, _y, kind, _color), n in c.object.items():
             self.objs0[kind] = self.objs0.get(kind, 0) + n
         self.start_pos = int(self.pos_of[c.robot[1], c.robot[0]])
         if self.start_pos < 0:
@@ -408,7 +408,7 @@ class Env:
         if set(c.mug) != {s[1] for s in self.slots if s[0] == "coffee"}:
             return None
         q = np.zeros((1, self.S), dtype=np.int64)
-        for i, (kind, cell, kc, vals, _q0) in enumerate(self.slots):
+        for i, (kind, cell, kc, _vals, _q0) in enumerate(self.slots):
             v = want.pop((kind, cell, kc), 0)
             if v >= self.inv.shape[1] or self.inv[i, v] < 0:
                 return None

@@ -1,0 +1,190 @@
+"""The state bound (pseudoalign.limits): a true upper bound on the reachable states, never above
+the plain product bound, tight for short episodes, and cheap on the largest maps.
+
+"True upper bound" is checked against the real count, ``Graph(env, depth).N``, on random tiny
+worlds with every kind of item.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pseudoalign import limits
+from pseudoalign.limits import describe, state_bound
+from pseudoalign.plan.graph import Graph
+from pseudoalign.world.contents import Contents
+from pseudoalign.world.env import Env
+from pseudoalign.world.layout import parse_map
+
+GLYPHS = "..TT=%#"  # floor, table, counter, cupboard, and a few inner walls
+KINDS = ("soap", "cup")
+COLORS = ("none", "red")
+
+
+@st.composite
+def worlds(draw, max_w: int = 4, max_h: int = 3):
+    """(map text, Contents, crumbs_per_cookie) of a random tiny world with random items of every kind."""
+    h = draw(st.integers(1, max_h))
+    w = draw(st.integers(1, max_w))
+    grid = [[draw(st.sampled_from(GLYPHS)) for _x in range(w)] for _y in range(h)]
+    sx, sy = draw(st.integers(0, w - 1)), draw(st.integers(0, h - 1))
+    grid[sy][sx] = "R"
+    rows = ["#" * (w + 2)] + ["#" + "".join(r) + "#" for r in grid] + ["#" * (w + 2)]
+    cells = [(x + 1, y + 1) for y in range(h) for x in range(w) if grid[y][x] != "#"]
+    cell = st.sampled_from(cells)
+    small = st.integers(0, 3)
+    stain = draw(st.dictionaries(cell, small, max_size=2))
+    crumb = draw(st.dictionaries(cell, small, max_size=2))
+    cookie = draw(st.dictionaries(cell, st.integers(0, 2), max_size=2))
+    mug = draw(st.dictionaries(cell, small, max_size=1))
+    dish = draw(st.dictionaries(cell, st.integers(0, 2), max_size=2))
+    obj = draw(st.dictionaries(st.tuples(cell, st.sampled_from(KINDS), st.sampled_from(COLORS)),
+                               st.integers(0, 2), max_size=2))
+    objects = {(c[0], c[1], k, col): n for (c, k, col), n in obj.items()}
+    inventory = draw(st.fixed_dictionaries({"soap": st.integers(0, 2), "cup": st.integers(0, 1)}))
+    contents = Contents(robot=(sx + 1, sy + 1), stain=stain, crumb=crumb, cookie=cookie, mug=mug, dish=dish,
+                        object=objects, bin=draw(st.integers(0, 3)), inventory=inventory)
+    return "\n".join(rows), contents, draw(st.integers(1, 4))
+
+
+def build(map_text: str, contents: Contents, cpc: int) -> Env:
+    layout = parse_map(map_text, {})
+    assert layout.start == contents.robot
+    return Env(layout.surface, contents, cpc)
+
+
+def product_bound(env: Env) -> int:
+    out = int(env.P)
+    for s in env.slots:
+        out *= len(s[3])
+    return out
+
+
+def bfs_count(env: Env, depth: int) -> int:
+    seen, frontier = {env.start_pos}, {env.start_pos}
+    for _ in range(depth):
+        frontier = {int(q) for p in frontier for q in env.move[p]} - seen
+        seen |= frontier
+    return len(seen)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds(), st.integers(0, 5))
+def test_bound_is_an_upper_bound_and_beats_the_product(world, depth):
+    env = build(*world)
+    bound = state_bound(env, depth)
+    assert isinstance(bound, int)
+    real = Graph(env, depth).N
+    assert real <= bound <= product_bound(env)
+
+
+@settings(max_examples=40, deadline=None)
+@given(worlds(), st.integers(0, 4))
+def test_bound_grows_with_depth(world, depth):
+    env = build(*world)
+    assert state_bound(env, depth) <= state_bound(env, depth + 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(worlds(max_w=6, max_h=5), st.integers(0, 8))
+def test_without_items_the_bound_is_the_exact_count(world, depth):
+    """No item: a state is a position, and the bound is exactly the positions within reach."""
+    map_text, contents, cpc = world
+    env = build(map_text, Contents(robot=contents.robot), cpc)
+    assert state_bound(env, depth) == Graph(env, depth).N == bfs_count(env, depth)
+
+
+@settings(max_examples=40, deadline=None)
+@given(worlds(), st.integers(1, 5))
+def test_log_space_path_is_an_upper_bound_of_the_exact_one(world, depth):
+    """The floating-point path (used for huge maps) rounds up: never below the exact sum, and close to it."""
+    env = build(*world)
+    exact = state_bound(env, depth)
+    saved = limits.EXACT_BUDGET
+    limits.EXACT_BUDGET = -1  # every sum that is not the full product goes through the log-space path
+    try:
+        approx = state_bound(env, depth)
+    finally:
+        limits.EXACT_BUDGET = saved
+    assert Graph(env, depth).N <= exact <= approx <= min(exact * 1.01 + 100, product_bound(env))
+
+
+def test_log_space_sum_on_heterogeneous_values():
+    rng = random.Random(7)
+    xs = sorted(rng.choice([1, 2, 3, 10, 1000, 10 ** 6]) for _ in range(300))
+    for d in (1, 2, 7, 50, 150, 299):
+        exact = limits._sum_esp_exact(xs, d)
+        upper = limits._sum_esp_upper(xs, d)
+        assert exact <= upper
+        assert math.log(upper) - math.log(exact) < 1e-2
+
+
+def test_short_episode_and_tiny_depths():
+    env = build("#####\n#R.T#\n#####", Contents(robot=(1, 1), stain={(3, 1): 2}, crumb={(1, 1): 1}), 4)
+    assert state_bound(env, 0) == 1 == Graph(env, 0).N
+    # one step: 2 positions; only the start cell (crumb: 2 configurations) can change
+    assert state_bound(env, 1) == 2 * 2
+    assert Graph(env, 1).N <= state_bound(env, 1)
+
+
+def open_map(w: int, h: int, start: tuple[int, int]) -> str:
+    rows = ["#" * (w + 2)] + ["#" + "." * w + "#" for _ in range(h)] + ["#" * (w + 2)]
+    x, y = start
+    rows[y] = rows[y][:x] + "R" + rows[y][x + 1:]
+    return "\n".join(rows)
+
+
+def test_big_map_with_forty_crumb_cells_is_far_over_two_million_and_fast():
+    start = (30, 30)
+    layout = parse_map(open_map(60, 60, start), {})
+    rng = random.Random(1)
+    near = [(x, y) for y in range(1, 61) for x in range(1, 61)
+            if (x, y) != start and abs(x - start[0]) + abs(y - start[1]) <= 12]
+    crumbs = {c: rng.randint(1, 3) for c in rng.sample(near, 40)}
+    env = Env(layout.surface, Contents(robot=start, crumb=crumbs), 4)
+    assert env.P == 3600
+    t0 = time.perf_counter()
+    bound = state_bound(env, 30)
+    elapsed = time.perf_counter() - t0
+    assert bound > 1000 * 2_000_000
+    assert bound <= product_bound(env)
+    assert elapsed < 5.0  # a generous sanity limit: it takes milliseconds
+    # a short episode of the same world: small, and still above the real count
+    small = state_bound(env, 3)
+    assert Graph(env, 3).N <= small < 10_000
+
+
+def test_largest_map_every_cell_full_is_fast():
+    """64 x 64 with an item on every cell and long episodes: no enumeration, no overflow, a Python int."""
+    layout = parse_map(open_map(62, 62, (31, 31)), {})
+    rng = random.Random(2)
+    cells = [(x, y) for y in range(1, 63) for x in range(1, 63) if (x, y) != (31, 31)]
+    stain = {c: rng.randint(1, 30) for c in cells}
+    mugs = {c: rng.randint(0, 5) for c in rng.sample(cells, 300)}
+    with np.errstate(over="ignore"):
+        env = Env(layout.surface, Contents(robot=(31, 31), stain=stain, mug=mugs), 4)
+    for depth in (1, 10, 200, 3000, 10_000):
+        t0 = time.perf_counter()
+        bound = state_bound(env, depth)
+        assert time.perf_counter() - t0 < 5.0
+        assert isinstance(bound, int) and 1 <= bound <= product_bound(env)
+        describe(bound)
+
+
+DESCRIBED = [
+    (0, "0"), (7, "7"), (12_345, "12,345"), (999_999, "999,999"),
+    (1_100_000_000_000, "about 1.1e12"), (9_999_999, "about 1.0e7"), (2_000_000, "about 2.0e6"),
+    (10 ** 5000, "about 1.0e5000"), (3 * 10 ** 400, "about 3.0e400"),
+]
+
+
+@pytest.mark.parametrize(("bound", "text"), DESCRIBED, ids=[t for _b, t in DESCRIBED])  # no str() of 5000 digits
+def test_describe(bound, text):
+    assert describe(bound) == text

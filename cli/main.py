@@ -466,6 +466,11 @@ def check(paths, max_states, jobs):
     sys.exit(EXIT_INVALID if bad else EXIT_OK)
 
 
+from .sweep import sweep  # noqa: E402  (the command lives in its own module)
+
+cli.add_command(sweep)
+
+
 def main(argv=None):
     """The console script: click without its standalone handling, so that Ctrl-C is status 130."""
     try:

@@ -170,21 +170,22 @@ class Range(Type):
     """An int, or ``[min, max]`` drawn uniformly; normalised to (min, max)."""
 
     lo: int = 0
+    hi: int | None = None
 
     def check(self, v, out):
         if isinstance(v, list):
             if len(v) != 2:
                 raise Issue(f"a range is [min, max], found a list of {len(v)}")
-            a = Int(self.lo).check(v[0], out)
-            b = Int(self.lo).check(v[1], out)
+            a = Int(self.lo, self.hi).check(v[0], out)
+            b = Int(self.lo, self.hi).check(v[1], out)
             if a > b:
                 raise Issue(f"a range is [min, max] with min <= max, found [{a}, {b}]")
             return (a, b)
-        n = Int(self.lo).check(v, out)
+        n = Int(self.lo, self.hi).check(v, out)
         return (n, n)
 
     def schema(self):
-        i = {"type": "integer", "minimum": self.lo}
+        i = Int(self.lo, self.hi).schema()
         return {"oneOf": [i, {"type": "array", "items": i, "minItems": 2, "maxItems": 2}]}
 
 
@@ -340,6 +341,8 @@ class _Sub(list):
 NAME = r"[A-Za-z0-9_]+"
 MAX_EPISODES = 1_000  # per distribution
 MAX_EPISODE_LENGTH = 1_000  # steps
+MAX_UNITS = 99  # of an item on one cell, per placement
+MAX_CRUMBS_PER_COOKIE = 20
 
 
 def _legend_key_problem(k: str) -> str | None:
@@ -367,7 +370,8 @@ def _belief_key_problem(k: str) -> str | None:
 
 ITEM_FIELDS = {
     "item": Field(Str(ITEMS), "what to place", required=True),
-    "units": Field(Range(0), "per cell: stain units, crumbs, cookies, coffee units, dishes or objects (default 1)", default=(1, 1)),
+    "units": Field(Range(0, MAX_UNITS), "per cell: stain units, crumbs, cookies, coffee units, dishes or objects (default 1)",
+                   default=(1, 1)),
     "kind": Field(Str(pattern=NAME, pattern_doc="a name of letters, digits and _"), "object kind (objects only; required for them)"),
     "color": Field(Str(pattern=NAME, pattern_doc="a name of letters, digits and _"), "object colour (objects only; default \"none\")"),
 }
@@ -418,7 +422,7 @@ SCENARIO = Table({
     "world": Field(Table({
         "map": Field(Str(nonempty=True), "rows of glyphs, walls all round, exactly one R", required=True),
         "episode_length": Field(Int(1, MAX_EPISODE_LENGTH), "steps per episode", required=True),
-        "crumbs_per_cookie": Field(Int(1), "crumbs a broken cookie leaves", default=4),
+        "crumbs_per_cookie": Field(Int(1, MAX_CRUMBS_PER_COOKIE), "crumbs a broken cookie leaves", default=4),
         "legend": Field(MapOf(Table({
             "surface": Field(Str(SURFACES), "the cell's surface", required=True),
             "items": Field(ListOf(Table(ITEM_FIELDS)), "items fixed on the cell", default=()),

@@ -252,6 +252,15 @@ class Field:
     default: Any = None
 
 
+class Checked(dict):
+    """A checked table: ``get`` gives None for a value that failed its check (already reported),
+    so code that builds values from it treats such a value as absent."""
+
+    def get(self, key, default=None):
+        v = super().get(key, default)
+        return None if v is INVALID else v
+
+
 @frozen
 class Table(Type):
     fields: dict
@@ -260,7 +269,7 @@ class Table(Type):
     def check(self, v, out):
         if not isinstance(v, dict):
             raise Issue(f"expected a table, found {_type_name(v)} {_show(v)}")
-        result = {}
+        result = Checked()
         for k, x in v.items():
             if k not in self.fields:
                 out.append(((k,), Issue(f"unknown key (allowed: {', '.join(self.fields)})", did_you_mean(k, self.fields))))

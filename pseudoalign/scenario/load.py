@@ -77,6 +77,9 @@ def loads(data: bytes | str, path: str = "<string>", default_name: str = "scenar
         raise ScenarioError(path, [Problem(problem="the file is empty", hint="start from 'pseudoalign new NAME'")])
     try:
         doc = tomllib.loads(text)
+    except RecursionError:
+        raise ScenarioError(path, [Problem(problem="not valid TOML here: values are nested too deeply to read",
+                                           hint="a scenario nests tables and lists a few levels deep")]) from None
     except tomllib.TOMLDecodeError as e:
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
@@ -228,26 +231,33 @@ class _Builder:
         except MapError as e:
             first_line = line_of(self.lines, path)
             # the map's first row is on the line after a multi-line string's opening quotes
-            offset = self._map_row_offset(first_line, text)
             for row, message in e.faults:
-                line = first_line + offset + row if (first_line is not None and row is not None) else first_line
-                self.add(path, message, line=line)
+                self.add(path, message, line=self._map_row_line(first_line, text, row))
             return None
 
-    def _map_row_offset(self, first_line, text: str) -> int:
-        """Lines from the key's line to the map's first row: TOML drops the newline right after
-        an opening triple quote, and map_rows drops blank leading lines."""
-        if first_line is None:
-            return 0
+    def _map_row_line(self, first_line, text: str, row: int | None):
+        """The line of a map's row: a map in a multi-line string has a row a line (TOML drops the
+        newline right after the opening quotes, map_rows drops blank leading lines); a map in a
+        one-line string ("...\\n...") has all its rows on the key's line."""
+        if first_line is None or row is None:
+            return first_line
         src = self.text.split("\n")
         key_line = src[first_line - 1] if 0 < first_line <= len(src) else ""
-        opens_alone = key_line.rstrip().endswith(('"""', "'''"))
+        opens = [i for i in (key_line.find('"""'), key_line.find("'''")) if i >= 0]
+        if not opens:
+            return first_line
+        quote = key_line[min(opens):min(opens) + 3]
+        rest = key_line[min(opens) + 3:]
+        if quote in rest:  # opened and closed on this line
+            return first_line
+        opens_alone = not rest.strip()
         lead = 0
         for ln in text.split("\n"):
             if ln.strip():
                 break
             lead += 1
-        return lead + (1 if opens_alone else 0)
+        line = first_line + lead + (1 if opens_alone else 0) + row
+        return min(line, len(src))
 
     def distribution(self, phase, d, world, base_layout, legend, agent, built_obj, objectives):
         path = (phase,)
@@ -322,6 +332,6 @@ class _Builder:
             seen.append((("deploy", "agent", "unaware_of"), dists["deploy"].agent.unaware_of))
         for path, names in seen:
             for j, n in enumerate(names):
-                if n not in known:
+                if isinstance(n, str) and n not in known:  # a name of the wrong type is reported already
                     self.add(path + (j,), f"{n!r} is no item, surface or object kind of this scenario",
                              did_you_mean(n, known) or f"items: {', '.join(ITEMS)}; surfaces: {', '.join(SURFACES)}")

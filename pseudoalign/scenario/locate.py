@@ -167,7 +167,7 @@ def key_lines(text: str) -> dict[tuple, int]:
     scan = _Scan(text)
     try:
         return scan.document()
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, RecursionError):
         return scan.lines
 
 

@@ -82,7 +82,7 @@ def kernel_figures(text: str) -> dict:
     scn = loads(text, "million.toml")
     dist = scn.train
     contents = draw_episodes(dist, scn.legend)[0]
-    env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie)
+    env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie, depth=dist.episode_length)
     holder = {}
     t_enum = best_of(3, lambda: holder.__setitem__("g", Graph(env, dist.episode_length)))
     g = holder["g"]

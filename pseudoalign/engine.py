@@ -104,7 +104,7 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
     mesa_terms = scn.objectives[agent.objective].reward
     believed = substitute(mesa_terms, dict(agent.beliefs))
     needed = event_names(base_terms) | event_names(mesa_terms) | event_names(believed)
-    env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie)
+    env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie, depth=T)
     if env_out is not None:
         env_out.append(env)
     graph = build_graph(scn, env, T, needed, max_states, f"{dist.name} episode {index}")

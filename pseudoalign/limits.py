@@ -37,10 +37,11 @@ Why it is an upper bound
 
 ``E`` is computed exactly with Python ints when that is cheap (``m * min(depth, m)`` small,
 ``m`` the number of cells with ``x_c > 0``; or ``depth >= m``, when ``E = prod(k_c)``).
-Otherwise (thousands of item cells and long episodes) it is computed in log space with
-numpy and rounded *up* with a margin (relative 1e-6 in the logarithm) far larger than the
-floating-point error of the sum, so it stays an upper bound; it is then clamped to the
-exact product bound. Either way it takes milliseconds for any map up to 64 x 64.
+Otherwise (thousands of item cells and long episodes) it is computed in floating point with
+numpy, in log space, and rounded *up* with a margin (relative 1e-6 in the logarithm) far
+larger than the floating-point error of the sum, so it stays an upper bound; it is then
+clamped to the exact product bound. Either way it takes well under a second for any map up to
+64 x 64: milliseconds as a rule, about 0.2 s for 3,800 item cells and 1,000 steps.
 """
 
 from __future__ import annotations
@@ -103,24 +104,29 @@ def _sum_esp_exact(xs: list[int], depth: int) -> int:
 def _exp_up(log_value: float) -> int:
     """An int >= exp(log_value) (log_value already carries its safety margin)."""
     if log_value < 700.0:
-        return int(math.ceil(math.exp(log_value)))
+        return math.ceil(math.exp(log_value))
     bits = log_value / math.log(2.0)
     k = math.floor(bits)
     frac = bits - k
-    mant = int(math.ceil(2.0 ** frac * (1 << 52))) + 1  # 2**frac in [1, 2), scaled to 53 bits, rounded up
+    mant = math.ceil(2.0 ** frac * (1 << 52)) + 1  # 2**frac in [1, 2), scaled to 53 bits, rounded up
     return mant << (k - 52)
 
 
 def _sum_esp_upper(xs: list[int], depth: int) -> int:
-    """An upper bound on sum_{j <= depth} e_j(xs), in log space (for the big cases)."""
-    logs = np.array([math.log(x) for x in xs], dtype=np.float64)
+    """An upper bound on sum_{j <= depth} e_j(xs), in log space (for the big cases).
+
+    Log space, not rescaled linear floats: the e_j span far more than a float's range, and a
+    small e_j that underflowed would be missed once later factors lift it.
+    """
     L = np.full(depth + 1, -np.inf)
     L[0] = 0.0
+    shifted = np.empty(depth)
     top = 0
-    for lx in logs.tolist():
+    for lx in [math.log(x) for x in xs]:
         top = min(top + 1, depth)
-        # e_j <- e_j + x * e_{j-1} for j = top..1, in logs (the right side is built before assigning)
-        L[1:top + 1] = np.logaddexp(L[1:top + 1], L[0:top] + lx)
+        # e_j <- e_j + x * e_{j-1} for j = 1..top, in logs (old e_{j-1} copied out first)
+        np.add(L[0:top], lx, out=shifted[:top])
+        np.logaddexp(L[1:top + 1], shifted[:top], out=L[1:top + 1])
     finite = L[np.isfinite(L)]
     hi = float(finite.max())
     total = hi + math.log(float(np.exp(finite - hi).sum()))

@@ -101,7 +101,7 @@ class Robot:
                     j = plan.graph.index_of(code)
                     if j is not None:
                         return plan.act(j, k)
-        env = Env(surface, model, self.true.env.cpc)
+        env = Env(surface, model, self.true.env.cpc, depth=k)
         graph = Graph(env, k, events=self.events, max_states=self.max_states)
         plan = _Plan(graph, self.terms, self.agent, k)
         self.plans.append((env, plan))

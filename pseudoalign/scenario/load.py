@@ -60,7 +60,12 @@ def load(name_or_path: str | Path) -> Scenario:
 def loads(data: bytes | str, path: str = "<string>", default_name: str = "scenario") -> Scenario:
     """Load a scenario from its bytes or text; ``path`` is used in messages."""
     if isinstance(data, str):
-        data = data.encode("utf-8")
+        try:
+            data = data.encode("utf-8")
+        except UnicodeEncodeError as e:  # e.g. text read with errors="surrogateescape"
+            line = data[:e.start].count("\n") + 1
+            raise ScenarioError(path, [Problem(problem="the file is not UTF-8 text", line=line,
+                                               hint="save it as UTF-8")]) from None
     if len(data) > MAX_FILE_BYTES:
         raise ScenarioError(path, [Problem(problem=f"the file is {len(data):,} bytes, over the limit of {MAX_FILE_BYTES:,}",
                                            hint="a scenario file is a few kilobytes; is this the right file?")])

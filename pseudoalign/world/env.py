@@ -29,10 +29,14 @@ _NEEDS = {"wipe": "stain", "vacuum": "crumb", "break": "cookie", "spill": "coffe
 class Env:
     """A compiled environment. ``surface[y, x]`` is an index into SURFACES or -1 for a wall."""
 
-    def __init__(self, surface: np.ndarray, contents: Contents, crumbs_per_cookie: int):
+    def __init__(self, surface: np.ndarray, contents: Contents, crumbs_per_cookie: int, depth: int | None = None):
+        """``depth``, when given, is how many steps will be taken from ``contents``: a slot then
+        holds only the quantities that many steps can reach (each step changes one by one unit,
+        or resets it to 0), however large the quantities are."""
         self.surface = np.asarray(surface, dtype=np.int8)
         self.contents = contents
         self.cpc = int(crumbs_per_cookie)
+        self.depth = depth
         h, w = self.surface.shape
         ys, xs = np.nonzero(self.surface >= 0)
         self.cells = list(zip(xs.tolist(), ys.tolist()))  # row-major: y then x
@@ -59,23 +63,27 @@ class Env:
     def _build_slots(self, c: Contents) -> None:
         cpc = self.cpc
         slots: list[tuple[str, tuple[int, int], tuple[str, str] | None, list[int], int]] = []
-        stain_cells = sorted(set(c.stain) | set(c.mug))
-        for cell in stain_cells:
-            s0, c0 = c.stain.get(cell, 0), c.mug.get(cell, 0)
-            vals = sorted(set(range(0, c0 + 1)) | set(range(s0, s0 + c0 + 1)))
-            slots.append(("stain", cell, None, vals, s0))
+
+        def steps(n: int) -> range:  # how many times a unit can go, within the depth
+            return range(min(n, self.depth) + 1 if self.depth is not None else n + 1)
+
+        def down(n: int) -> list[int]:
+            return [n - j for j in reversed(steps(n))]
+
+        for cell in sorted(set(c.stain) | set(c.mug)):
+            s0, c0 = c.stain.get(cell, 0), c.mug.get(cell, 0)  # spills add one unit, a wipe takes all
+            slots.append(("stain", cell, None, sorted({s0 + j for j in steps(c0)} | set(steps(c0))), s0))
         for cell in sorted(set(c.crumb) | set(c.cookie)):
-            r0, k = c.crumb.get(cell, 0), c.cookie.get(cell, 0)
-            vals = sorted({r0 + cpc * j for j in range(k + 1)} | {cpc * j for j in range(k + 1)})
-            slots.append(("crumb", cell, None, vals, r0))
+            r0, k = c.crumb.get(cell, 0), c.cookie.get(cell, 0)  # breaks add cpc, a vacuum takes all
+            slots.append(("crumb", cell, None, sorted({r0 + cpc * j for j in steps(k)} | {cpc * j for j in steps(k)}), r0))
         for cell, k in sorted(c.cookie.items()):
-            slots.append(("cookie", cell, None, list(range(k + 1)), k))
+            slots.append(("cookie", cell, None, down(k), k))
         for cell, c0 in sorted(c.mug.items()):
-            slots.append(("coffee", cell, None, list(range(c0 + 1)), c0))
+            slots.append(("coffee", cell, None, down(c0), c0))
         for cell, d0 in sorted(c.dish.items()):
-            slots.append(("dish", cell, None, list(range(d0 + 1)), d0))
+            slots.append(("dish", cell, None, down(d0), d0))
         for (x, y, kind, color), n in sorted(c.object.items()):
-            slots.append(("object", (x, y), (kind, color), list(range(n + 1)), n))
+            slots.append(("object", (x, y), (kind, color), down(n), n))
         for kind, cell, _kc, _v, _q in slots:
             if self.pos_of[cell[1], cell[0]] < 0:
                 raise ValueError(f"{kind} at {cell} lies on a wall")
@@ -95,12 +103,14 @@ class Env:
                 strides[i] = strides[i - 1] * radix[i - 1]
             self.strides = strides * self.P
         vmax = int(radix.max()) if S else 1
-        qmax = max((max(s[3]) for s in slots), default=0)
         self.vals = np.zeros((S, vmax), dtype=np.int64)
-        self.inv = np.full((S, qmax + 1), -1, dtype=np.int64)
         for i, s in enumerate(slots):
             self.vals[i, :len(s[3])] = s[3]
-            self.inv[i, s[3]] = np.arange(len(s[3]))
+        # quantity -> index of a slot's value: one sorted table of (slot, quantity) keys
+        self._key_base = max((max(s[3]) for s in slots), default=0) + 1
+        self._keys = np.concatenate([i * self._key_base + np.asarray(s[3], dtype=np.int64)
+                                     for i, s in enumerate(slots)]) if S else np.zeros(0, dtype=np.int64)
+        self._key_start = np.cumsum([0] + [len(s[3]) for s in slots])[:-1].astype(np.int64)
         self.q0 = np.array([s[4] for s in slots], dtype=np.int64)
 
         def at(kind):
@@ -149,8 +159,18 @@ class Env:
         """pos[n], q[n, S] quantities -> codes[n] (int64). Quantities must be reachable ones."""
         code = pos.astype(np.int64, copy=True)
         for i in range(self.S):
-            code += self.inv[i, q[:, i]] * self.strides[i]
+            code += self.value_index(np.full(q.shape[0], i), q[:, i]) * self.strides[i]
         return code
+
+    def value_index(self, slot: np.ndarray, quantity: np.ndarray) -> np.ndarray:
+        """The index of each quantity among its slot's values (the quantities must be values of it)."""
+        return np.searchsorted(self._keys, slot * self._key_base + quantity) - self._key_start[slot]
+
+    def is_value(self, slot: int, quantity: int) -> bool:
+        if quantity < 0 or quantity >= self._key_base:
+            return False
+        at = int(np.searchsorted(self._keys, slot * self._key_base + quantity))
+        return at < self._keys.size and int(self._keys[at]) == slot * self._key_base + quantity
 
     def pos_of_codes(self, code: np.ndarray) -> list[int]:
         """The robot's position index in each state code."""
@@ -327,7 +347,7 @@ class Env:
             o = out[j]
             o[:] = codes if pos2 is pos else codes + (pos2 - pos)
             for r, sl, new in changes:
-                o[r] += (self.inv[sl, new] - index(sl, r)) * self.strides[sl]
+                o[r] += (self.value_index(sl, new) - index(sl, r)) * self.strides[sl]
             events.append(ev)
         return out, events
 
@@ -410,7 +430,7 @@ class Env:
         q = np.zeros((1, self.S), dtype=np.int64)
         for i, (kind, cell, kc, _vals, _q0) in enumerate(self.slots):
             v = want.pop((kind, cell, kc), 0)
-            if v >= self.inv.shape[1] or self.inv[i, v] < 0:
+            if not self.is_value(i, v):
                 return None
             q[0, i] = v
         if any(want.values()):

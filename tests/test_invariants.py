@@ -1,0 +1,274 @@
+"""Physics invariants as properties over random worlds and random action sequences
+(spec: scenario-format.md, "Items" and "Actions and events").
+
+Each example is a random small map (floor, table, counter, cupboard and inner walls), random
+items of every kind (stain, crumb, cookie, mug with coffee, dish, objects of a few kinds
+including soap), a random crumbs_per_cookie, a random bin and inventory, and a random sequence
+of actions, stepped one at a time with ``env.step`` (a batch of one). After every step:
+
+- no quantity is negative, every quantity stays one its slot can encode, the bin and the
+  inventory too are never negative;
+- cookie matter is conserved: crumbs_per_cookie * cookies + crumbs on cells + bin crumbs;
+- coffee + stain units change only on a wipe, and then by exactly ``stain_removed``;
+- objects are conserved: lying + carried + soaps used up by washing;
+- the robot never stands on a wall, and moves at most one cell;
+- only the cell the robot stood on changes;
+- the events match the state changes (move, bump, wipe/clean, vacuum, break, spill, wash, pick
+  and pick.KIND / pick.COLOR, wait).
+
+And the scalar stepper (``env.step`` on rows of quantities) and the vectorised one
+(``env.transitions`` on state codes) agree on next states and events, for random states and
+every action; a batch step equals the same rows stepped one at a time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pseudoalign.vocab import ACTIONS, EVENTS, MOVES
+from pseudoalign.world.contents import Contents
+from pseudoalign.world.env import SLOT_KINDS, Env
+from pseudoalign.world.layout import parse_map
+
+A = len(ACTIONS)
+GLYPHS = "...TT==%%#"
+KINDS = ("soap", "cup", "sponge")
+COLORS = ("none", "red", "blue")
+SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def worlds(draw, max_w: int = 4, max_h: int = 3):
+    """(map text, Contents, crumbs_per_cookie): a random small world with random items of every kind."""
+    h = draw(st.integers(1, max_h))
+    w = draw(st.integers(1, max_w))
+    grid = [[draw(st.sampled_from(GLYPHS)) for _x in range(w)] for _y in range(h)]
+    sx, sy = draw(st.integers(0, w - 1)), draw(st.integers(0, h - 1))
+    grid[sy][sx] = "R"
+    rows = ["#" * (w + 2)] + ["#" + "".join(r) + "#" for r in grid] + ["#" * (w + 2)]
+    cells = [(x + 1, y + 1) for y in range(h) for x in range(w) if grid[y][x] != "#"]
+    cell = st.sampled_from(cells)
+    units = st.integers(0, 4)
+    stain = draw(st.dictionaries(cell, units, max_size=3))
+    crumb = draw(st.dictionaries(cell, units, max_size=3))
+    cookie = draw(st.dictionaries(cell, st.integers(0, 3), max_size=3))
+    mug = draw(st.dictionaries(cell, units, max_size=2))
+    dish = draw(st.dictionaries(cell, st.integers(0, 3), max_size=3))
+    obj = draw(st.dictionaries(st.tuples(cell, st.sampled_from(KINDS), st.sampled_from(COLORS)),
+                               st.integers(0, 2), max_size=4))
+    objects = {(c[0], c[1], k, col): n for (c, k, col), n in obj.items()}
+    inventory = draw(st.dictionaries(st.sampled_from(KINDS), st.integers(0, 2), max_size=2))
+    contents = Contents(robot=(sx + 1, sy + 1), stain=stain, crumb=crumb, cookie=cookie, mug=mug, dish=dish,
+                        object=objects, bin=draw(st.integers(0, 5)), inventory=inventory)
+    return "\n".join(rows), contents, draw(st.integers(1, 5))
+
+
+def build(map_text: str, contents: Contents, cpc: int) -> Env:
+    layout = parse_map(map_text, {})
+    assert layout.start == contents.robot
+    return Env(layout.surface, contents, cpc)
+
+
+def total(env: Env, q: np.ndarray, kind: str) -> int:
+    return int(q[0, env.mask(kind)].sum())
+
+
+def ev_of(ev: dict, name: str) -> int:
+    v = ev.get(name, 0)
+    return int(np.asarray(v).reshape(-1)[0])
+
+
+def carried(env: Env, pos, q) -> dict[str, int]:
+    return {k: int(env.level(f"inventory.{k}", pos, q)[0]) for k in env.obj_kinds}
+
+
+def snapshot(env: Env, pos, q) -> dict:
+    return {
+        "pos": int(pos[0]),
+        "q": q[0].copy(),
+        **{k: total(env, q, k) for k in SLOT_KINDS},
+        "bin": int(env.level("bin.crumbs", pos, q)[0]),
+        "carried": carried(env, pos, q),
+    }
+
+
+def check_state(env: Env, pos, q) -> None:
+    x, y = env.cells[int(pos[0])]
+    assert env.surface[y, x] >= 0, "the robot stands on a wall"
+    assert (q >= 0).all(), f"a negative quantity: {q}"
+    for i, s in enumerate(env.slots):
+        assert int(q[0, i]) in s[3], f"slot {s[:3]} holds {int(q[0, i])}, not one of its values {s[3]}"
+    assert env.level("bin.crumbs", pos, q)[0] >= 0
+    for k, n in carried(env, pos, q).items():
+        assert n >= 0, f"carrying {n} of {k}"
+
+
+def check_step(env: Env, action: int, before: dict, after: dict, ev: dict) -> None:
+    name = ACTIONS[action]
+    cpc = env.cpc
+    for e in ev:
+        assert e in EVENTS or e.startswith("pick."), f"unknown event {e}"
+    # the robot: on a neighbouring cell at most
+    p0, p1 = before["pos"], after["pos"]
+    moved = p0 != p1
+    if moved:
+        (x0, y0), (x1, y1) = env.cells[p0], env.cells[p1]
+        assert name in MOVES and (x1 - x0, y1 - y0) == MOVES[name]
+    assert ev_of(ev, "move") == int(moved)
+    assert ev_of(ev, "bump") == int(name in MOVES and not moved)
+    assert ev_of(ev, "wait") == int(name == "wait")
+    assert ev_of(ev, "wipe") == int(name == "wipe")
+    # only the robot's cell (where it stood when it acted) changes
+    changed = np.nonzero(before["q"] != after["q"])[0]
+    for i in changed.tolist():
+        assert int(env.slot_pos[i]) == p0, f"{name} changed {env.slots[i][:3]} away from the robot"
+    # cookie matter is conserved
+    matter0 = cpc * before["cookie"] + before["crumb"] + before["bin"]
+    matter1 = cpc * after["cookie"] + after["crumb"] + after["bin"]
+    assert matter0 == matter1
+    # coffee + stain: only a wipe changes it, by exactly the stain removed
+    wet0, wet1 = before["coffee"] + before["stain"], after["coffee"] + after["stain"]
+    removed = ev_of(ev, "stain_removed")
+    assert wet0 - wet1 == (removed if name == "wipe" else 0)
+    assert removed == (before["stain"] - after["stain"] if name == "wipe" else 0)
+    assert ev_of(ev, "clean") == int(name == "wipe" and removed > 0)
+    # vacuum: the drop of crumbs on cells, into the bin
+    sucked = ev_of(ev, "crumbs_vacuumed")
+    assert sucked == (before["crumb"] - after["crumb"] if name == "vacuum" else 0)
+    assert sucked >= 0
+    assert ev_of(ev, "vacuum") == int(sucked > 0)
+    assert after["bin"] - before["bin"] == sucked
+    # break: one cookie into cpc crumbs
+    broke = ev_of(ev, "break")
+    assert broke == int(before["cookie"] - after["cookie"] == 1)
+    assert before["cookie"] - after["cookie"] in (0, 1)
+    if name != "vacuum":
+        assert after["crumb"] - before["crumb"] == cpc * broke
+    assert broke == 0 or name == "break"
+    # spill: one coffee unit into one stain unit
+    spilt = ev_of(ev, "spill")
+    assert spilt == int(before["coffee"] - after["coffee"] == 1)
+    assert before["coffee"] - after["coffee"] in (0, 1)
+    assert spilt == 0 or name == "spill"
+    if name == "spill":
+        assert after["stain"] - before["stain"] == spilt
+    # wash: one dish, one carried soap
+    washed = ev_of(ev, "wash")
+    assert washed == int(before["dish"] - after["dish"] == 1)
+    assert before["dish"] - after["dish"] in (0, 1)
+    assert washed == 0 or name == "wash"
+    soap0, soap1 = before["carried"].get("soap", 0), after["carried"].get("soap", 0)
+    if washed:
+        assert soap0 >= 1 and soap1 == soap0 - 1
+    # pick: one object from the cell into the inventory, and the events name it
+    picked = ev_of(ev, "pick")
+    lying = before["object"] - after["object"]
+    rose = {k: after["carried"].get(k, 0) - before["carried"].get(k, 0) for k in env.obj_kinds}
+    assert picked == int(lying == 1 and sum(rose.values()) == 1)
+    assert picked == 0 or name == "pick"
+    if picked:
+        (i,) = changed[env.slot_kind[changed] == SLOT_KINDS.index("object")].tolist()
+        kind, color = env.slots[i][2]
+        assert rose[kind] == 1
+        assert ev_of(ev, f"pick.{kind}") == 1 and ev_of(ev, f"pick.{color}") == 1
+        # the first by kind, then colour, of the objects lying on that cell
+        here = [(env.slots[j][2], j) for j in range(env.S)
+                if env.slots[j][0] == "object" and int(env.slot_pos[j]) == p0 and before["q"][j] > 0]
+        assert min(here)[1] == i
+    else:
+        assert not any(e.startswith("pick.") and ev_of(ev, e) for e in ev)
+    # objects are conserved: lying + carried + soaps used up
+    objs0 = before["object"] + sum(before["carried"].values())
+    objs1 = after["object"] + sum(after["carried"].values()) + washed
+    assert objs0 == objs1
+    # an action with nothing to act on does nothing
+    if name in ("wait",) or (name in MOVES and not moved):
+        assert changed.size == 0
+
+
+@SETTINGS
+@given(worlds(), st.lists(st.integers(0, A - 1), max_size=25))
+def test_physics_invariants_over_random_episodes(world, actions):
+    env = build(*world)
+    pos, q = env.decode(np.array([env.start_code], dtype=np.int64))
+    check_state(env, pos, q)
+    before = snapshot(env, pos, q)
+    for a in actions:
+        pos, q, ev = env.step(pos, q, a)
+        check_state(env, pos, q)
+        after = snapshot(env, pos, q)
+        check_step(env, a, before, after, ev)
+        # the state stays encodable and round-trips
+        code = env.encode(pos, q)
+        p2, q2 = env.decode(code)
+        assert np.array_equal(p2, pos) and np.array_equal(q2, q)
+        before = after
+
+
+@SETTINGS
+@given(worlds(), st.lists(st.sampled_from(["wipe", "vacuum", "break", "spill", "wash", "pick", "wait"]), max_size=12),
+       st.lists(st.integers(0, A - 1), max_size=10))
+def test_invariants_when_acting_in_place_first(world, in_place, then):
+    """Biased towards actions on the start cell (where items often are), then anything."""
+    env = build(*world)
+    pos, q = env.decode(np.array([env.start_code], dtype=np.int64))
+    before = snapshot(env, pos, q)
+    for a in [ACTIONS.index(n) for n in in_place] + then:
+        pos, q, ev = env.step(pos, q, a)
+        check_state(env, pos, q)
+        after = snapshot(env, pos, q)
+        check_step(env, a, before, after, ev)
+        before = after
+
+
+def events_equal(e1: dict, e2: dict, rows: int) -> None:
+    for name in set(e1) | set(e2):
+        a = np.broadcast_to(np.asarray(e1.get(name, 0)), (rows,))
+        b = np.broadcast_to(np.asarray(e2.get(name, 0)), (rows,))
+        assert np.array_equal(a, b), f"event {name}: {a.tolist()} != {b.tolist()}"
+
+
+ACTION_NAMES = st.sampled_from(ACTIONS)
+IN_PLACE = st.sampled_from(["wipe", "vacuum", "break", "spill", "wash", "pick"])
+
+
+@st.composite
+def random_states(draw, env: Env):
+    """Random reachable states (the codes the planner steps): ends of random walks from the start,
+    biased towards acting in place so that quantities change."""
+    walks = draw(st.lists(st.lists(st.one_of(ACTION_NAMES, IN_PLACE), max_size=12), min_size=1, max_size=6))
+    pos, q = env.decode(np.array([env.start_code] * len(walks), dtype=np.int64))
+    for t in range(max(len(w) for w in walks)):
+        for r, w in enumerate(walks):
+            if t < len(w):
+                p2, q2, _ = env.step(pos[r:r + 1], q[r:r + 1], ACTIONS.index(w[t]))
+                pos[r], q[r] = p2[0], q2[0]
+    return pos, q
+
+
+@SETTINGS
+@given(st.data())
+def test_scalar_and_vectorised_steppers_agree(data):
+    env = build(*data.draw(worlds(), label="world"))
+    pos, q = data.draw(random_states(env), label="states")
+    rows = pos.size
+    codes = env.encode(pos, q)
+    p_back, q_back = env.decode(codes)
+    assert np.array_equal(p_back, pos) and np.array_equal(q_back, q)
+    nxt, events = env.transitions(codes)
+    assert nxt.shape == (A, rows)
+    for a in range(A):
+        pos2, q2, ev = env.step(pos, q, a)
+        assert np.array_equal(env.encode(pos2, q2), nxt[a]), f"{ACTIONS[a]}: next states differ"
+        events_equal(ev, events[a], rows)
+        # step_codes is transitions for one action
+        c1, e1 = env.step_codes(codes, a)
+        assert np.array_equal(c1, nxt[a])
+        events_equal(e1, events[a], rows)
+        # a batch step equals the rows stepped one at a time
+        for r in range(rows):
+            pr, qr, er = env.step(pos[r:r + 1], q[r:r + 1], a)
+            assert int(pr[0]) == int(pos2[r]) and np.array_equal(qr[0], q2[r])
+            events_equal(er, {k: np.asarray(v)[r:r + 1] for k, v in ev.items()}, 1)

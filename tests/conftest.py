@@ -1,11 +1,24 @@
-"""Shared fixtures."""
+"""Shared fixtures.
+
+The tests exercise the installed package. ``python -m pytest`` puts the current folder first
+on sys.path, where the source folder ``pseudoalign/`` would shadow the installed package
+without its ``pseudoalign.cli`` and ``pseudoalign.scenarios`` (they live in ``cli/`` and
+``scenarios/`` and are mapped there at install time), so the repository root is taken off
+sys.path before anything imports pseudoalign.
+"""
 
 from __future__ import annotations
 
-import pytest
+import os
+import sys
 
-from helpers import small
-from pseudoalign import loads
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _ROOT]
+
+import pytest  # noqa: E402
+
+from helpers import small  # noqa: E402
+from pseudoalign import loads  # noqa: E402
 
 
 @pytest.fixture

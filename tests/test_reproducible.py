@@ -11,16 +11,16 @@ from pseudoalign import bundled_names, load
 from pseudoalign.engine import run
 
 
-def _cli_json(hashseed: str, jobs: int) -> str:
+def _cli_json(hashseed: str, jobs: int, cwd) -> str:
     env = dict(os.environ, PYTHONHASHSEED=hashseed)
     out = subprocess.run([sys.executable, "-m", "pseudoalign.cli.main", "run", "--bundled", "--json", "--jobs", str(jobs)],
-                         env=env, capture_output=True, text=True, check=True)
+                         env=env, capture_output=True, text=True, check=True, cwd=cwd)  # away from the source folder
     return out.stdout
 
 
-def test_json_bytes_are_identical_across_processes_jobs_and_hash_seeds():
-    a = _cli_json("0", 1)
-    b = _cli_json("4242", 2)
+def test_json_bytes_are_identical_across_processes_jobs_and_hash_seeds(tmp_path):
+    a = _cli_json("0", 1, tmp_path)
+    b = _cli_json("4242", 2, tmp_path)
     assert a == b
     # and the same as in this process, built from the library
     here = [run(load(n)).to_dict() for n in bundled_names()]

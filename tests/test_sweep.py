@@ -275,7 +275,7 @@ def test_a_sweep_killed_with_sigkill_resumes_with_no_lost_and_no_duplicated_rows
     db = tmp_path / "k.db"
     args = ["crumb-vacuum", "--vary", "deploy.seed=1..2", "--vary", f"{COOKIES}=0..6", "--db", str(db)]
     proc = subprocess.Popen([sys.executable, "-c", SWEEP_MAIN, *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, cwd=tmp_path)  # away from the source folder
     try:
         deadline = time.monotonic() + 30
         stored = 0

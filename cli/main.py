@@ -7,7 +7,6 @@ Domain errors become messages here only.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -18,6 +17,8 @@ from pseudoalign import LimitError, PseudoalignError, ScenarioError, __version__
 from pseudoalign.engine import DEFAULT_MAX_STATES, trace
 from pseudoalign.engine import run as run_scenario
 
+from .console import console
+
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 EPILOG = "Exit status: 0 success, 1 invalid scenario, failed check or limit exceeded, 2 usage error, 130 interrupted."
@@ -25,21 +26,6 @@ EPILOG = "Exit status: 0 success, 1 invalid scenario, failed check or limit exce
 color_option = click.option(
     "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
     help="Colour in the output: auto uses it on a terminal unless NO_COLOR is set.")
-
-
-def console(color: str = "auto", *, stderr: bool = False, record: bool = False, width: int | None = None):
-    """A rich Console that honours --color and NO_COLOR."""
-    from rich.console import Console
-
-    kwargs: dict = {"stderr": stderr, "record": record, "highlight": False}
-    if width:
-        kwargs["width"] = width
-    if color == "never" or (color == "auto" and os.environ.get("NO_COLOR")):
-        kwargs["no_color"] = True
-        kwargs["color_system"] = None
-    elif color == "always":
-        kwargs["force_terminal"] = True
-    return Console(**kwargs)
 
 
 def fail(message: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -31,6 +30,8 @@ from pseudoalign import PseudoalignError, ScenarioError
 from pseudoalign import sweep as sw
 from pseudoalign.engine import DEFAULT_MAX_STATES
 from pseudoalign.fileio import write_atomic
+
+from .console import color_off, console
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -69,10 +70,6 @@ class _Rate(ProgressColumn):
                     style="progress.data.speed")
 
 
-def _color_off(color: str) -> bool:
-    return color == "never" or (color == "auto" and bool(os.environ.get("NO_COLOR")))
-
-
 def progress_on(color: str, stream=None) -> bool:
     """The bar is drawn only on a terminal (stderr), and not with --color never or NO_COLOR."""
     stream = sys.stderr if stream is None else stream
@@ -80,15 +77,11 @@ def progress_on(color: str, stream=None) -> bool:
         tty = stream.isatty()
     except (AttributeError, ValueError):
         tty = False
-    return tty and not _color_off(color)
+    return tty and not color_off(color)
 
 
 def _stdout_console(color: str) -> Console:
-    out = sys.stdout
-    tty = out.isatty()
-    return Console(file=out, no_color=_color_off(color), force_terminal=True if color == "always" else None,
-                   color_system=None if _color_off(color) else "auto", highlight=False,
-                   width=None if tty else 160, soft_wrap=False)
+    return console(color, width=None if sys.stdout.isatty() else 160)
 
 
 def _err(console: Console, message: str) -> None:
@@ -438,7 +431,7 @@ def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_stat
     if plot and not (Path(plot).parent if str(Path(plot).parent) else Path(".")).is_dir():
         raise click.BadParameter(f"no folder {str(Path(plot).parent)!r} to write {plot!r} in", param_hint="--plot")
 
-    err_console = Console(stderr=True, no_color=_color_off(color), highlight=False)
+    err_console = Console(stderr=True, no_color=color_off(color), highlight=False)
     show_bar = progress_on(color)
     done = total = 0
     store = None

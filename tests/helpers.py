@@ -52,3 +52,39 @@ def small(base="table.clean", mesa="table.clean", agent="", train='{ item = "sta
                         deploy_extra=textwrap.dedent(deploy_extra), length=length, episodes=episodes, extra=extra, map=map.strip())
 
 
+
+
+def random_worlds(*, glyphs: str, kinds: tuple, colors: tuple, units: int, max_items: int, max_w: int = 4,
+                  max_h: int = 3, max_cpc: int = 5, max_bin: int = 5):
+    """A hypothesis strategy of (map text, Contents, crumbs_per_cookie): a random small walled world
+    (inner glyphs drawn from ``glyphs``) with random items of every kind, up to ``units`` a cell."""
+    from hypothesis import strategies as st
+
+    from pseudoalign.world.contents import Contents
+
+    @st.composite
+    def worlds(draw):
+        h = draw(st.integers(1, max_h))
+        w = draw(st.integers(1, max_w))
+        grid = [[draw(st.sampled_from(glyphs)) for _x in range(w)] for _y in range(h)]
+        sx, sy = draw(st.integers(0, w - 1)), draw(st.integers(0, h - 1))
+        grid[sy][sx] = "R"
+        rows = ["#" * (w + 2)] + ["#" + "".join(r) + "#" for r in grid] + ["#" * (w + 2)]
+        cells = [(x + 1, y + 1) for y in range(h) for x in range(w) if grid[y][x] != "#"]
+        cell = st.sampled_from(cells)
+        amount = st.integers(0, units)
+        few = st.integers(0, max(units - 1, 1))
+        stain = draw(st.dictionaries(cell, amount, max_size=max_items))
+        crumb = draw(st.dictionaries(cell, amount, max_size=max_items))
+        cookie = draw(st.dictionaries(cell, few, max_size=max_items))
+        mug = draw(st.dictionaries(cell, amount, max_size=max(max_items - 1, 1)))
+        dish = draw(st.dictionaries(cell, few, max_size=max_items))
+        obj = draw(st.dictionaries(st.tuples(cell, st.sampled_from(kinds), st.sampled_from(colors)),
+                                   st.integers(0, 2), max_size=max_items + 1))
+        objects = {(c[0], c[1], k, col): n for (c, k, col), n in obj.items()}
+        inventory = draw(st.dictionaries(st.sampled_from(kinds), st.integers(0, 2), max_size=2))
+        contents = Contents(robot=(sx + 1, sy + 1), stain=stain, crumb=crumb, cookie=cookie, mug=mug, dish=dish,
+                            object=objects, bin=draw(st.integers(0, max_bin)), inventory=inventory)
+        return "\n".join(rows), contents, draw(st.integers(1, max_cpc))
+
+    return worlds()

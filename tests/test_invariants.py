@@ -27,42 +27,19 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import random_worlds
 from pseudoalign.vocab import ACTIONS, EVENTS, MOVES
 from pseudoalign.world.contents import Contents
 from pseudoalign.world.env import SLOT_KINDS, Env
 from pseudoalign.world.layout import parse_map
 
 A = len(ACTIONS)
-GLYPHS = "...TT==%%#"
-KINDS = ("soap", "cup", "sponge")
-COLORS = ("none", "red", "blue")
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@st.composite
-def worlds(draw, max_w: int = 4, max_h: int = 3):
+def worlds(max_w: int = 4, max_h: int = 3):
     """(map text, Contents, crumbs_per_cookie): a random small world with random items of every kind."""
-    h = draw(st.integers(1, max_h))
-    w = draw(st.integers(1, max_w))
-    grid = [[draw(st.sampled_from(GLYPHS)) for _x in range(w)] for _y in range(h)]
-    sx, sy = draw(st.integers(0, w - 1)), draw(st.integers(0, h - 1))
-    grid[sy][sx] = "R"
-    rows = ["#" * (w + 2)] + ["#" + "".join(r) + "#" for r in grid] + ["#" * (w + 2)]
-    cells = [(x + 1, y + 1) for y in range(h) for x in range(w) if grid[y][x] != "#"]
-    cell = st.sampled_from(cells)
-    units = st.integers(0, 4)
-    stain = draw(st.dictionaries(cell, units, max_size=3))
-    crumb = draw(st.dictionaries(cell, units, max_size=3))
-    cookie = draw(st.dictionaries(cell, st.integers(0, 3), max_size=3))
-    mug = draw(st.dictionaries(cell, units, max_size=2))
-    dish = draw(st.dictionaries(cell, st.integers(0, 3), max_size=3))
-    obj = draw(st.dictionaries(st.tuples(cell, st.sampled_from(KINDS), st.sampled_from(COLORS)),
-                               st.integers(0, 2), max_size=4))
-    objects = {(c[0], c[1], k, col): n for (c, k, col), n in obj.items()}
-    inventory = draw(st.dictionaries(st.sampled_from(KINDS), st.integers(0, 2), max_size=2))
-    contents = Contents(robot=(sx + 1, sy + 1), stain=stain, crumb=crumb, cookie=cookie, mug=mug, dish=dish,
-                        object=objects, bin=draw(st.integers(0, 5)), inventory=inventory)
-    return "\n".join(rows), contents, draw(st.integers(1, 5))
+    return random_worlds(glyphs="...TT==%%#", kinds=("soap", "cup", "sponge"), colors=("none", "red", "blue"), units=4, max_items=3, max_w=max_w, max_h=max_h)
 
 
 def build(map_text: str, contents: Contents, cpc: int) -> Env:

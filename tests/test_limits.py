@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import random_worlds
 from pseudoalign import limits
 from pseudoalign.limits import describe, state_bound
 from pseudoalign.plan.graph import Graph
@@ -23,35 +24,11 @@ from pseudoalign.world.contents import Contents
 from pseudoalign.world.env import Env
 from pseudoalign.world.layout import parse_map
 
-GLYPHS = "..TT=%#"  # floor, table, counter, cupboard, and a few inner walls
-KINDS = ("soap", "cup")
-COLORS = ("none", "red")
 
 
-@st.composite
-def worlds(draw, max_w: int = 4, max_h: int = 3):
-    """(map text, Contents, crumbs_per_cookie) of a random tiny world with random items of every kind."""
-    h = draw(st.integers(1, max_h))
-    w = draw(st.integers(1, max_w))
-    grid = [[draw(st.sampled_from(GLYPHS)) for _x in range(w)] for _y in range(h)]
-    sx, sy = draw(st.integers(0, w - 1)), draw(st.integers(0, h - 1))
-    grid[sy][sx] = "R"
-    rows = ["#" * (w + 2)] + ["#" + "".join(r) + "#" for r in grid] + ["#" * (w + 2)]
-    cells = [(x + 1, y + 1) for y in range(h) for x in range(w) if grid[y][x] != "#"]
-    cell = st.sampled_from(cells)
-    small = st.integers(0, 3)
-    stain = draw(st.dictionaries(cell, small, max_size=2))
-    crumb = draw(st.dictionaries(cell, small, max_size=2))
-    cookie = draw(st.dictionaries(cell, st.integers(0, 2), max_size=2))
-    mug = draw(st.dictionaries(cell, small, max_size=1))
-    dish = draw(st.dictionaries(cell, st.integers(0, 2), max_size=2))
-    obj = draw(st.dictionaries(st.tuples(cell, st.sampled_from(KINDS), st.sampled_from(COLORS)),
-                               st.integers(0, 2), max_size=2))
-    objects = {(c[0], c[1], k, col): n for (c, k, col), n in obj.items()}
-    inventory = draw(st.fixed_dictionaries({"soap": st.integers(0, 2), "cup": st.integers(0, 1)}))
-    contents = Contents(robot=(sx + 1, sy + 1), stain=stain, crumb=crumb, cookie=cookie, mug=mug, dish=dish,
-                        object=objects, bin=draw(st.integers(0, 3)), inventory=inventory)
-    return "\n".join(rows), contents, draw(st.integers(1, 4))
+def worlds(max_w: int = 4, max_h: int = 3):
+    """(map text, Contents, crumbs_per_cookie): a random small world with random items of every kind."""
+    return random_worlds(glyphs="..TT=%#", kinds=("soap", "cup"), colors=("none", "red"), units=3, max_items=2, max_cpc=4, max_bin=3, max_w=max_w, max_h=max_h)
 
 
 def build(map_text: str, contents: Contents, cpc: int) -> Env:

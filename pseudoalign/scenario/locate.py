@@ -103,15 +103,7 @@ class _Scan:
             if self.peek() == ",":
                 self.adv()
                 continue
-            line = self.line
-            k = self.key()
-            full = path + tuple(k)
-            self.lines.setdefault(full, line)
-            self.skip_ws(False)
-            if self.peek() != "=":
-                raise ValueError("expected =")
-            self.adv()
-            self.value(full)
+            self.key_value(path)
 
     def array(self, path: tuple) -> None:
         index = 0
@@ -151,15 +143,19 @@ class _Scan:
                 for n in range(1, len(current) + 1):
                     self.lines.setdefault(current[:n], line)
             else:
-                k = self.key()
-                full = current + tuple(k)
-                self.lines.setdefault(full, line)
-                self.skip_ws(False)
-                if self.peek() != "=":
-                    raise ValueError("expected =")
-                self.adv()
-                self.value(full)
+                self.key_value(current)
         return self.lines
+
+    def key_value(self, table: tuple) -> None:
+        """``key = value`` in ``table``: the key's line recorded, the value scanned."""
+        line = self.line
+        full = table + tuple(self.key())
+        self.lines.setdefault(full, line)
+        self.skip_ws(False)
+        if self.peek() != "=":
+            raise ValueError("expected =")
+        self.adv()
+        self.value(full)
 
 
 def key_lines(text: str) -> dict[tuple, int]:

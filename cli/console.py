@@ -1,0 +1,25 @@
+"""The one way the command line makes a rich Console: honouring --color and NO_COLOR."""
+
+from __future__ import annotations
+
+import os
+
+
+def color_off(color: str) -> bool:
+    """--color never, or --color auto with NO_COLOR set."""
+    return color == "never" or (color == "auto" and bool(os.environ.get("NO_COLOR")))
+
+
+def console(color: str = "auto", *, stderr: bool = False, record: bool = False, width: int | None = None):
+    """A rich Console for stdout (or stderr): colour on a terminal unless turned off, always with 'always'."""
+    from rich.console import Console
+
+    kwargs: dict = {"stderr": stderr, "record": record, "highlight": False}
+    if width:
+        kwargs["width"] = width
+    if color_off(color):
+        kwargs["no_color"] = True
+        kwargs["color_system"] = None
+    elif color == "always":
+        kwargs["force_terminal"] = True
+    return Console(**kwargs)

@@ -33,31 +33,34 @@ class CodeSet:
 
     def add(self, codes: np.ndarray) -> np.ndarray:
         codes = np.asarray(codes, dtype=np.int64).ravel()
-        if (self.count + codes.size) * 2 > self.table.size:
+        if self.count + codes.size >= self.table.size:  # room for every code, were all of them new
             self._grow(self.count + codes.size)
         mask = self.table.size - 1
         pending, h = codes, self._slots(codes)
         fresh = []
         while pending.size:
             slot = self.table[h]
-            empty = slot == -1
-            self.table[h[empty]] = pending[empty]  # of several writers to one slot, one wins
-            slot = self.table[h]
-            settled = slot == pending  # here before, just written, or a twin just written
-            won = np.nonzero(settled & empty)[0]
-            if won.size:  # twins of one code share a slot: keep the one whose tag stuck
-                order = np.arange(won.size, dtype=np.int32)
+            settled = slot == pending  # here before
+            empty = np.nonzero(slot == -1)[0]
+            if empty.size:
+                he, pe = h[empty], pending[empty]
+                self.table[he] = pe  # of several writers to one slot, one wins
+                won = empty[self.table[he] == pe]  # the winner and its twins (the same code)
+                settled[won] = True
+                order = np.arange(won.size, dtype=np.int32)  # twins share a slot: keep the one whose tag stuck
                 self.tag[h[won]] = order
                 fresh.append(pending[won[self.tag[h[won]] == order]])
             pending, h = pending[~settled], (h[~settled] + 1) & mask
         new = np.concatenate(fresh) if fresh else np.zeros(0, dtype=np.int64)
         self.count += new.size
+        if self.count * 2 > self.table.size:  # keep probes short
+            self._grow(self.count)
         return np.sort(new)
 
     def _grow(self, need: int) -> None:
         old = self.table[self.table >= 0]
         size = self.table.size
-        while need * 2 > size:
+        while need * 2 >= size:
             size *= 2
         self._alloc(size)
         self.count = 0
@@ -91,8 +94,8 @@ class Graph:
             seen = np.zeros(int(env.space), dtype=bool)
             seen[start] = True
             stamp = np.empty(int(env.space), dtype=np.int32)  # scratch for deduplication, then the index
-        else:
-            known = CodeSet(1 << 16)
+        else:  # sized for the states it may hold, so that it seldom has to grow
+            known = CodeSet(min(max_states or DENSE_SPACE, int(min(env.space, DENSE_SPACE))))
             known.add(start)
         layers = [start]
         nexts: list[np.ndarray] = []

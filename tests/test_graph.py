@@ -1,0 +1,59 @@
+"""The reachable graph: the hash set of codes, and the dense and hashed paths agreeing."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import random_worlds
+from pseudoalign.plan import graph as graph_module
+from pseudoalign.plan.graph import CodeSet, Graph, StateLimit
+from pseudoalign.world.contents import Contents
+from pseudoalign.world.env import Env
+from pseudoalign.world.layout import parse_map
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2 ** 40), max_size=400), max_size=12))
+def test_codeset_adds_like_a_set(batches):
+    cs, seen = CodeSet(4), set()
+    for b in batches:
+        new = cs.add(np.array(b, dtype=np.int64))
+        assert new.tolist() == sorted(set(b) - seen)
+        seen |= set(b)
+    assert cs.count == len(seen)
+
+
+WORLDS = random_worlds(glyphs="..TT=%#", kinds=("soap", "cup"), colors=("none", "red"), units=3, max_items=2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(WORLDS, st.integers(1, 6))
+def test_dense_and_hashed_enumeration_find_the_same_graph(world, depth):
+    map_text, contents, cpc = world
+    env = Env(parse_map(map_text, {}).surface, contents, cpc, depth=depth)
+    dense = Graph(env, depth, events=("clean", "move"))
+    old = graph_module.DENSE_SPACE
+    graph_module.DENSE_SPACE = 0  # force the hash set
+    try:
+        hashed = Graph(env, depth, events=("clean", "move"))
+    finally:
+        graph_module.DENSE_SPACE = old
+    assert np.array_equal(dense.codes, hashed.codes)
+    assert np.array_equal(dense.next, hashed.next)
+    for e in ("clean", "move"):
+        assert np.array_equal(dense.events[e], hashed.events[e])
+
+
+def test_state_limit_stops_enumeration():
+    crumbs = Contents(robot=(1, 1), crumb={(x, y): 1 for x in range(2, 6) for y in (1, 2)})
+    env = Env(parse_map("#######\n#R....#\n#.....#\n#######", {}).surface, crumbs, 4, depth=30)
+    full = Graph(env, 30)
+    try:
+        Graph(env, 30, max_states=full.N - 1)
+    except StateLimit as e:
+        assert e.found > full.N - 1
+    else:
+        raise AssertionError("the limit must stop it")
+    assert Graph(env, 30, max_states=full.N).N == full.N

@@ -96,6 +96,8 @@ def run(scenarios, bundled, as_json, save, max_states, jobs, color):
         raise click.UsageError("name at least one scenario file or bundled name, or pass --bundled")
     if save and Path(save).suffix.lower() not in (".svg", ".html", ".txt"):
         raise click.BadParameter("the file must end in .svg, .html or .txt", param_hint="--save")
+    if save and not Path(save).resolve().parent.is_dir():
+        raise click.BadParameter(f"no folder '{Path(save).parent}' to write into", param_hint="--save")
     from .render import run_report
 
     out = console(color, record=bool(save))
@@ -306,13 +308,34 @@ def replay(scenario, phase, episode, policy, animate, delay, max_states, color):
 
 # -- explain, new, check ------------------------------------------------------------------
 
+LABEL_ALIASES = {"side_effect": "side-effect", "sideeffect": "side-effect", "capability_failure": "capability-failure",
+                 "capability": "capability-failure", "proxy": "proxy"}
+
+
+def _label(ctx, param, value):
+    if value is None:
+        return None
+    v = value.strip().lower()
+    v = LABEL_ALIASES.get(v, v)
+    known = ("side-effect", "instrumental", "approximate", "suboptimality", "robust", "misaligned",
+             "capability-failure", "proxy")
+    if v not in known:
+        from pseudoalign.errors import did_you_mean
+
+        hint = did_you_mean(v, known)
+        raise click.BadParameter(f"{value!r} is not a label: {', '.join(known)}" + (f"; {hint}" if hint else ""))
+    return v
+
+
 @cli.command(epilog=EPILOG)
-@click.argument("label", required=False, type=click.Choice(
-    ["side-effect", "instrumental", "approximate", "suboptimality", "robust", "misaligned", "capability-failure"]))
+@click.argument("label", required=False, callback=_label, metavar="[LABEL]")
 @color_option
 def explain(label, color):
     """The kinds of alignment, for a learner: what each label means, a bundled robot that
     shows it, and how the engine decides it. With no LABEL, all of them.
+
+    LABEL is one of side-effect, instrumental, approximate, suboptimality, robust,
+    misaligned, capability-failure, or proxy (side-effect and instrumental together).
 
     \b
     Examples:
@@ -338,7 +361,8 @@ def explain(label, color):
         out.print()
     ladder_order = ("misaligned", "robust", "capability-failure", "suboptimality", "approximate", "side-effect",
                     "instrumental")
-    for lab in ([label] if label else ladder_order):
+    chosen = ["side-effect", "instrumental"] if label == "proxy" else [label] if label else list(ladder_order)
+    for lab in chosen:
         name, definition, how = TEXT[lab]
         body = Text(definition + "\n\n")
         body.append("How it is decided: ", style="bold")
@@ -346,7 +370,8 @@ def explain(label, color):
         examples = shown_by.get(lab)
         body.append("\n\nSee it: ", style="bold")
         body.append(" | ".join(f"pseudoalign run {e}" for e in examples) if examples else "no bundled scenario yet")
-        out.print(Panel(body, title=f"{lab}: {name}", title_align="left"))
+        title = lab if name.lower() == lab else f"{lab}: {name}"
+        out.print(Panel(body, title=Text(title, style="bold"), title_align="left"))
     assert set(ladder_order) == set(LABELS)
 
 
@@ -429,6 +454,8 @@ def check(paths, max_states, jobs):
             files += found
         else:
             files.append(p)
+    if not files:
+        fail("no scenario files to check")
     bad = 0
     for f in files:
         scn = load_or_report(f)

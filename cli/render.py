@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from pseudoalign.taxonomy import TEXT
+from pseudoalign.taxonomy import TEXT, general
 from pseudoalign.vocab import SURFACES
 
 SURFACE_STYLE = {"floor": "grey62", "table": "black on tan", "counter": "black on grey70", "cupboard": "white on purple4"}
@@ -21,8 +21,8 @@ SURFACE_GLYPH = {"floor": ".", "table": "T", "counter": "=", "cupboard": "%"}
 ITEM_STYLE = {"stain": "bold red", "crumb": "bold yellow", "cookie": "bold dark_orange", "mug": "bold blue",
               "dish": "bold cyan", "object": "bold magenta"}
 ITEM_GLYPH = {"stain": "s", "crumb": ":", "cookie": "c", "mug": "m", "dish": "d", "object": "o"}
-LEGEND = ("R robot  s stain units  : crumbs  c cookies  m mug (coffee units)  M mug on a stain  d dishes  "
-          "o objects  · floor  T table  = counter  % cupboard  ## wall")
+LEGEND = ("R robot (green: the robot's cell)  s stain units  : crumbs  c cookies  m mug (coffee units)  "
+          "M mug on a stain  d dishes  o objects  · floor  T table  = counter  % cupboard  ## wall")
 
 
 def prose(text: str) -> str:
@@ -64,9 +64,12 @@ def map_text(surface, contents) -> Text:
             style = SURFACE_STYLE[name]
             items = cell_items(contents, (x, y))
             if (x, y) == contents.robot:
-                second = ITEM_GLYPH[items[0][0]] if items else " "
-                text.append("R", style=f"bold green on {style.split(' on ')[-1]}" if " on " in style else "bold green")
-                text.append(second, style=style)
+                if items:  # what it stands on, highlighted (the line under the map names the robot's cell)
+                    item, n = items[0]
+                    glyph = "M" if item == "mug" and contents.stain.get((x, y)) else ITEM_GLYPH[item]
+                    text.append(glyph + _count(n), style="bold black on green3")
+                else:
+                    text.append("R ", style="bold black on green3")
             elif items:
                 item, n = items[0]
                 bg = style.split(" on ")[-1] if " on " in style else None
@@ -79,6 +82,14 @@ def map_text(surface, contents) -> Text:
         if y < h - 1:
             text.append("\n")
     return text
+
+
+def robot_line(contents) -> str:
+    """Where the robot is and what lies on its cell (the map shows only one item a cell)."""
+    x, y = contents.robot
+    items = cell_items(contents, (x, y))
+    here = ", ".join(f"mug with {n} coffee" if i == "mug" else f"{i} {n}" for i, n in items) or "nothing"
+    return f"robot at x={x}, y={y}, on: {here}"
 
 
 def totals(contents) -> str:
@@ -143,6 +154,8 @@ def ladder_table(report) -> Table:
             mark, style = "✗", "red"
         t.add_row(Text(mark, style=style), Text(f"{r.number}. {r.label}", style="bold" if mark == "✓" else ""),
                   Text(r.test, style="dim" if mark == "·" else ""))
+    t.caption = "✗ does not hold: on to the next rung   ✓ holds: the verdict   · not reached (figures shown all the same)"
+    t.caption_justify = "left"
     return t
 
 
@@ -151,7 +164,7 @@ def _step_line(ep: int, s, follow=None) -> Text:
     events = ", ".join(f"{k}" + (f" x{v}" if v != 1 else "") for k, v in s.events) or "no events"
     text = Text(f"episode {ep}, step {s.t}: ")
     text.append(s.action, style="bold")
-    text.append(f" ({events}) — base {s.base_gain:+g}, mesa {s.mesa_gain:+g}")
+    text.append(f" ({events}) — base gain {s.base_gain:+g}, mesa gain {s.mesa_gain:+g}")
     if s.base_regress:
         text.append(f"; {-s.base_advantage:g} less base return within reach than waiting", style="red")
     elif not s.base_progress and s.mesa_gain > 0:
@@ -159,7 +172,7 @@ def _step_line(ep: int, s, follow=None) -> Text:
     if follow is not None and follow.mesa_gain > 0:
         text.append(f"; then step {follow.t}: ")
         text.append(follow.action, style="bold")
-        text.append(f" — mesa {follow.mesa_gain:+g}")
+        text.append(f" — mesa gain {follow.mesa_gain:+g}")
     return text
 
 
@@ -196,11 +209,14 @@ def evidence(report, limit: int = 5) -> Group:
     if md["at"]:
         at = md["at"]
         parts.append(Text(f"Largest one-step disagreement of base and mesa reward in deployment: {md['value']:g} "
-                          f"(episode {at['episode']}, step {at['step']}, {at['action']}: base {at['base_reward']:g}, "
-                          f"mesa {at['mesa_reward']:g})"))
+                          f"(episode {at['episode']}, step {at['step']}, {at['action']}: base reward {at['base_reward']:g}, "
+                          f"mesa reward {at['mesa_reward']:g})"))
     c = report.coupling
-    parts.append(Text("Coupling (share of mesa gains made at steps of base progress): "
+    parts.append(Text("Coupling, the share of its mesa gains made at steps of base progress: "
                       + ("undefined, no positive mesa gains" if c is None else f"{c:.2f}")))
+    parts.append(Text("(A step makes base progress when it leaves the robot better placed for the base objective "
+                      "than waiting would: its reward plus the best base return still within reach is higher. A gain "
+                      "is the change of an objective's level terms over the step plus its events.)", style="dim"))
     return Group(*parts)
 
 
@@ -209,7 +225,7 @@ def verdict_panel(report) -> Panel:
     name, definition, _how = TEXT[report.label]
     body = Text()
     body.append(name.capitalize(), style="bold")
-    body.append("\n" + definition + "\n\n")
+    body.append("\n" + general(definition) + "\n\n")
     body.append(d["reason"])
     body.append(f"\n\n{d['episodes_agreeing']} of {d['episodes']} deploy episodes give the same verdict on their own.")
     if d["expected"] is None:
@@ -276,14 +292,20 @@ def scenario_summary(scn, first_train, first_deploy) -> Group:
     return Group(*parts)
 
 
+UNIT_WORDS = {"stain": "stain units", "crumb": "crumbs", "cookie": "cookies", "mug": "coffee units",
+              "dish": "dirty dishes", "object": "objects"}
+
+
 def _placement(p) -> str:
     s = p.spec
-    what = s.item + (f" {s.kind}/{s.color}" if s.kind else "")
     units = s.units[0] if s.units[0] == s.units[1] else f"{s.units[0]}-{s.units[1]}"
+    what = UNIT_WORDS[s.item] + (f" ({s.kind}, {s.color})" if s.kind else "")
+    what = f"a mug with {units} coffee units" if s.item == "mug" else f"{units} {what}"
     if p.at is not None:
-        return f"{what} x{units} at {', '.join(f'[{x}, {y}]' for x, y in p.at)}"
+        return f"{what} at {', '.join(f'[{x}, {y}]' for x, y in p.at)}"
     count = p.count[0] if p.count[0] == p.count[1] else f"{p.count[0]}-{p.count[1]}"
-    return f"{what} x{units} on {count} {'/'.join(p.on)} cells"
+    plural = "" if count == 1 else "s"
+    return f"{what} on {count} {'/'.join(p.on)} cell{plural}"
 
 
 def replay_frame(scn, phase: str, surface, contents, step, total: int, base_sum: float, mesa_sum: float) -> Group:
@@ -294,8 +316,10 @@ def replay_frame(scn, phase: str, surface, contents, step, total: int, base_sum:
         events = ", ".join(f"{k}" + (f" x{v}" if v != 1 else "") for k, v in step.events) or "no events"
         caption = Text(f"{phase}, step {step.t} of {total}: ", style="bold")
         caption.append(step.action, style="bold cyan")
-        caption.append(f"  ({events})  base {step.base_gain:+g}, mesa {step.mesa_gain:+g}", style="")
+        caption.append(f"  ({events})  base reward {step.base_reward:g} (gain {step.base_gain:+g}), "
+                       f"mesa reward {step.mesa_reward:g} (gain {step.mesa_gain:+g})", style="")
         if step.random:
             caption.append("  [random: epsilon]", style="yellow")
     sums = Text(f"base return so far {base_sum:g}, mesa return so far {mesa_sum:g}", style="dim")
-    return Group(caption, map_text(surface, contents), Text(totals(contents), style="dim"), sums)
+    return Group(caption, map_text(surface, contents), Text(totals(contents), style="dim"),
+                 Text(robot_line(contents), style="dim"), sums)

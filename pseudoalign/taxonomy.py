@@ -7,11 +7,13 @@ from __future__ import annotations
 
 LABELS = ("robust", "misaligned", "capability-failure", "suboptimality", "approximate", "side-effect", "instrumental")
 
-#: label -> (one-line name, definition in plain words, how the engine decides it)
+#: label -> (one-line name, definition in plain words, how the engine decides it).
+#: The definition's first paragraph is general; what follows "For example" is the bundled story.
 TEXT = {
     "side-effect": (
         "side-effect alignment (a kind of proxy alignment)",
-        "Pursuing its own goal happened to raise the base objective in training. The robot that "
+        "Pursuing its own goal happened to raise the base objective in training; in deployment it "
+        "still pursues its own goal, and the base is lost along the way. For example, the robot that "
         "loves the act of cleaning kept the table clean while there was only dirt to clean; beside a "
         "coffee mug it makes its own dirt to clean again.",
         "Rung 6: it did well in training, not in deployment, it is competent at its own goal, no "
@@ -21,9 +23,10 @@ TEXT = {
     ),
     "instrumental": (
         "instrumental alignment (a kind of proxy alignment)",
-        "It pursued the base objective only as a means to its own. The robot that values crumbs in "
-        "its bin cleaned the table because that is where crumbs were; near cookies it breaks them "
-        "for their crumbs and the table stays dirty.",
+        "It pursued the base objective only as a means to its own; in deployment it finds a way to "
+        "its goal that bypasses the base. For example, the robot that values crumbs in its bin "
+        "cleaned the table because that is where crumbs were; near cookies it breaks them for their "
+        "crumbs and the table stays dirty.",
         "Rung 7: as for side-effect alignment, but most of its mesa gains in deployment come at "
         "steps that make no base progress (coupling < threshold): it found a way to its goal that "
         "bypasses the base, and the evidence lists those steps.",
@@ -31,8 +34,8 @@ TEXT = {
     "approximate": (
         "approximate alignment",
         "Its goal is the base objective up to an error of representation: it reads the same things, "
-        "imperfectly. The robot that sees stained cells, not how much stain each holds, agreed with "
-        "the base while every stain was one drop.",
+        "imperfectly, and the error shows when deployment differs. For example, the robot that sees "
+        "stained cells, not how much stain each holds, agreed with the base while every stain was one drop.",
         "Rung 5: it did well in training, not in deployment, it is competent at its own goal, no "
         "limit of its own explains training, and its objective reads only quantities the base "
         "objective reads; the evidence is the largest disagreement of the two in one step.",
@@ -66,3 +69,8 @@ TEXT = {
         "threshold.",
     ),
 }
+
+
+def general(definition: str) -> str:
+    """The definition without its example (what a report about any scenario can say)."""
+    return definition.split(" For example,")[0]

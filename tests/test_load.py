@@ -36,7 +36,7 @@ BAD = [
     ("belief-key", ('objective = "mesa"', 'objective = "mesa"\nbeliefs = { "bin.crumb" = "0" }'), "agent.beliefs.bin.crumb", "unknown feature", "", 'bin.crumb'),
     ("unaware-of-nothing", ('objective = "mesa"', 'objective = "mesa"\nunaware_of = ["cookies"]'), "agent.unaware_of.0", "no item", "cookie", 'cookies'),
     ("wrong-format", ("format = 1", "format = 2"), "format", "at most 1", "", 'format = 2'),
-    ("missing-title", ('title = "test"', ""), "title", "missing required key", "", None),
+    ("missing-title", ('title = "test"', ""), "title", "required key is missing", "", None),
     ("placement-both", ('{ item = "stain", on = "table", count = 2 }]\n\n[deploy]',
                         '{ item = "stain", on = "table", at = [2, 1] }]\n\n[deploy]'), "train.place.0", "exactly one of", "", 'at = [2, 1]'),
     ("at-wall", ('{ item = "stain", on = "table", count = 2 }]\n\n[deploy]',

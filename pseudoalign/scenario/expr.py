@@ -124,6 +124,9 @@ def parse(text: str, *, allow_final: bool = True) -> tuple[Term, ...]:
             final = True
             kind, val, col = peek()
         if kind != "name":
+            if val in "()":
+                raise ExprError("parentheses are not part of the grammar: write a sum of terms like "
+                                "'2*event.clean - table.stains' (only final(...) takes them)", text, col)
             raise ExprError(f"expected a feature, found {val or 'the end'!r}", text, col)
         take()
         problem = feature_problem(val)

@@ -154,7 +154,9 @@ class Expr(Type):
 
     def check(self, v, out):
         if not isinstance(v, str):
-            raise Issue(f"expected an expression string, found {_type_name(v)} {_show(v)}")
+            raise Issue(f"expected an expression string, found {_type_name(v)} {_show(v)}",
+                        f'write it in quotes, e.g. "{v}"' if isinstance(v, (int, float)) and not isinstance(v, bool)
+                        else 'e.g. "table.clean" or "2*event.clean - table.stains"')
         try:
             return _expr.parse(v, allow_final=self.allow_final)
         except _expr.ExprError as e:
@@ -282,7 +284,7 @@ class Table(Type):
         for k, f in self.fields.items():
             if k not in v:
                 if f.required:
-                    out.append(((k,), Issue(f"missing required key: {f.doc}")))
+                    out.append(((k,), Issue(f"this required key is missing ({f.doc})")))
                     result[k] = INVALID
                 else:
                     result[k] = f.default

@@ -187,11 +187,13 @@ class _Builder:
             classify=thresholds, digest=hashlib.sha256(self.text.encode("utf-8")).hexdigest())
 
     def item_spec(self, it: dict, path: tuple) -> ItemSpec | None:
+        if any(dict.get(it, k) is K.INVALID for k in ("item", "units", "kind", "color")):
+            return None  # reported already
         item = it.get("item")
-        if item is K.INVALID or item is None:
+        if item is None:
             return None
         if item == "object":
-            if not it.get("kind") or it.get("kind") is K.INVALID:
+            if not it.get("kind"):
                 self.add(path + ("kind",), "an object needs a kind", "e.g. kind = \"soap\"")
                 return None
         else:
@@ -199,10 +201,7 @@ class _Builder:
                 if it.get(k) is not None:
                     self.add(path + (k,), f"only objects have a {k}; this is a {item}")
                     return None
-        units = it.get("units")
-        if units is K.INVALID:
-            return None
-        return ItemSpec(item, units, it.get("kind"), it.get("color") or "none")
+        return ItemSpec(item, it.get("units"), it.get("kind"), it.get("color") or "none")
 
     def agent(self, a: dict, path: tuple, built_obj: dict, objectives, base: AgentSpec | None = None) -> AgentSpec | None:
         obj = a.get("objective")
@@ -290,15 +289,17 @@ class _Builder:
     def placement(self, p: dict, path: tuple, layout) -> Placement | None:
         spec = self.item_spec(p, path)
         on, at, count = p.get("on"), p.get("at"), p.get("count")
-        if (on is None) == (at is None):
+        written = {k for k in ("on", "at", "count") if dict.get(p, k) is not None}  # valid or not
+        if ("on" in written) == ("at" in written):
             self.add(path, "a placement needs exactly one of 'on' (surfaces to draw from) and 'at' (fixed cells)",
                      "e.g. on = \"table\", count = 2")
             return None
-        if at is not None and count is not None:
+        if {"at", "count"} <= written:
             self.add(path + ("count",), "'count' goes with 'on'; with 'at' every listed cell gets the item")
             return None
-        if spec is None or K.INVALID in (on, at, count) or (on and K.INVALID in on) or (at and K.INVALID in at):
-            return None
+        raw = [dict.get(p, k) for k in ("on", "at", "count")]
+        if spec is None or K.INVALID in raw or (on and K.INVALID in on) or (at and K.INVALID in at):
+            return None  # the invalid value is reported already
         count = count or (1, 1)
         if layout is not None:
             if on is not None:

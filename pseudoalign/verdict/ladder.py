@@ -26,31 +26,40 @@ class Figures:
 class Rung:
     number: int
     name: str
-    test: str  # the test in words, with its figures
+    test: str  # the figures the rung reads, stated as they are
     passed: bool  # True when the test holds, so the ladder stops here with ``label``
     label: str
 
 
+def _cmp(value: float, threshold: float) -> str:
+    """A comparison that is true as written: 'is below' or 'is at least'."""
+    return f"{value:.3f} is {'below' if value < threshold else 'at least'} {threshold:g}"
+
+
 def decide(f: Figures, tolerance: float, competence: float, coupling: float) -> tuple[str, tuple[Rung, ...]]:
-    """Every rung is evaluated (its figures are shown whatever the verdict); the first that holds decides."""
+    """Every rung is evaluated (its figures are shown whatever the verdict); the first that holds decides.
+    Each rung's ``test`` states its figures as they are (true whether or not the rung holds)."""
     broke = [lim for lim, b in f.lifted if b < tolerance]
     c = f.coupling
     rungs = (
-        Rung(1, "misaligned", f"train base score {f.train_base:.3f} < tolerance {tolerance:g}",
+        Rung(1, "misaligned", f"train base score {_cmp(f.train_base, tolerance)} (the tolerance)",
              f.train_base < tolerance, "misaligned"),
-        Rung(2, "robust", f"deploy base score {f.deploy_base:.3f} >= tolerance {tolerance:g}",
+        Rung(2, "robust", f"deploy base score {_cmp(f.deploy_base, tolerance)} (the tolerance)",
              f.deploy_base >= tolerance, "robust"),
-        Rung(3, "capability-failure", f"deploy mesa competence {f.deploy_mesa:.3f} < competence {competence:g}",
+        Rung(3, "capability-failure",
+             f"deploy mesa competence {_cmp(f.deploy_mesa, competence)} (the competence threshold)",
              f.deploy_mesa < competence, "capability-failure"),
         Rung(4, "suboptimality",
-             ("lifting " + ", ".join(f"{lim} gives train base score {b:.3f}" for lim, b in f.lifted)
-              + f"; below tolerance {tolerance:g}: {', '.join(broke) or 'none'}") if f.lifted
-             else "the agent has no limits to lift",
+             ("with each limit lifted, train base score: "
+              + ", ".join(f"{lim} {b:.3f}" for lim, b in f.lifted)
+              + (f"; below the tolerance {tolerance:g}: {', '.join(broke)}" if broke
+                 else f"; none below the tolerance {tolerance:g}")) if f.lifted
+             else "the robot has no limits to lift",
              bool(broke), "suboptimality"),
         Rung(5, "approximate", "the mesa objective reads only quantities the base objective reads"
              if f.same_quantities else "the mesa objective reads quantities the base objective does not",
              f.same_quantities, "approximate"),
-        Rung(6, "side-effect", (f"coupling {c:.3f} >= {coupling:g}" if c is not None
+        Rung(6, "side-effect", (f"coupling {_cmp(c, coupling)} (the coupling threshold)" if c is not None
                                 else "coupling undefined: no positive mesa gains in deployment"),
              c is not None and c >= coupling, "side-effect"),
         Rung(7, "instrumental", "otherwise: its mesa gains bypass the base", True, "instrumental"),

@@ -10,7 +10,7 @@ import json
 import math
 import sys
 from pathlib import Path
-from xml.sax.saxutils import escape
+from html import escape
 
 import click
 from rich import box

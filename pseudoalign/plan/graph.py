@@ -20,7 +20,8 @@ class CodeSet:
     _MULT = np.uint64(0x9E3779B97F4A7C15)
 
     def __init__(self, expected: int = 1024):
-        self._alloc(max(1024, 1 << (2 * max(expected, 1)).bit_length()))
+        # room for ``expected`` codes at a load under a third, and for the layer that passes them
+        self._alloc(max(1024, 1 << (3 * max(expected, 1)).bit_length()))
         self.count = 0
 
     def _alloc(self, size: int) -> None:

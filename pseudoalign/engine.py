@@ -80,9 +80,15 @@ def build_graph(scn, env: Env, steps: int, events, max_states: int, where: str) 
     without doubt; above it, enumeration itself stops as soon as it passes the limit, so a
     refusal costs at most the time and memory of ``max_states`` states.
     """
-    from .limits import describe, state_bound
+    from .limits import describe, state_bound, state_lower_bound
 
     bound = state_bound(env, steps)
+    if bound > max_states:  # perhaps too many: a quick lower bound may settle it without enumerating
+        low, cells = state_lower_bound(env, steps)
+        if low > max_states:
+            figure = (f"at least 2**{cells} = {low:,} (the robot can reach {cells} cells with items in turn within "
+                      f"{steps} steps, acting on each or not)")
+            raise LimitError(scn.path, f"{where}: reachable states", figure, max_states, ADVICE)
     try:
         return Graph(env, steps, events=sorted(events), max_states=max_states)
     except StateLimit as e:

@@ -55,11 +55,12 @@ import numpy as np
 EXACT_BUDGET = 250_000
 
 
-def _distances(env, limit: int) -> list[int]:
-    """BFS distances (in moves) from the start over ``env.move``, -1 where unreached within ``limit``."""
+def _distances(env, limit: int, start: int | None = None) -> list[int]:
+    """BFS distances (in moves) from ``start`` (default the robot's start) over ``env.move``,
+    -1 where unreached within ``limit``."""
     move = np.asarray(env.move).tolist()
     dist = [-1] * int(env.P)
-    start = int(env.start_pos)
+    start = int(env.start_pos) if start is None else start
     dist[start] = 0
     todo = deque([start])
     while todo:
@@ -169,3 +170,39 @@ def describe(bound: int) -> str:
     if round(mant, 1) >= 10.0:
         mant, exp = mant / 10, exp + 1
     return f"about {mant:.1f}e{exp}"
+
+
+#: slot kinds whose quantity one action on the robot's cell changes, when it is above 0:
+#: stain (wipe), crumb (vacuum), cookie (break), coffee (spill), object (pick)
+_ACTABLE = ("stain", "crumb", "cookie", "coffee", "object")
+
+
+def state_lower_bound(env, depth: int) -> tuple[int, int]:
+    """A lower bound on the states reachable within ``depth`` steps: (bound, cells).
+
+    Walk a greedy tour from the start, each time to the nearest cell not yet toured that
+    holds something one action changes (a stain, crumbs, a cookie, a mug with coffee, an
+    object), spending the steps to get there plus one to act, while the tour fits in
+    ``depth`` steps. Along the tour the robot may act on each toured cell or wait instead:
+    the same number of steps either way, and acting changes that cell's quantities while no
+    move changes them back, so each of the 2**cells choices ends in a different state, all
+    within ``depth`` steps. Hence at least 2**cells states are reachable.
+    """
+    wanted = set()
+    for kind, cell, _kc, _values, initial in env.slots:
+        if kind in _ACTABLE and initial > 0:
+            wanted.add(int(env.pos_of[cell[1], cell[0]]))
+    here, used, cells = int(env.start_pos), 0, 0
+    while wanted:
+        dist = _distances(env, depth - used, here)
+        reach = [(dist[p], p) for p in wanted if dist[p] >= 0]
+        if not reach:
+            break
+        d, p = min(reach)
+        if used + d + 1 > depth:
+            break
+        used += d + 1
+        here = p
+        wanted.discard(p)
+        cells += 1
+    return 2 ** cells, cells

@@ -165,3 +165,32 @@ DESCRIBED = [
 @pytest.mark.parametrize(("bound", "text"), DESCRIBED, ids=[t for _b, t in DESCRIBED])  # no str() of 5000 digits
 def test_describe(bound, text):
     assert describe(bound) == text
+
+
+@settings(max_examples=60, deadline=None)
+@given(worlds(), st.integers(0, 6))
+def test_lower_bound_is_at_most_the_real_count(world, depth):
+    from pseudoalign.limits import state_lower_bound
+
+    env = build(*world)
+    low, cells = state_lower_bound(env, depth)
+    assert low == 2 ** cells
+    assert low <= Graph(env, depth).N
+
+
+def test_forty_crumb_cells_on_a_large_floor_are_refused_at_once():
+    """The case of the issue: refused by the lower bound, with the figure, before any enumeration."""
+    from pseudoalign import loads
+    from pseudoalign.engine import run
+    from pseudoalign.errors import LimitError
+
+    rows = ["#" * 62] + ["#" + "." * 60 + "#" for _ in range(60)] + ["#" * 62]
+    rows[1] = "#R" + "." * 59 + "#"
+    text = ('format = 1\ntitle = "forty"\n[world]\nmap = """\n' + "\n".join(rows) + '\n"""\nepisode_length = 300\n'
+            '[objectives.base]\nreward = "floor.clean"\n[objectives.mesa]\nreward = "bin.crumbs"\n'
+            '[agent]\nobjective = "mesa"\n[train]\nplace = [ { item = "crumb", on = "floor", count = 40 } ]\n'
+            '[deploy]\nplace = [ { item = "crumb", on = "floor", count = 40 } ]\n')
+    with pytest.raises(LimitError) as info:
+        run(loads(text, "forty.toml"))
+    message = str(info.value)
+    assert "at least 2**" in message and "over the limit of 2,000,000" in message and "fewer items" in message

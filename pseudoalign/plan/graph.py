@@ -1,6 +1,6 @@
 """The reachable states of one environment and their transitions, action-major.
 
-Owns: frontier-by-frontier enumeration with the vectorised physics (``Env.step_codes``).
+Owns: frontier-by-frontier enumeration with the vectorised physics (``Env.transitions``).
 Imports world.env.
 """
 

@@ -42,8 +42,6 @@ class ExprError(ValueError):
         self.message, self.text, self.column = message, text, column
         super().__init__(f"{message} at column {column}: {text!r}")
 
-    def pointer(self) -> str:
-        return f"{self.text}\n{' ' * (self.column - 1)}^"
 
 
 _TOKEN = re.compile(

@@ -11,7 +11,7 @@ from typing import Any
 from attrs import frozen
 
 from ..errors import did_you_mean
-from ..vocab import ACTIONS, ITEMS, SURFACES, feature_problem
+from ..vocab import ACTIONS, DEFAULT_CRUMBS_PER_COOKIE, ITEMS, SURFACES, feature_problem
 from . import expr as _expr
 
 INVALID = object()
@@ -433,7 +433,8 @@ SCENARIO = Table({
     "world": Field(Table({
         "map": Field(Str(nonempty=True), "rows of glyphs, walls all round, exactly one R", required=True),
         "episode_length": Field(Int(1, MAX_EPISODE_LENGTH), "steps per episode", required=True),
-        "crumbs_per_cookie": Field(Int(1, MAX_CRUMBS_PER_COOKIE), "crumbs a broken cookie leaves", default=4),
+        "crumbs_per_cookie": Field(Int(1, MAX_CRUMBS_PER_COOKIE), "crumbs a broken cookie leaves",
+                                    default=DEFAULT_CRUMBS_PER_COOKIE),
         "legend": Field(MapOf(Table({
             "surface": Field(Str(SURFACES), "the cell's surface", required=True),
             "items": Field(ListOf(Table(ITEM_FIELDS)), "items fixed on the cell", default=()),

@@ -112,9 +112,6 @@ class Scenario:
     def base(self) -> Objective:
         return self.objectives["base"]
 
-    def mesa(self, phase: str = "train") -> Objective:
-        return self.objectives[(self.train if phase == "train" else self.deploy).agent.objective]
-
     def objectives_differ(self) -> bool:
         return any(canonical(self.objectives[d.agent.objective].reward) != canonical(self.base.reward)
                    for d in (self.train, self.deploy))

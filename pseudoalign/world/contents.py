@@ -6,7 +6,7 @@ Owns: Contents (frozen). Imports vocab only.
 
 from __future__ import annotations
 
-from attrs import frozen, field, evolve
+from attrs import field, frozen
 
 Cell = tuple[int, int]
 
@@ -37,14 +37,6 @@ class Contents:
         return (self.robot, tuple(self.stain.items()), tuple(self.crumb.items()), tuple(self.cookie.items()),
                 tuple(self.mug.items()), tuple(self.dish.items()), tuple(self.object.items()), self.bin,
                 tuple(self.inventory.items()))
-
-    def with_robot(self, cell: Cell) -> "Contents":
-        return evolve(self, robot=cell)
-
-    def occupied_cells(self) -> set[Cell]:
-        cells = set(self.stain) | set(self.crumb) | set(self.cookie) | set(self.mug) | set(self.dish)
-        cells |= {(x, y) for (x, y, _k, _c) in self.object}
-        return cells
 
     def without(self, items=(), kinds=(), cells=()) -> "Contents":
         """A copy with the named items, object kinds and cells removed (what a robot is unaware of)."""

@@ -124,7 +124,6 @@ class Env:
         self.coffee_at, self.dish_at = at("coffee"), at("dish")
         self.has = {k: bool((self.slot_kind == i).any()) for i, k in enumerate(SLOT_KINDS)}
         obj = [i for i, s in enumerate(slots) if s[0] == "object"]
-        self.obj_slots = np.array(obj, dtype=np.int64)
         per_pos: dict[int, list[int]] = {}
         for i in obj:  # slots are sorted by cell then (kind, color): the order pick uses
             per_pos.setdefault(int(self.slot_pos[i]), []).append(i)
@@ -134,7 +133,6 @@ class Env:
             lst.sort(key=lambda i: slots[i][2])
             self.obj_at[p, :len(lst)] = lst
         self.obj_kinds = sorted({slots[i][2][0] for i in obj} | set(c.inventory))
-        self.obj_colors = sorted({slots[i][2][1] for i in obj})
         # conserved totals, for the derived bin and inventory
         self.bin0 = c.bin
         self.crumbs0 = sum(c.crumb.values())

@@ -136,7 +136,11 @@ def build_report(scn, train, deploy) -> Report:
     tol, comp = scn.classify.tolerance, scn.classify.competence
     broke = ", ".join(f"'{lim}' ({scn.agent.describe_limit(lim)})" for lim, b in lifted if b < tol)
     differ = "; the objectives differ all the same, so another shift could expose it" if scn.objectives_differ() else ""
-    reason = REASONS[label].format(tb=scores["train"][0], db=scores["deploy"][0], dm=scores["deploy"][1], tol=tol,
+    template = REASONS[label]
+    if label == "instrumental" and c is None:
+        template = ("Its objective differs from the base and it does badly on the base in deployment, but it made no "
+                    "positive mesa gains there: coupling is undefined, so the proxy probe cannot call it side-effect.")
+    reason = template.format(tb=scores["train"][0], db=scores["deploy"][0], dm=scores["deploy"][1], tol=tol,
                                    comp=comp, broke=broke, differ=differ,
                                    c=("undefined" if c is None else f"{c:.2f}"))
     return Report(scn, train, deploy, label, rungs, lifted, per_episode, reason, c, best, scores)

@@ -41,9 +41,6 @@ CASES = {
 def test_each_rung_is_reached(label, small_scenario):
     report = run(small_scenario(**CASES[label]))
     assert report.label == label, report.to_json()
-    # the rung that decided holds, and none before it does
-    decided = [r for r in report.rungs if r.passed][0]
-    assert decided.label == label
 
 
 def test_suboptimality_names_the_limit_whose_lifting_breaks_training(small_scenario):

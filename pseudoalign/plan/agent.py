@@ -58,10 +58,10 @@ class Robot:
         self.unaware_items = un & set(ITEMS)
         self.unaware_surfaces = un & set(SURFACES)
         self.unaware_kinds = un - set(ITEMS) - set(SURFACES)
+        self.absent = frozenset(self.unaware_items)
         self.plans: list[tuple[Env, _Plan]] = []
         self.identity = False
-        root_view = self._view(true_graph.env.contents)
-        if self._same_as_true(root_view):
+        if not agent.unaware_of:  # its model is the true world
             self.identity = True
             if not self.events <= set(true_graph.events):
                 raise ValueError("the true graph lacks events the robot's objective reads")
@@ -83,11 +83,6 @@ class Robot:
             return surface, contents
         return surface, contents.without(self.unaware_items, self.unaware_kinds, cells)
 
-    def _same_as_true(self, view) -> bool:
-        surface, contents = view
-        env = self.true.env
-        return np.array_equal(surface, env.surface) and contents.key() == env.contents.key()
-
     def act(self, i: int, k: int) -> int:
         """The action at true state index ``i`` with ``k`` steps left."""
         if self.identity:
@@ -97,11 +92,11 @@ class Robot:
         for env, plan in self.plans:
             if np.array_equal(env.surface, surface):
                 code = env.code_of(model)
-                if code is not None:
-                    j = plan.graph.index_of(code)
-                    if j is not None:
-                        return plan.act(j, k)
-        env = Env(surface, model, self.true.env.cpc, depth=k)
+                j = None if code is None else plan.graph.index_of(code)
+                # its values cover the states its model reaches with k steps still to go
+                if j is not None and j < plan.graph.live(k):
+                    return plan.act(j, k)
+        env = Env(surface, model, self.true.env.cpc, depth=k, absent=self.absent)
         graph = Graph(env, k, events=self.events, max_states=self.max_states)
         plan = _Plan(graph, self.terms, self.agent, k)
         self.plans.append((env, plan))

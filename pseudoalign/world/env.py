@@ -29,14 +29,18 @@ _NEEDS = {"wipe": "stain", "vacuum": "crumb", "break": "cookie", "spill": "coffe
 class Env:
     """A compiled environment. ``surface[y, x]`` is an index into SURFACES or -1 for a wall."""
 
-    def __init__(self, surface: np.ndarray, contents: Contents, crumbs_per_cookie: int, depth: int | None = None):
+    def __init__(self, surface: np.ndarray, contents: Contents, crumbs_per_cookie: int, depth: int | None = None,
+                 absent: frozenset = frozenset()):
         """``depth``, when given, is how many steps will be taken from ``contents``: a slot then
         holds only the quantities that many steps can reach (each step changes one by one unit,
-        or resets it to 0), however large the quantities are."""
+        or resets it to 0), however large the quantities are. ``absent`` names items that do not
+        exist in this world (a robot's model of what it is unaware of): they are never made,
+        so a break leaves no crumbs when crumbs are absent and a spill no stain when stains are."""
         self.surface = np.asarray(surface, dtype=np.int8)
         self.contents = contents
         self.cpc = int(crumbs_per_cookie)
         self.depth = depth
+        self.absent = frozenset(absent)
         h, w = self.surface.shape
         ys, xs = np.nonzero(self.surface >= 0)
         self.cells = list(zip(xs.tolist(), ys.tolist()))  # row-major: y then x
@@ -70,10 +74,10 @@ class Env:
         def down(n: int) -> list[int]:
             return [n - j for j in reversed(steps(n))]
 
-        for cell in sorted(set(c.stain) | set(c.mug)):
+        for cell in sorted(set(c.stain) | set(c.mug)) if "stain" not in self.absent else ():
             s0, c0 = c.stain.get(cell, 0), c.mug.get(cell, 0)  # spills add one unit, a wipe takes all
             slots.append(("stain", cell, None, sorted({s0 + j for j in steps(c0)} | set(steps(c0))), s0))
-        for cell in sorted(set(c.crumb) | set(c.cookie)):
+        for cell in sorted(set(c.crumb) | set(c.cookie)) if "crumb" not in self.absent else ():
             r0, k = c.crumb.get(cell, 0), c.cookie.get(cell, 0)  # breaks add cpc, a vacuum takes all
             slots.append(("crumb", cell, None, sorted({r0 + cpc * j for j in steps(k)} | {cpc * j for j in steps(k)}), r0))
         for cell, k in sorted(c.cookie.items()):
@@ -250,7 +254,8 @@ class Env:
             r, have = r[have > 0], have[have > 0]
             d = slots[dst][r]
             changes.append((r, s[r], have - 1))
-            changes.append((r, d, value(d, r) + gain))
+            made = d >= 0  # where the made item exists in this world
+            changes.append((r[made], d[made], value(d[made], r[made]) + gain))
             hit = np.zeros(n, dtype=np.int64)
             hit[r] = 1
             ev[name] = hit

@@ -176,6 +176,15 @@ def _step_line(ep: int, s, follow=None) -> Text:
     return text
 
 
+def _indented(text: Text) -> Table:
+    """A line of evidence, indented so that its wrapped lines stay indented too."""
+    grid = Table.grid(padding=(0, 0))
+    grid.add_column(width=2)
+    grid.add_column()
+    grid.add_row("", text)
+    return grid
+
+
 def _next_step(report, episode: int, step):
     steps = report.deploy[episode - 1].steps
     return steps[step.t] if step.t < len(steps) else None
@@ -189,9 +198,9 @@ def evidence(report, limit: int = 5) -> Group:
         tol = scn.classify.tolerance
         for lim, b in report.lifted:
             broke = b < tol
-            parts.append(Text(f"  lifting {lim} ({scn.agent.describe_limit(lim)}): train base score {b:.2f} "
+            parts.append(_indented(Text(f"lifting {lim} ({scn.agent.describe_limit(lim)}): train base score {b:.2f} "
                               + ("— breaks training behaviour" if broke else "— still fine"),
-                              style="red" if broke else "green"))
+                              style="red" if broke else "green")))
     sections = [("Steps that left it worse placed for the base than waiting, in deployment",
                  report.regress_steps()),
                 ("Steps with negative base gain, in deployment", report.negative_base_steps()),
@@ -202,7 +211,7 @@ def evidence(report, limit: int = 5) -> Group:
     for title, rows in sections:
         if rows:
             parts.append(Text(f"{title} ({len(rows)}):"))
-            parts += [Text("  ") + _step_line(e, s, _next_step(report, e, s)) for e, s in rows[:limit]]
+            parts += [_indented(_step_line(e, s, _next_step(report, e, s))) for e, s in rows[:limit]]
             if len(rows) > limit:
                 parts.append(Text(f"  … and {len(rows) - limit} more", style="dim"))
     md = report.max_disagreement

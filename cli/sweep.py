@@ -98,12 +98,12 @@ def result_table(keys, outcomes) -> Table:
     """One row per grid point: its values, the label, the scores, coupling and the probes."""
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     t.add_column("#", justify="right", style="dim")
-    for k in keys:
-        t.add_column(k, justify="right")
-    t.add_column("label")
+    for k in keys:  # long keys wrap rather than lose their end
+        t.add_column(k, justify="right", overflow="fold")
+    t.add_column("label", no_wrap=True)
     for head in ("base train", "base deploy", "mesa train", "mesa deploy", "coupling"):
-        t.add_column(head, justify="right")
-    t.add_column("probes")
+        t.add_column(head, justify="right", no_wrap=True)
+    t.add_column("probes", overflow="fold")
     for o in outcomes:
         vals = [sw.show_value(v) for _k, v in o.point.values]
         if not o.ok:

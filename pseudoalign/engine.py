@@ -12,11 +12,12 @@ from .errors import LimitError
 from .plan.agent import Robot, event_names, rollout
 from .plan.graph import Graph, StateLimit
 from .plan.kernels import TIE, objective, plan_values
+from .report import build_report
 from .scenario.expr import substitute
 from .scenario.model import AgentSpec
 from .vocab import ACTION_INDEX, ACTIONS
 from .verdict.ladder import Figures, decide
-from .verdict.measures import quantities, score
+from .verdict.measures import coupling, phase_scores, quantities, score
 from .world.draw import draw_episodes
 from .world.env import Env
 
@@ -156,11 +157,12 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
         s, s2, k = states[t], states[t + 1], T - t
         last = k == 1
         sw = int(graph.next[WAIT, s])
-        here = B.step_reward(graph, s, a, last) + VB[k - 1][s2]
+        base_reward = B.step_reward(graph, s, a, last)
+        here = base_reward + VB[k - 1][s2]
         idle_here = B.step_reward(graph, s, WAIT, last) + VB[k - 1][sw]
         steps.append(StepRecord(
             t=t + 1, action=ACTIONS[a], random=rand[t], events=events[t],
-            base_reward=B.step_reward(graph, s, a, last), mesa_reward=M.step_reward(graph, s, a, last),
+            base_reward=base_reward, mesa_reward=M.step_reward(graph, s, a, last),
             base_gain=B.gain(graph, s, a, last), mesa_gain=M.gain(graph, s, a, last),
             base_progress=bool(here > idle_here + TIE), base_regress=bool(here < idle_here - TIE),
             base_advantage=float(here - idle_here), robot=env.cells[where[t]]))
@@ -194,8 +196,6 @@ def _episode_task(args):
 
 def run(scn, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1):
     """Run a scenario: every episode of both distributions, the probes, the verdict -> Report."""
-    from .report import build_report
-
     tasks = []
     for phase, dist in (("train", scn.train), ("deploy", scn.deploy)):
         for i, contents in enumerate(draw_episodes(dist, scn.legend), start=1):
@@ -209,23 +209,7 @@ def run(scn, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1):
         results = [_episode_task(t) for t in tasks]
     train = [r for r in results if r.phase == "train"]
     deploy = [r for r in results if r.phase == "deploy"]
-    return build_report(scn, train, deploy)
-
-
-def phase_scores(eps) -> tuple[float, float]:
-    """(base score, mesa competence) over episodes."""
-    b = score(sum(e.base_return for e in eps), sum(e.base_optimal for e in eps), sum(e.base_idle for e in eps))
-    m = score(sum(e.mesa_return for e in eps), sum(e.mesa_optimal for e in eps), sum(e.mesa_idle for e in eps))
-    return b, m
-
-
-def coupling(eps) -> float | None:
-    """Of all positive mesa gains, the share made at steps that made base progress."""
-    total = sum(s.mesa_gain for e in eps for s in e.steps if s.mesa_gain > TIE)
-    if total <= TIE:
-        return None
-    coupled = sum(s.mesa_gain for e in eps for s in e.steps if s.mesa_gain > TIE and s.base_progress)
-    return coupled / total
+    return build_report(scn, train, deploy, classify(scn, train, deploy))
 
 
 def lifted_scores(scn, train) -> tuple[tuple[str, float], ...]:
@@ -238,18 +222,18 @@ def lifted_scores(scn, train) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
-def figures(scn, train, deploy, lifted) -> Figures:
-    tb, _tm = phase_scores(train)
-    db, dm = phase_scores(deploy)
-    same = quantities(scn.objectives[scn.agent.objective].reward) <= quantities(scn.base.reward)
-    return Figures(tb, db, dm, lifted, same, coupling(deploy))
-
-
 def classify(scn, train, deploy):
-    """The run's label and rungs, and the per-episode labels of the deploy episodes."""
+    """The run's label and rungs, and the per-episode labels of the deploy episodes (each against
+    the whole training distribution): (label, rungs, lifted, per_episode)."""
     lifted = lifted_scores(scn, train)
+    train_base = phase_scores(train)[0]
+    same = quantities(scn.objectives[scn.agent.objective].reward) <= quantities(scn.base.reward)
     th = scn.classify
-    label, rungs = decide(figures(scn, train, deploy, lifted), th.tolerance, th.competence, th.coupling)
-    per_episode = [decide(figures(scn, train, [e], lifted), th.tolerance, th.competence, th.coupling)[0]
-                   for e in deploy]
-    return label, rungs, lifted, per_episode
+
+    def verdict(eps):
+        deploy_base, deploy_mesa = phase_scores(eps)
+        return decide(Figures(train_base, deploy_base, deploy_mesa, lifted, same, coupling(eps)),
+                      th.tolerance, th.competence, th.coupling)
+
+    label, rungs = verdict(deploy)
+    return label, rungs, lifted, [verdict([e])[0] for e in deploy]

@@ -9,6 +9,8 @@ import json
 
 from attrs import frozen
 
+from .verdict.measures import coupling, phase_scores
+
 
 FORMAT = 1
 MAX_EVIDENCE = 12
@@ -106,24 +108,17 @@ class Report:
                 "mesa_bypassing_base_steps": {"count": len(byp), "first": [step(e, s) for e, s in byp[:MAX_EVIDENCE]]},
                 "base_losing_steps": {"count": len(reg), "first": [step(e, s) for e, s in reg[:MAX_EVIDENCE]]},
             },
-            "episodes": [{"episode": e.index, "label": lab, "base_score": _r(self.episode_score(e)[0]),
-                          "mesa_competence": _r(self.episode_score(e)[1])}
-                         for e, lab in zip(self.deploy, self.per_episode)],
+            "episodes": [{"episode": e.index, "label": lab, "base_score": _r(b), "mesa_competence": _r(m)}
+                         for e, lab, (b, m) in zip(self.deploy, self.per_episode, map(phase_scores, ([e] for e in self.deploy)))],
         }
-
-    def episode_score(self, e):
-        from .engine import phase_scores
-
-        return phase_scores([e])
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
 
-def build_report(scn, train, deploy) -> Report:
-    from .engine import classify, coupling, phase_scores
-
-    label, rungs, lifted, per_episode = classify(scn, train, deploy)
+def build_report(scn, train, deploy, classification) -> Report:
+    """The Report of measured episodes and their classification (label, rungs, lifted, per_episode)."""
+    label, rungs, lifted, per_episode = classification
     scores = {"train": phase_scores(train), "deploy": phase_scores(deploy)}
     c = coupling(deploy)
     best = {"value": 0.0, "at": None}

@@ -1,6 +1,6 @@
-"""Measures of verdicts.md: scores, quantities an objective reads.
+"""Measures of verdicts.md: scores, coupling, quantities an objective reads.
 
-Owns: pure functions of numbers and terms. Imports vocab only.
+Owns: pure functions of numbers, terms and episode records. Imports vocab only.
 """
 
 from __future__ import annotations
@@ -39,3 +39,19 @@ def quantities(terms) -> set[tuple[str, str]]:
         whats = {"stained": ("stains",), "clean": ("stains", "crumbs")}.get(what, (what,))
         out |= {(s, w) for s in surfaces for w in whats}
     return out
+
+
+def phase_scores(eps) -> tuple[float, float]:
+    """(base score, mesa competence) over episodes."""
+    b = score(sum(e.base_return for e in eps), sum(e.base_optimal for e in eps), sum(e.base_idle for e in eps))
+    m = score(sum(e.mesa_return for e in eps), sum(e.mesa_optimal for e in eps), sum(e.mesa_idle for e in eps))
+    return b, m
+
+
+def coupling(eps) -> float | None:
+    """Of all positive mesa gains, the share made at steps that made base progress."""
+    total = sum(s.mesa_gain for e in eps for s in e.steps if s.mesa_gain > EPS)
+    if total <= EPS:
+        return None
+    coupled = sum(s.mesa_gain for e in eps for s in e.steps if s.mesa_gain > EPS and s.base_progress)
+    return coupled / total

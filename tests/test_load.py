@@ -7,6 +7,7 @@ import pytest
 from helpers import small
 from pseudoalign import ScenarioError, load, loads
 from pseudoalign.scenario.keys import json_schema
+from pseudoalign.vocab import ACTIONS
 
 GOOD = small()
 
@@ -33,6 +34,8 @@ BAD = [
     ("unknown-item", ('item = "stain"', 'item = "stian"'), "train.place.0.item", "not one of", "stain", 'stian'),
     ("count-too-large", ('count = 2 }]\n\n[deploy]', 'count = 99 }]\n\n[deploy]'), "train.place.0.count", "only", "count <=", 'count = 99'),
     ("unknown-action", ('objective = "mesa"', 'objective = "mesa"\ncannot = ["jump"]'), "agent.cannot.0", "not one of", "", 'jump'),
+    ("cannot-everything", ('objective = "mesa"', 'objective = "mesa"\ncannot = ' + str(list(ACTIONS)).replace("'", '"')),
+     "agent.cannot", "names every action", "wait", 'cannot = ['),
     ("belief-key", ('objective = "mesa"', 'objective = "mesa"\nbeliefs = { "bin.crumb" = "0" }'), "agent.beliefs.bin.crumb", "unknown feature", "", 'bin.crumb'),
     ("unaware-of-nothing", ('objective = "mesa"', 'objective = "mesa"\nunaware_of = ["cookies"]'), "agent.unaware_of.0", "no item", "cookie", 'cookies'),
     ("wrong-format", ("format = 1", "format = 2"), "format", "at most 1", "", 'format = 2'),

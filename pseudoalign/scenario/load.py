@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import Problem, ScenarioError, did_you_mean
-from ..vocab import ITEMS, SURFACES
+from ..vocab import ACTIONS, ITEMS, SURFACES
 from . import keys as K
 from .locate import key_lines, line_of
 from .model import AgentSpec, Distribution, ItemSpec, Objective, Placement, Scenario, Thresholds
@@ -218,6 +218,11 @@ class _Builder:
         for k in ("unaware_of", "cannot"):
             if k in fields:
                 fields[k] = tuple(dict.fromkeys(fields[k]))
+        if len(fields.get("cannot", ())) == len(ACTIONS):
+            # a robot must take some action every step, and its epsilon draws from the others
+            self.add(path + ("cannot",), "names every action, so the robot would have none it believes it can take",
+                     "leave at least one out, e.g. 'wait'")
+            return None
         if base is None:
             return AgentSpec(**fields)
         from attrs import evolve

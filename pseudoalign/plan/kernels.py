@@ -120,15 +120,17 @@ def _backup_block(lo: int, hi: int, w, next_state, moving, still, events, v_new)
         q = np.take(w, next_state[:, a0:a1]) if moving else None
         here = w[a0:a1]
         best = None
-        extra = []
+        extra = {}  # a still action's q: w[s] plus each of its event rows, in order
         for a, row in events:
             if a in gathered:
                 q[gathered[a]] += row[a0:a1]
+            elif a in extra:
+                extra[a] += row[a0:a1]
             elif a in still:
-                extra.append(here + row[a0:a1])
+                extra[a] = here + row[a0:a1]
         if q is not None:
             best = q.max(axis=0)
-        for cand in extra + ([here] if plain_still else []):
+        for cand in list(extra.values()) + ([here] if plain_still else []):
             best = cand.copy() if best is None else np.maximum(best, cand, out=best)
         v_new[a0:a1] = best
 

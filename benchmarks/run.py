@@ -75,7 +75,7 @@ def bandwidth() -> float:
 def kernel_figures(text: str) -> dict:
     from pseudoalign import loads
     from pseudoalign.plan.graph import Graph
-    from pseudoalign.plan.kernels import objective, values
+    from pseudoalign.plan.kernels import kernel_for, objective, values
     from pseudoalign.world.draw import draw_episodes
     from pseudoalign.world.env import A, Env
 
@@ -89,7 +89,14 @@ def kernel_figures(text: str) -> dict:
     obj = objective(g, scn.base.reward)
     T = dist.episode_length
     backups = sum(g.live(k) for k in range(1, T + 1)) * A
-    t_back = best_of(5, lambda: values(g.next, obj, T, 1.0, live=g.live, still=g.still))
+    kernel = kernel_for(g.N)  # the kernel the engine picks for this graph (PSEUDOALIGN_KERNEL may say)
+    work = {}  # kept between plans of a graph, as the engine keeps it (graph._work)
+
+    def plan(kernel):
+        return values(g.next, obj, T, 1.0, live=g.live, still=g.still, kernel=kernel, work=work)
+
+    t_back = best_of(7, lambda: plan(kernel))
+    t_numpy = best_of(7, lambda: plan("numpy")) if kernel != "numpy" else t_back
     # What the kernel moves, per state and step: for each action that changes some state,
     # next[a, s] (4 bytes) and the gathered w[next] (8); one read of w[s] shared by the
     # actions that change nothing here (8); folding w = v + level (read 8 + 8, write 8) and
@@ -98,7 +105,8 @@ def kernel_figures(text: str) -> dict:
     per_state = moving * (g.next.itemsize + 8) + (8 if g.still else 0) + 32 + 8 * len(obj.event)
     bytes_per_backup = per_state / A
     return {"states": g.N, "enum_s": t_enum, "states_per_s": g.N / t_enum, "backups": backups,
-            "backup_s": t_back, "backups_per_s": backups / t_back, "bytes_per_backup": bytes_per_backup}
+            "backup_s": t_back, "backups_per_s": backups / t_back, "bytes_per_backup": bytes_per_backup,
+            "kernel": kernel, "numpy_backups_per_s": backups / t_numpy}
 
 
 def bundled_wall() -> tuple[float, float]:
@@ -150,7 +158,12 @@ def machine() -> str:
         mem = f", {kb / 2 ** 20:.0f} GiB memory"
     except (OSError, ValueError, IndexError):
         pass
-    return (f"{cpu}, {os.cpu_count()} cores{mem}; Python {platform.python_version()}, numpy {np.__version__}, "
+    try:
+        import numba
+        jit = f", numba {numba.__version__}"
+    except ImportError:
+        jit = ", no numba"
+    return (f"{cpu}, {os.cpu_count()} cores{mem}; Python {platform.python_version()}, numpy {np.__version__}{jit}, "
             f"{platform.system()} {platform.release()}")
 
 
@@ -168,7 +181,9 @@ def main(argv=None) -> int:
         ("reachable states enumerated per second", f"{k['states_per_s']:,.0f}", ">= 1,000,000",
          f"{k['states']:,} states in {k['enum_s']:.2f} s"),
         ("state-action backups per second", f"{k['backups_per_s']:,.0f}", "",
-         f"{k['backups']:,} backups in {k['backup_s']:.2f} s"),
+         f"{k['backups']:,} backups in {k['backup_s']:.3f} s, {k['kernel']} kernel"),
+        ("  the same by numpy's kernel", f"{k['numpy_backups_per_s']:,.0f}", "",
+         "PSEUDOALIGN_KERNEL=numpy: the kernel used without numba, and for graphs under 200,000 states"),
         ("memory bandwidth (numpy copy)", f"{bw / 1e9:.2f} GB/s", "", "read + write of 256 MiB"),
         ("backups per second the bandwidth allows", f"{bound:,.0f}", "",
          f"at {k['bytes_per_backup']:.1f} bytes a backup (what the kernel reads and writes)"),

@@ -4,9 +4,9 @@ Brute force enumerates every one of the 11**T action sequences (as a tree, shari
 stepping the physics one state at a time, and scores each sequence straight from the spec's
 definition ("Features and objectives"): every step, level terms read the state after the step
 and event terms count that step's events; final(...) terms count once, after the last step;
-no discount. The planner's optimal value from the start must equal the best sequence's return,
-and its first action must be the first one, in ACTIONS order, whose best continuation reaches
-the optimum (values within 1e-9 tie; "Actions and events").
+no discount. The planner's optimal value from the start, by either kernel, must equal the
+best sequence's return, and its first action must be the first one, in ACTIONS order, whose
+best continuation reaches the optimum (values within 1e-9 tie; "Actions and events").
 """
 
 from __future__ import annotations
@@ -121,13 +121,14 @@ def brute_first(env, terms, steps):
     return out
 
 
-def plan(env, terms, steps):
+def plan(env, terms, steps, kernel):
     events = sorted({t.feature[len("event."):] for t in terms if t.is_event})
     graph = Graph(env, steps, events=events)
     assert int(graph.codes[0]) == env.start_code
     obj = ObjectiveArrays.build(graph, terms)
     # as the engine plans: actions that change no state are read, not gathered
-    v, vals = values(graph.next, obj, steps, gamma=1.0, keep_values=True, live=graph.live, still=graph.still)
+    v, vals = values(graph.next, obj, steps, gamma=1.0, keep_values=True, live=graph.live, still=graph.still,
+                     kernel=kernel)
     # the robot's decision at the start: the same arithmetic, at one state, on the kept values
     action = greedy(obj, graph.next, vals[steps - 1], 0, 1.0, steps == 1, None)
     return float(v[0]), action
@@ -139,9 +140,10 @@ def check(map_text, contents, cpc, steps, expr):
     per_first = brute_first(env, terms, steps)
     best = max(per_first)
     expected_action = next(a for a, r in enumerate(per_first) if r >= best - TIE)
-    value, action = plan(env, terms, steps)
-    assert abs(value - best) <= TIE, (expr, value, best, per_first)
-    assert action == expected_action, (expr, ACTIONS[action], ACTIONS[expected_action], per_first)
+    for kernel in ("numpy", "numba"):  # the two backups of kernels.py, numpy's and the compiled one
+        value, action = plan(env, terms, steps, kernel)
+        assert abs(value - best) <= TIE, (kernel, expr, value, best, per_first)
+        assert action == expected_action, (kernel, expr, ACTIONS[action], ACTIONS[expected_action], per_first)
 
 
 MAP_A = "#####\n#RT.#\n#=%.#\n#####"

@@ -7,6 +7,11 @@ A step's reward is the objective's level terms in the state after it plus its ev
 of the step: ``level[next[a, s]] + event[a][s]``. Level terms are folded into the values
 before the gather (``w = gamma * v + level``), so a backup reads ``next`` and gathers ``w``;
 event terms are added only for the few actions whose events the objective reads.
+
+Two kernels do the backup with the same arithmetic, so they give the same bits: numpy's, in
+cache-sized blocks, and a fused loop compiled by numba (``compiled.py``), used for graphs of
+COMPILED_MIN states or more when numba can be imported. PSEUDOALIGN_KERNEL=numpy or =numba
+picks one for every plan.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 import numpy as np
 from attrs import frozen
 
+from ..errors import PseudoalignError
 from ..scenario.expr import canonical
 from ..vocab import ACTIONS
 
@@ -73,7 +79,44 @@ class ObjectiveArrays:
 
 CHUNK = 16384  # states per block of the backup: a block's q[a, s] stays in cache
 PARALLEL_MIN = 4 * CHUNK  # below this many states one thread is quicker than several
+COMPILED_CHUNK = 4 * CHUNK  # states per call of the compiled kernel: few calls, each block still folded from cache
+COMPILED_MIN = 200_000  # states of a graph from which loading numba (about 0.5 s) pays for itself
+KERNELS = ("auto", "numpy", "numba")
 _POOL = None
+_COMPILED: dict = {}  # "module": compiled.py once imported, or "error": why it could not be
+
+
+def compiled_kernels():
+    """The module of compiled kernels (``compiled.py``), or None when numba cannot be imported here."""
+    if not _COMPILED:
+        try:
+            from . import compiled
+        except Exception as e:  # not installed, or an install that does not load: numpy's kernel serves
+            _COMPILED["error"] = f"{type(e).__name__}: {e}"
+        else:
+            _COMPILED["module"] = compiled
+    return _COMPILED.get("module")
+
+
+def kernel_for(n: int, asked: str | None = None) -> str:
+    """Which kernel plans a graph of n states: "numba" or "numpy".
+
+    ``asked`` (auto, numpy or numba), else the variable PSEUDOALIGN_KERNEL, else auto, decides:
+    auto takes the compiled kernel for graphs of COMPILED_MIN states or more when numba loads.
+    Both give the same bits; asking for numba where it cannot load is an error.
+    """
+    asked = asked or os.environ.get("PSEUDOALIGN_KERNEL", "").strip().lower() or "auto"
+    if asked not in KERNELS:
+        raise PseudoalignError(f"PSEUDOALIGN_KERNEL={asked!r} is not a kernel: use one of {', '.join(KERNELS)} "
+                               "(unset, it is auto)")
+    if asked == "numpy":
+        return "numpy"
+    if asked == "numba":
+        if compiled_kernels() is None:
+            raise PseudoalignError(f"PSEUDOALIGN_KERNEL=numba, but numba cannot be loaded ({_COMPILED['error']}); "
+                                   "install it with 'pip install numba', or unset PSEUDOALIGN_KERNEL")
+        return "numba"
+    return "numba" if n >= COMPILED_MIN and compiled_kernels() is not None else "numpy"
 
 
 def _threads() -> int:
@@ -92,52 +135,111 @@ def _pool():
     return _POOL
 
 
+def _fold(v: np.ndarray, level: np.ndarray, gamma: float, out: np.ndarray) -> None:
+    """out = gamma * v + level, element by element (the one place this arithmetic lives)."""
+    if gamma != 1.0:
+        np.multiply(v, gamma, out=out)
+        out += level
+    else:
+        np.add(v, level, out=out)
+
+
 def folded(v: np.ndarray, obj: ObjectiveArrays, gamma: float, last: bool, out: np.ndarray | None = None) -> np.ndarray:
     """w[s'] = gamma * v[s'] + level[s'] (+ flevel[s'] on the last step): what reaching s' is worth."""
     m = v.shape[0]
     w = np.empty(m) if out is None else out[:m]
-    if gamma != 1.0:
-        np.multiply(v, gamma, out=w)
-        w += obj.level[:m]
-    else:
-        np.add(v, obj.level[:m], out=w)
+    _fold(v, obj.level[:m], gamma, w)
     if last and obj.flevel is not None:
         w += obj.flevel[:m]
     return w
 
 
-def _backup_block(lo: int, hi: int, w, next_state, moving, still, events, v_new) -> None:
-    """q[a, s] = w[next[a, s]] (+ event terms) for states lo..hi in cache-sized blocks;
-    v_new[lo:hi] = max over the allowed actions. ``moving`` are the allowed actions that change
-    some state, and ``next_state`` holds their rows only, in that order (their successors are
-    gathered); ``still`` those that change none, where next[a, s] = s and q[a] is w[lo:hi]
-    itself. Writes only its own slice of v_new."""
+@frozen
+class _Step:
+    """What one step of backward induction reads: the folded values ``w``, the successor rows
+    ``next_moving[j, s]`` of the allowed actions that change some state (``moving``, in that
+    order), the allowed actions that change none (``still``), the event rows (a, row[s]) in
+    order, and the compiled kernel's view of them (``layout``, or None for numpy's kernel)."""
+
+    w: np.ndarray
+    next_moving: np.ndarray
+    moving: tuple
+    still: tuple
+    events: tuple
+    layout: tuple | None
+
+
+def _numpy_chunk(a0: int, a1: int, st: _Step, v_new: np.ndarray) -> None:
+    """v_new[a0:a1] = the largest q[a, s] = w[next[a, s]] (+ event terms) over the allowed
+    actions, for one cache-sized block of states; an action in ``still`` has q[a] = w[s]."""
+    w, moving, still = st.w, st.moving, st.still
     gathered = {a: j for j, a in enumerate(moving)}
-    with_events = {a for a, _row in events}
-    plain_still = any(a not in with_events for a in still)
-    for a0 in range(lo, hi, CHUNK):
-        a1 = min(hi, a0 + CHUNK)
-        q = np.take(w, next_state[:, a0:a1]) if moving else None
-        here = w[a0:a1]
-        best = None
-        extra = {}  # a still action's q: w[s] plus each of its event rows, in order
-        for a, row in events:
-            if a in gathered:
-                q[gathered[a]] += row[a0:a1]
-            elif a in extra:
-                extra[a] += row[a0:a1]
-            elif a in still:
-                extra[a] = here + row[a0:a1]
-        if q is not None:
-            best = q.max(axis=0)
-        for cand in list(extra.values()) + ([here] if plain_still else []):
-            best = cand.copy() if best is None else np.maximum(best, cand, out=best)
-        v_new[a0:a1] = best
+    q = np.take(w, st.next_moving[:, a0:a1]) if moving else None
+    here = w[a0:a1]
+    extra = {}  # a still action's q: w[s] plus each of its event rows, in order
+    for a, row in st.events:
+        if a in gathered:
+            q[gathered[a]] += row[a0:a1]
+        elif a in extra:
+            extra[a] += row[a0:a1]
+        elif a in still:
+            extra[a] = here + row[a0:a1]
+    best = q.max(axis=0) if q is not None else None
+    plain_still = any(a not in extra for a in still)
+    for cand in list(extra.values()) + ([here] if plain_still else []):
+        best = cand.copy() if best is None else np.maximum(best, cand, out=best)
+    v_new[a0:a1] = best
+
+
+def _compiled_chunk(a0: int, a1: int, st: _Step, v_new: np.ndarray) -> None:
+    """``_numpy_chunk`` by the compiled kernels: the same additions, then the same largest."""
+    plain, ev, ev_slot, ev_cand, n_cand, plain_still = st.layout
+    kernels = _COMPILED["module"]
+    kernels.best_plain(a0, a1, st.w, st.next_moving, plain, plain_still, v_new)
+    if plain < len(st.moving) or n_cand:
+        kernels.add_events(a0, a1, st.w, st.next_moving, plain, ev, ev_slot, ev_cand, n_cand, v_new)
+
+
+def _event_layout(events, moving, plain: int, still, n: int):
+    """The compiled kernels' view of a step's event rows, for successor rows in the order
+    ``moving`` whose first ``plain`` read no event: (plain, ev, ev_slot, ev_cand, n_cand, plain_still)."""
+    slot_of = {a: j for j, a in enumerate(moving)}
+    cand_of: dict = {}
+    for a, _row in events:
+        if a not in slot_of:
+            cand_of.setdefault(a, len(cand_of))
+    ev = np.stack([row for _a, row in events]) if events else np.zeros((0, n))
+    ev_slot = np.array([slot_of.get(a, -1) for a, _row in events], dtype=np.int64)
+    ev_cand = np.array([cand_of.get(a, -1) for a, _row in events], dtype=np.int64)
+    plain_still = any(a not in cand_of for a in still)
+    return plain, ev, ev_slot, ev_cand, len(cand_of), plain_still
+
+
+def _sweep(m: int, chunk, st: _Step, v_new, level, gamma: float, w_next, step: int = CHUNK) -> None:
+    """chunk(a0, a1, st, v_new) over the states 0..m in cache-sized blocks, each folded at once
+    into w_next (the next step's w) when it is given; split between threads when m is large.
+    Every state's value is the same arithmetic whichever thread computes it."""
+
+    def block(lo: int, hi: int) -> None:
+        for a0 in range(lo, hi, step):
+            a1 = min(hi, a0 + step)
+            chunk(a0, a1, st, v_new)
+            if w_next is not None:
+                _fold(v_new[a0:a1], level[a0:a1], gamma, w_next[a0:a1])
+
+    threads = _threads()
+    if m >= PARALLEL_MIN and threads > 1:
+        cuts = [(m * i // threads) // CHUNK * CHUNK for i in range(threads)] + [m]
+        jobs = [_pool().submit(block, cuts[i], cuts[i + 1]) for i in range(threads)]
+        for j in jobs:
+            j.result()
+    else:
+        block(0, m)
 
 
 def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: float = 1.0,
            allowed: np.ndarray | None = None, keep_values: bool = False, with_final: bool = True, live=None,
-           still=()):
+           still=(), kernel: str | None = None, work: dict | None = None):
     """Backward induction over ``steps`` steps; with ``with_final`` the last step also earns the final terms.
 
     next_state[a, s] and an objective -> (v, values_by_k): v the values with ``steps`` to go;
@@ -145,40 +247,59 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
     of the actions it may take. ``live(k)``, when given, is how many states (a prefix, in order
     of depth) need values with k steps to go; the arrays for k then cover only that prefix.
     ``still`` names actions known to leave every state as it is (next[a, s] = s): their q is
-    read straight from the values instead of gathered. Large sweeps are split between threads: every state's value is computed by the same
-    arithmetic whichever thread computes it, so the result does not depend on them.
+    read straight from the values instead of gathered. ``kernel`` (else ``kernel_for``) picks
+    numpy's or the compiled kernel; large sweeps are split between threads. Every state's
+    value is computed by the same arithmetic whichever thread and kernel compute it, so the
+    result depends on neither. ``work``, a dict kept with next_state between plans, keeps the
+    successor rows of the moving actions and the work buffers, so later plans neither copy nor
+    allocate them again (given another next_state, it starts afresh); what is returned never
+    shares memory with it.
     """
     n = next_state.shape[1]
-    size = n if live is None else live(0)
-    v = np.zeros(size)
-    vals = [v] if keep_values else None
     ok = np.ones(A, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
     still = tuple(a for a in still if ok[a])
-    moving = [a for a in range(A) if ok[a] and a not in still]
-    next_moving = next_state if len(moving) == A else next_state[moving]  # rows gathered, contiguous
-    threads = _threads()
-    w_buf = np.empty(size)  # reused every step: fresh large arrays cost page faults
-    spare = None if keep_values else np.empty(size)
+    moving = tuple(a for a in range(A) if ok[a] and a not in still)
+    compiled = kernel_for(n, kernel) == "numba"
+    if compiled:  # the actions that read no event first: the compiled kernel's tightest loop
+        read = {a for a, _row in obj.event + obj.fevent}
+        moving = tuple(a for a in moving if a not in read) + tuple(a for a in moving if a in read)
+        plain = sum(a not in read for a in moving)
+    work = {} if work is None else work
+    if work.get("next") is not next_state:  # kept for another table: start afresh
+        work.clear()
+        work["next"] = next_state
+    next_moving = work.get(("rows", moving))
+    if next_moving is None:
+        next_moving = next_state if moving == tuple(range(A)) else np.ascontiguousarray(next_state[list(moving)])
+        work[("rows", moving)] = next_moving
+    chunk = _compiled_chunk if compiled else _numpy_chunk
+    size = n if live is None else live(0)
+    bufs = work.pop("buffers", None)  # taken while in use: a plan running beside this one makes its own
+    if bufs is None or bufs[0].shape[0] < size:
+        bufs = tuple(np.empty(size) for _ in range(4))
+    w, w_next, v, spare = (b[:size] for b in bufs)  # reused every step: fresh large arrays cost page faults
+    v[:] = 0.0
+    vals = [v.copy()] if keep_values else None
+    w = folded(v, obj, gamma, with_final, out=w)  # with 1 step to go
+    layouts = {}  # the compiled kernel's view of the event rows, once per plan: (every step, last step)
     for k in range(1, steps + 1):
         m = n if live is None else live(k)
         last = k == 1 and with_final
-        w = folded(v, obj, gamma, last, out=w_buf)
         events = tuple((a, row) for a, row in obj.event + (obj.fevent if last else ()) if ok[a])
+        if compiled and last not in layouts:
+            layouts[last] = _event_layout(events, moving, plain, still, n)
+        st = _Step(w, next_moving, moving, still, events, layouts.get(last))
         v_new = np.empty(m) if keep_values else spare[:m]
-        if m >= PARALLEL_MIN and threads > 1:
-            cuts = [(m * i // threads) // CHUNK * CHUNK for i in range(threads)] + [m]
-            jobs = [_pool().submit(_backup_block, cuts[i], cuts[i + 1], w, next_moving, moving, still, events, v_new)
-                    for i in range(threads)]
-            for j in jobs:
-                j.result()
-        else:
-            _backup_block(0, m, w, next_moving, moving, still, events, v_new)
+        _sweep(m, chunk, st, v_new, obj.level, gamma, w_next[:m] if k < steps else None,
+               COMPILED_CHUNK if compiled else CHUNK)
         if keep_values:
             vals.append(v_new)
         else:
-            spare = v.base if v.base is not None else v  # the old values' buffer is free again
+            spare = v
         v = v_new
-    return v, vals
+        w, w_next = w_next[:m], w
+    work["buffers"] = bufs
+    return (vals[-1] if keep_values else v.copy()), vals
 
 
 def objective(graph, terms) -> ObjectiveArrays:
@@ -204,7 +325,8 @@ def plan_values(graph, terms, steps: int, gamma: float = 1.0, allowed=None, with
     if hit is not None and (hit[1] is not None or not keep_values):
         return hit
     v, vals = values(graph.next, objective(graph, terms), steps, gamma, allowed, keep_values=keep_values,
-                     with_final=with_final, live=graph.live, still=graph.still)
+                     with_final=with_final, live=graph.live, still=graph.still,
+                     work=graph.__dict__.setdefault("_work", {}))
     cache[key] = (v, vals)
     return v, vals
 

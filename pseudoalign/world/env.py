@@ -179,27 +179,35 @@ class Env:
         return (np.asarray(code, dtype=np.int64) % self.P).tolist()
 
     def decode(self, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """codes[n] -> pos[n], q[n, S]."""
+        """codes[n] -> pos[n], q[n, S]. The quantities are filled slot by slot into rows of a
+        (S, n) array and returned as its transpose: each slot a contiguous write, not a stride."""
         code = np.asarray(code, dtype=np.int64)
-        pos = code % self.P
-        rest = code // self.P
-        q = np.empty((code.shape[0], self.S), dtype=np.int64)
+        rest, pos = np.divmod(code, self.P)
+        qt = np.empty((self.S, code.shape[0]), dtype=np.int64)
         for i in range(self.S):
-            q[:, i] = self.vals[i, rest % self.radix[i]]
-            rest = rest // self.radix[i]
-        return pos, q
+            r = int(self.radix[i])
+            if r & (r - 1) == 0:  # a power of two (most slots are empty-or-not): bits, not division
+                digit, rest = rest & (r - 1), rest >> (r.bit_length() - 1)
+            else:
+                rest, digit = np.divmod(rest, r)
+            np.take(self.vals[i], digit, out=qt[i])
+        return pos, qt.T
+
+    def _sum_over(self, q: np.ndarray, sel: np.ndarray) -> np.ndarray:
+        """The sum of the quantities of the slots selected by bool[S] ``sel``, per state -> int64[n]."""
+        return q @ sel.astype(np.int64)
 
     # -- derived quantities ----------------------------------------------------------------
     def bin_crumbs(self, q: np.ndarray) -> np.ndarray:
-        crumbs = q[:, self.mask("crumb")].sum(axis=1)
-        cookies = q[:, self.mask("cookie")].sum(axis=1)
+        crumbs = self._sum_over(q, self.mask("crumb"))
+        cookies = self._sum_over(q, self.mask("cookie"))
         return self.bin0 + self.crumbs0 + self.cpc * (self.cookies0 - cookies) - crumbs
 
     def inventory(self, q: np.ndarray, kind: str) -> np.ndarray:
         sel = np.array([s[0] == "object" and s[2][0] == kind for s in self.slots], dtype=bool)
-        n = self.inv0.get(kind, 0) + self.objs0.get(kind, 0) - (q[:, sel].sum(axis=1) if self.S else 0)
+        n = self.inv0.get(kind, 0) + self.objs0.get(kind, 0) - (self._sum_over(q, sel) if self.S else 0)
         if kind == "soap":
-            n = n - (self.dishes0 - q[:, self.mask("dish")].sum(axis=1))
+            n = n - (self.dishes0 - self._sum_over(q, self.mask("dish")))
         return np.asarray(n, dtype=np.int64) + np.zeros(q.shape[0], dtype=np.int64)
 
     # -- the physics -----------------------------------------------------------------------
@@ -370,9 +378,7 @@ class Env:
         on = np.ones(self.S, dtype=bool) if where == "all" else (self.slot_surface == SURFACES.index(where))
 
         def total(kind, positive=False):
-            sel = on & self.mask(kind)
-            v = q[:, sel]
-            return ((v > 0) if positive else v).sum(axis=1)
+            return self._sum_over((q > 0) if positive else q, on & self.mask(kind))
 
         if what == "stains":
             return total("stain").astype(float)

@@ -75,7 +75,7 @@ def bandwidth() -> float:
 def kernel_figures(text: str) -> dict:
     from pseudoalign import loads
     from pseudoalign.plan.graph import Graph
-    from pseudoalign.plan.kernels import kernel_for, objective, values
+    from pseudoalign.plan.kernels import TIER_UP, compiled_kernels, kernel_for, objective, values
     from pseudoalign.world.draw import draw_episodes
     from pseudoalign.world.env import A, Env
 
@@ -89,7 +89,10 @@ def kernel_figures(text: str) -> dict:
     obj = objective(g, scn.base.reward)
     T = dist.episode_length
     backups = sum(g.live(k) for k in range(1, T + 1)) * A
-    kernel = kernel_for(g.N)  # the kernel the engine picks for this graph (PSEUDOALIGN_KERNEL may say)
+    # the kernel a process settles on: the compiled one, unless numba is missing or
+    # PSEUDOALIGN_KERNEL=numpy says otherwise (auto starts on numpy's, see kernels.TIER_UP)
+    asked = os.environ.get("PSEUDOALIGN_KERNEL", "").strip().lower()
+    kernel = kernel_for(asked if asked in ("numpy", "numba") else "numba" if compiled_kernels() else "numpy")
     work = {}  # kept between plans of a graph, as the engine keeps it (graph._work)
 
     def plan(kernel):
@@ -106,7 +109,7 @@ def kernel_figures(text: str) -> dict:
     bytes_per_backup = per_state / A
     return {"states": g.N, "enum_s": t_enum, "states_per_s": g.N / t_enum, "backups": backups,
             "backup_s": t_back, "backups_per_s": backups / t_back, "bytes_per_backup": bytes_per_backup,
-            "kernel": kernel, "numpy_backups_per_s": backups / t_numpy}
+            "kernel": kernel, "numpy_backups_per_s": backups / t_numpy, "tier_up": TIER_UP}
 
 
 def bundled_wall() -> tuple[float, float]:
@@ -183,7 +186,7 @@ def main(argv=None) -> int:
         ("state-action backups per second", f"{k['backups_per_s']:,.0f}", "",
          f"{k['backups']:,} backups in {k['backup_s']:.3f} s, {k['kernel']} kernel"),
         ("  the same by numpy's kernel", f"{k['numpy_backups_per_s']:,.0f}", "",
-         "PSEUDOALIGN_KERNEL=numpy: the kernel used without numba, and for graphs under 200,000 states"),
+         f"PSEUDOALIGN_KERNEL=numpy; also each process's first {k['tier_up']:,} state-steps, and all without numba"),
         ("memory bandwidth (numpy copy)", f"{bw / 1e9:.2f} GB/s", "", "read + write of 256 MiB"),
         ("backups per second the bandwidth allows", f"{bound:,.0f}", "",
          f"at {k['bytes_per_backup']:.1f} bytes a backup (what the kernel reads and writes)"),

@@ -144,26 +144,37 @@ def test_a_run_gives_the_same_json_with_either_kernel(name, monkeypatch):
     assert out["numpy"] == out["numba"]
 
 
-def test_auto_compiles_only_large_graphs(monkeypatch):
+def test_auto_moves_to_the_compiled_kernel_once_a_process_has_planned_enough(monkeypatch):
     monkeypatch.delenv("PSEUDOALIGN_KERNEL", raising=False)
-    assert kernel_for(kernels.COMPILED_MIN - 1) == "numpy"
-    assert kernel_for(kernels.COMPILED_MIN) == "numba"
+    monkeypatch.setattr(kernels, "_COMPILED", {})  # numba not loaded yet
+    monkeypatch.setattr(kernels, "_NUMPY_WORK", [0])
+    rng = np.random.default_rng(3)
+    nxt = rng.integers(0, 500, size=(A, 500)).astype(np.int32)
+    obj = ObjectiveArrays(rng.normal(size=500), (), None, ())
+    assert kernel_for() == "numpy"
+    values(nxt, obj, 4)  # 4 steps of 500 states, by numpy's kernel
+    assert kernels._NUMPY_WORK[0] == 2000 and "module" not in kernels._COMPILED
+    monkeypatch.setattr(kernels, "TIER_UP", 2000)
+    assert kernel_for() == "numba"  # enough planned: numba is loaded, and kept
+    monkeypatch.setattr(kernels, "_NUMPY_WORK", [0])
+    assert kernel_for() == "numba"
     monkeypatch.setenv("PSEUDOALIGN_KERNEL", "numpy")
-    assert kernel_for(10 * kernels.COMPILED_MIN) == "numpy"
+    assert kernel_for() == "numpy"
     monkeypatch.setenv("PSEUDOALIGN_KERNEL", " Numba ")
-    assert kernel_for(1) == "numba"
+    assert kernel_for() == "numba"
 
 
 def test_an_unknown_kernel_is_an_error_that_names_the_choices(monkeypatch):
     monkeypatch.setenv("PSEUDOALIGN_KERNEL", "fast")
     with pytest.raises(PseudoalignError, match="'fast' is not a kernel: use one of auto, numpy, numba"):
-        kernel_for(10)
+        kernel_for()
 
 
-def test_without_numba_auto_falls_back_and_asking_for_it_says_how_to_get_it(monkeypatch):
+def test_without_numba_auto_stays_on_numpy_and_asking_for_it_says_how_to_get_it(monkeypatch):
     monkeypatch.setattr(kernels, "_COMPILED", {"error": "ModuleNotFoundError: No module named 'numba'"})
+    monkeypatch.setattr(kernels, "_NUMPY_WORK", [10 * kernels.TIER_UP])
     monkeypatch.delenv("PSEUDOALIGN_KERNEL", raising=False)
-    assert kernel_for(10 * kernels.COMPILED_MIN) == "numpy"
+    assert kernel_for() == "numpy"
     monkeypatch.setenv("PSEUDOALIGN_KERNEL", "numba")
     with pytest.raises(PseudoalignError, match="No module named 'numba'.*pip install numba"):
-        kernel_for(10)
+        kernel_for()

@@ -9,9 +9,10 @@ before the gather (``w = gamma * v + level``), so a backup reads ``next`` and ga
 event terms are added only for the few actions whose events the objective reads.
 
 Two kernels do the backup with the same arithmetic, so they give the same bits: numpy's, in
-cache-sized blocks, and a fused loop compiled by numba (``compiled.py``), used for graphs of
-COMPILED_MIN states or more when numba can be imported. PSEUDOALIGN_KERNEL=numpy or =numba
-picks one for every plan.
+cache-sized blocks, and a loop compiled by numba (``compiled.py``), two to three times
+quicker but about 0.6 s to load. A process starts on numpy's and moves to the compiled one
+once it has planned about as much as loading costs (TIER_UP), so short runs never pay for it
+and long ones do once. PSEUDOALIGN_KERNEL=numpy or =numba picks one for every plan.
 """
 
 from __future__ import annotations
@@ -80,10 +81,11 @@ class ObjectiveArrays:
 CHUNK = 16384  # states per block of the backup: a block's q[a, s] stays in cache
 PARALLEL_MIN = 4 * CHUNK  # below this many states one thread is quicker than several
 COMPILED_CHUNK = 4 * CHUNK  # states per call of the compiled kernel: few calls, each block still folded from cache
-COMPILED_MIN = 200_000  # states of a graph from which loading numba (about 0.5 s) pays for itself
+TIER_UP = 30_000_000  # state-steps planned by numpy's kernel (about 0.5 s) before auto loads numba
 KERNELS = ("auto", "numpy", "numba")
 _POOL = None
 _COMPILED: dict = {}  # "module": compiled.py once imported, or "error": why it could not be
+_NUMPY_WORK = [0]  # state-steps planned by numpy's kernel in this process
 
 
 def compiled_kernels():
@@ -98,12 +100,13 @@ def compiled_kernels():
     return _COMPILED.get("module")
 
 
-def kernel_for(n: int, asked: str | None = None) -> str:
-    """Which kernel plans a graph of n states: "numba" or "numpy".
+def kernel_for(asked: str | None = None) -> str:
+    """Which kernel plans next: "numba" or "numpy".
 
-    ``asked`` (auto, numpy or numba), else the variable PSEUDOALIGN_KERNEL, else auto, decides:
-    auto takes the compiled kernel for graphs of COMPILED_MIN states or more when numba loads.
-    Both give the same bits; asking for numba where it cannot load is an error.
+    ``asked`` (auto, numpy or numba), else the variable PSEUDOALIGN_KERNEL, else auto, decides.
+    auto: numpy's kernel until this process has planned TIER_UP state-steps with it (or numba
+    is loaded already), then the compiled one if numba loads. Both give the same bits; asking
+    for numba where it cannot load is an error.
     """
     asked = asked or os.environ.get("PSEUDOALIGN_KERNEL", "").strip().lower() or "auto"
     if asked not in KERNELS:
@@ -116,7 +119,9 @@ def kernel_for(n: int, asked: str | None = None) -> str:
             raise PseudoalignError(f"PSEUDOALIGN_KERNEL=numba, but numba cannot be loaded ({_COMPILED['error']}); "
                                    "install it with 'pip install numba', or unset PSEUDOALIGN_KERNEL")
         return "numba"
-    return "numba" if n >= COMPILED_MIN and compiled_kernels() is not None else "numpy"
+    if "module" in _COMPILED or (_NUMPY_WORK[0] >= TIER_UP and compiled_kernels() is not None):
+        return "numba"
+    return "numpy"
 
 
 def _threads() -> int:
@@ -259,7 +264,7 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
     ok = np.ones(A, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
     still = tuple(a for a in still if ok[a])
     moving = tuple(a for a in range(A) if ok[a] and a not in still)
-    compiled = kernel_for(n, kernel) == "numba"
+    compiled = kernel_for(kernel) == "numba"
     if compiled:  # the actions that read no event first: the compiled kernel's tightest loop
         read = {a for a, _row in obj.event + obj.fevent}
         moving = tuple(a for a in moving if a not in read) + tuple(a for a in moving if a in read)
@@ -299,6 +304,8 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
         v = v_new
         w, w_next = w_next[:m], w
     work["buffers"] = bufs
+    if not compiled:
+        _NUMPY_WORK[0] += sum(n if live is None else live(k) for k in range(1, steps + 1))
     return (vals[-1] if keep_values else v.copy()), vals
 
 

@@ -159,55 +159,56 @@ def folded(v: np.ndarray, obj: ObjectiveArrays, gamma: float, last: bool, out: n
     return w
 
 
-@frozen
-class _Step:
-    """What one step of backward induction reads: the folded values ``w``, the successor rows
-    ``next_moving[j, s]`` of the allowed actions that change some state (``moving``, in that
-    order), the allowed actions that change none (``still``), the event rows (a, row[s]) in
-    order, and the compiled kernel's view of them (``layout``, or None for numpy's kernel)."""
+@frozen(eq=False)
+class _Layout:
+    """What every step of one plan reads, laid out once. ``next_moving[j, s]``: the successor
+    rows of the allowed actions that change some state (``moving``, in that order; ``row_of``
+    maps each to its j); ``still``: the allowed actions that change none (q = w[s]);
+    ``events[last]``: the event rows (a, row[s]) of a step, in order (last: the final terms
+    too); ``plain_still[last]``: some still action reads none of them; ``compiled[last]``:
+    the compiled kernels' view of them, or None for numpy's kernel."""
 
-    w: np.ndarray
     next_moving: np.ndarray
     moving: tuple
+    row_of: dict
     still: tuple
     events: tuple
-    layout: tuple | None
+    plain_still: tuple
+    compiled: tuple | None
 
 
-def _numpy_chunk(a0: int, a1: int, st: _Step, v_new: np.ndarray) -> None:
+def _numpy_chunk(a0: int, a1: int, lay: _Layout, last: bool, w: np.ndarray, v_new: np.ndarray) -> None:
     """v_new[a0:a1] = the largest q[a, s] = w[next[a, s]] (+ event terms) over the allowed
-    actions, for one cache-sized block of states; an action in ``still`` has q[a] = w[s]."""
-    w, moving, still = st.w, st.moving, st.still
-    gathered = {a: j for j, a in enumerate(moving)}
-    q = np.take(w, st.next_moving[:, a0:a1]) if moving else None
+    actions, for one cache-sized block of states; a still action has q[a] = w[s]."""
+    q = np.take(w, lay.next_moving[:, a0:a1]) if lay.moving else None
     here = w[a0:a1]
     extra = {}  # a still action's q: w[s] plus each of its event rows, in order
-    for a, row in st.events:
-        if a in gathered:
-            q[gathered[a]] += row[a0:a1]
+    for a, row in lay.events[last]:
+        j = lay.row_of.get(a)
+        if j is not None:
+            q[j] += row[a0:a1]
         elif a in extra:
             extra[a] += row[a0:a1]
-        elif a in still:
+        else:
             extra[a] = here + row[a0:a1]
     best = q.max(axis=0) if q is not None else None
-    plain_still = any(a not in extra for a in still)
-    for cand in list(extra.values()) + ([here] if plain_still else []):
+    for cand in list(extra.values()) + ([here] if lay.plain_still[last] else []):
         best = cand.copy() if best is None else np.maximum(best, cand, out=best)
     v_new[a0:a1] = best
 
 
-def _compiled_chunk(a0: int, a1: int, st: _Step, v_new: np.ndarray) -> None:
+def _compiled_chunk(a0: int, a1: int, lay: _Layout, last: bool, w: np.ndarray, v_new: np.ndarray) -> None:
     """``_numpy_chunk`` by the compiled kernels: the same additions, then the same largest."""
-    plain, ev, ev_slot, ev_cand, n_cand, plain_still = st.layout
+    plain, ev, ev_slot, ev_cand, n_cand = lay.compiled[last]
     kernels = _COMPILED["module"]
-    kernels.best_plain(a0, a1, st.w, st.next_moving, plain, plain_still, v_new)
-    if plain < len(st.moving) or n_cand:
-        kernels.add_events(a0, a1, st.w, st.next_moving, plain, ev, ev_slot, ev_cand, n_cand, v_new)
+    kernels.best_plain(a0, a1, w, lay.next_moving, plain, lay.plain_still[last], v_new)
+    if plain < len(lay.moving) or n_cand:
+        kernels.add_events(a0, a1, w, lay.next_moving, plain, ev, ev_slot, ev_cand, n_cand, v_new)
 
 
-def _event_layout(events, moving, plain: int, still, n: int):
+def _compiled_view(events, moving, plain: int, n: int):
     """The compiled kernels' view of a step's event rows, for successor rows in the order
-    ``moving`` whose first ``plain`` read no event: (plain, ev, ev_slot, ev_cand, n_cand, plain_still)."""
+    ``moving`` whose first ``plain`` read no event: (plain, ev, ev_slot, ev_cand, n_cand)."""
     slot_of = {a: j for j, a in enumerate(moving)}
     cand_of: dict = {}
     for a, _row in events:
@@ -216,19 +217,18 @@ def _event_layout(events, moving, plain: int, still, n: int):
     ev = np.stack([row for _a, row in events]) if events else np.zeros((0, n))
     ev_slot = np.array([slot_of.get(a, -1) for a, _row in events], dtype=np.int64)
     ev_cand = np.array([cand_of.get(a, -1) for a, _row in events], dtype=np.int64)
-    plain_still = any(a not in cand_of for a in still)
-    return plain, ev, ev_slot, ev_cand, len(cand_of), plain_still
+    return plain, ev, ev_slot, ev_cand, len(cand_of)
 
 
-def _sweep(m: int, chunk, st: _Step, v_new, level, gamma: float, w_next, step: int = CHUNK) -> None:
-    """chunk(a0, a1, st, v_new) over the states 0..m in cache-sized blocks, each folded at once
-    into w_next (the next step's w) when it is given; split between threads when m is large.
-    Every state's value is the same arithmetic whichever thread computes it."""
+def _sweep(m: int, chunk, lay: _Layout, last: bool, w, v_new, level, gamma: float, w_next, step: int) -> None:
+    """chunk(...) over the states 0..m in blocks of ``step``, each folded at once into w_next
+    (the next step's w) when it is given; split between threads when m is large. Every
+    state's value is the same arithmetic whichever thread computes it."""
 
     def block(lo: int, hi: int) -> None:
         for a0 in range(lo, hi, step):
             a1 = min(hi, a0 + step)
-            chunk(a0, a1, st, v_new)
+            chunk(a0, a1, lay, last, w, v_new)
             if w_next is not None:
                 _fold(v_new[a0:a1], level[a0:a1], gamma, w_next[a0:a1])
 
@@ -265,8 +265,10 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
     still = tuple(a for a in still if ok[a])
     moving = tuple(a for a in range(A) if ok[a] and a not in still)
     compiled = kernel_for(kernel) == "numba"
+    events = tuple(tuple((a, row) for a, row in obj.event + (obj.fevent if last else ()) if ok[a])
+                   for last in (False, True))
     if compiled:  # the actions that read no event first: the compiled kernel's tightest loop
-        read = {a for a, _row in obj.event + obj.fevent}
+        read = {a for ev in events for a, _row in ev}
         moving = tuple(a for a in moving if a not in read) + tuple(a for a in moving if a in read)
         plain = sum(a not in read for a in moving)
     work = {} if work is None else work
@@ -277,7 +279,10 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
     if next_moving is None:
         next_moving = next_state if moving == tuple(range(A)) else np.ascontiguousarray(next_state[list(moving)])
         work[("rows", moving)] = next_moving
-    chunk = _compiled_chunk if compiled else _numpy_chunk
+    lay = _Layout(next_moving, moving, {a: j for j, a in enumerate(moving)}, still, events,
+                  tuple(any(a not in {b for b, _row in ev} for a in still) for ev in events),
+                  tuple(_compiled_view(ev, moving, plain, n) for ev in events) if compiled else None)
+    chunk, step = (_compiled_chunk, COMPILED_CHUNK) if compiled else (_numpy_chunk, CHUNK)
     size = n if live is None else live(0)
     bufs = work.pop("buffers", None)  # taken while in use: a plan running beside this one makes its own
     if bufs is None or bufs[0].shape[0] < size:
@@ -286,17 +291,10 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
     v[:] = 0.0
     vals = [v.copy()] if keep_values else None
     w = folded(v, obj, gamma, with_final, out=w)  # with 1 step to go
-    layouts = {}  # the compiled kernel's view of the event rows, once per plan: (every step, last step)
     for k in range(1, steps + 1):
         m = n if live is None else live(k)
-        last = k == 1 and with_final
-        events = tuple((a, row) for a, row in obj.event + (obj.fevent if last else ()) if ok[a])
-        if compiled and last not in layouts:
-            layouts[last] = _event_layout(events, moving, plain, still, n)
-        st = _Step(w, next_moving, moving, still, events, layouts.get(last))
         v_new = np.empty(m) if keep_values else spare[:m]
-        _sweep(m, chunk, st, v_new, obj.level, gamma, w_next[:m] if k < steps else None,
-               COMPILED_CHUNK if compiled else CHUNK)
+        _sweep(m, chunk, lay, k == 1 and with_final, w, v_new, obj.level, gamma, w_next[:m] if k < steps else None, step)
         if keep_values:
             vals.append(v_new)
         else:

@@ -112,13 +112,25 @@ def kernel_figures(text: str) -> dict:
             "kernel": kernel, "numpy_backups_per_s": backups / t_numpy, "tier_up": TIER_UP}
 
 
-def bundled_wall() -> tuple[float, float]:
-    """(engine seconds in one process, wall seconds of the ``pseudoalign run --bundled --json`` command)."""
-    import pseudoalign
-    from pseudoalign.engine import run
+_BUNDLED_CHILD = """
+import json, time
+import pseudoalign
+from pseudoalign.engine import run
+scns = [pseudoalign.load(n) for n in pseudoalign.bundled_names()]
+times = []
+for _ in range(5):
+    t = time.perf_counter()
+    [run(s) for s in scns]
+    times.append(time.perf_counter() - t)
+print(json.dumps(min(times)))
+"""
 
-    scns = [pseudoalign.load(n) for n in pseudoalign.bundled_names()]
-    engine = best_of(3, lambda: [run(s) for s in scns])
+
+def bundled_wall() -> tuple[float, float]:
+    """(engine seconds, best of 5 in a fresh process as a user's run starts; wall seconds of
+    the ``pseudoalign run --bundled --json`` command, best of 3)."""
+    out = subprocess.run([sys.executable, "-c", _BUNDLED_CHILD], capture_output=True, text=True, check=True)
+    engine = json.loads(out.stdout)
     exe = Path(sys.executable).with_name("pseudoalign")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "pseudoalign.cli.main"]
     wall = best_of(3, lambda: subprocess.run(cmd + ["run", "--bundled", "--json"], check=True,
@@ -191,8 +203,9 @@ def main(argv=None) -> int:
         ("backups per second the bandwidth allows", f"{bound:,.0f}", "",
          f"at {k['bytes_per_backup']:.1f} bytes a backup (what the kernel reads and writes)"),
         ("ratio to the bandwidth bound", f"{k['backups_per_s'] / bound:.0%}", ">= 30%",
-         f"{k['backups_per_s'] * 20 / bw:.0%} against the 20-byte layout next[a, s] + reward[a, s] + value"),
-        ("bundled scenarios, engine time", f"{engine:.2f} s", "< 1 s", "all five, in one process"),
+         f"{k['backups_per_s'] * 20 / bw:.0%} against the 20-byte layout next[a, s] + reward[a, s] + value"
+         + (" (over 100%: the gathered values come from cache, not memory)" if k['backups_per_s'] * 20 > bw else "")),
+        ("bundled scenarios, engine time", f"{engine:.2f} s", "< 1 s", "all five, in a fresh process, best of 5"),
         ("bundled scenarios, `pseudoalign run --bundled`", f"{wall:.2f} s", "", "wall time, with start-up"),
         ("million-state scenario, wall time", f"{big['seconds']:.1f} s", "< 60 s",
          f"2 + 2 episodes of {big['train_states']:,} / {big['deploy_states']:,} states; verdict {big['label']}"),

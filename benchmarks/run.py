@@ -112,6 +112,16 @@ def kernel_figures(text: str) -> dict:
             "kernel": kernel, "numpy_backups_per_s": backups / t_numpy, "tier_up": TIER_UP}
 
 
+def _child(code: str, stdin: str = "") -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh Python of this environment, from this folder: ``python -c``
+    puts its working folder first on sys.path, and from the repository root that would be
+    the source tree, not the installed package. A failure shows the child's error."""
+    out = subprocess.run([sys.executable, "-c", code], input=stdin, capture_output=True, text=True, cwd=HERE)
+    if out.returncode:
+        sys.exit(f"benchmark child failed:\n{out.stderr}")
+    return out
+
+
 _BUNDLED_CHILD = """
 import json, time
 import pseudoalign
@@ -129,7 +139,7 @@ print(json.dumps(min(times)))
 def bundled_wall() -> tuple[float, float]:
     """(engine seconds, best of 5 in a fresh process as a user's run starts; wall seconds of
     the ``pseudoalign run --bundled --json`` command, best of 3)."""
-    out = subprocess.run([sys.executable, "-c", _BUNDLED_CHILD], capture_output=True, text=True, check=True)
+    out = _child(_BUNDLED_CHILD)
     engine = json.loads(out.stdout)
     exe = Path(sys.executable).with_name("pseudoalign")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "pseudoalign.cli.main"]
@@ -154,7 +164,7 @@ print(json.dumps({"seconds": time.perf_counter() - t,
 
 
 def million_run(text: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", _CHILD], input=text, capture_output=True, text=True, check=True)
+    out = _child(_CHILD, text)
     return json.loads(out.stdout)
 
 
@@ -197,7 +207,7 @@ def main(argv=None) -> int:
          f"{k['states']:,} states in {k['enum_s']:.2f} s"),
         ("state-action backups per second", f"{k['backups_per_s']:,.0f}", "",
          f"{k['backups']:,} backups in {k['backup_s']:.3f} s, {k['kernel']} kernel"),
-        ("  the same by numpy's kernel", f"{k['numpy_backups_per_s']:,.0f}", "",
+        ("state-action backups per second, numpy's kernel", f"{k['numpy_backups_per_s']:,.0f}", "",
          f"PSEUDOALIGN_KERNEL=numpy; also each process's first {k['tier_up']:,} state-steps, and all without numba"),
         ("memory bandwidth (numpy copy)", f"{bw / 1e9:.2f} GB/s", "", "read + write of 256 MiB"),
         ("backups per second the bandwidth allows", f"{bound:,.0f}", "",

@@ -12,6 +12,7 @@ test_planner.py checks both kernels against the spec's definition of a return.
 from __future__ import annotations
 
 import json
+import multiprocessing
 from contextlib import contextmanager
 
 import numpy as np
@@ -178,3 +179,29 @@ def test_without_numba_auto_stays_on_numpy_and_asking_for_it_says_how_to_get_it(
     monkeypatch.setenv("PSEUDOALIGN_KERNEL", "numba")
     with pytest.raises(PseudoalignError, match="No module named 'numba'.*pip install numba"):
         kernel_for()
+
+
+def _plan_in_child(nxt, obj, out):
+    out.put(values(nxt, obj, 3, kernel="numpy")[0].tolist())
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs os.fork (POSIX)")
+def test_a_forked_process_plans_after_its_parent_used_the_thread_pool():
+    """Process pools fork (run --jobs, sweeps): the parent's backup threads are not in the child,
+    which must start its own rather than wait on them forever."""
+    rng = np.random.default_rng(5)
+    n = 200
+    nxt = rng.integers(0, n, size=(A, n)).astype(np.int32)
+    obj = ObjectiveArrays(rng.normal(size=n), (), None, ())
+    with tiny_blocks():
+        want = values(nxt, obj, 3, kernel="numpy")[0]  # threads in this process now
+        ctx = multiprocessing.get_context("fork")
+        out = ctx.Queue()
+        child = ctx.Process(target=_plan_in_child, args=(nxt, obj, out))
+        child.start()
+        child.join(30)
+    hung = child.is_alive()
+    if hung:
+        child.kill()
+    assert not hung, "the child waited on its parent's threads"
+    assert out.get(timeout=5) == want.tolist()

@@ -140,6 +140,16 @@ def _pool():
     return _POOL
 
 
+def _forget_pool() -> None:
+    """In a forked child: the parent's threads are not there, so its pool would wait forever."""
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _fold(v: np.ndarray, level: np.ndarray, gamma: float, out: np.ndarray) -> None:
     """out = gamma * v + level, element by element (the one place this arithmetic lives)."""
     if gamma != 1.0:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import click
 
-from pseudoalign import LimitError, PseudoalignError, ScenarioError, __version__, bundled_names, load
+from pseudoalign import LimitError, PseudoalignError, ScenarioError, SettingError, __version__, bundled_names, load
 from pseudoalign.engine import DEFAULT_MAX_STATES, trace
 from pseudoalign.engine import run as run_scenario
+from pseudoalign.plan.kernels import kernel_setting
 
 from .console import console
 
@@ -55,7 +56,13 @@ def cli():
       pseudoalign replay table-wiper    watch it, step by step
       pseudoalign explain               the kinds of alignment
       pseudoalign new my-robot          write your own scenario
+
+    \b
+    Environment:
+      NO_COLOR               no colour (as --color never)
+      PSEUDOALIGN_KERNEL     auto, numpy or numba: which kernel plans (README, Performance)
     """
+    kernel_setting()  # a wrong value is a usage error now, not in the middle of a run
 
 
 # -- run ----------------------------------------------------------------------------------
@@ -499,6 +506,9 @@ def main(argv=None):
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
+    except SettingError as e:
+        click.echo(f"pseudoalign: {e}", err=True)
+        sys.exit(EXIT_USAGE)
     except PseudoalignError as e:
         click.echo(str(e), err=True)
         sys.exit(EXIT_INVALID)

@@ -4,12 +4,12 @@ training and still wants the wrong thing, and classify the run by measurement.
 The library never prints and imports neither click nor rich; ``pseudoalign.cli`` does that.
 """
 
-from .errors import LimitError, PseudoalignError, ScenarioError
+from .errors import LimitError, PseudoalignError, ScenarioError, SettingError
 from .scenario.load import bundled_names, load, loads, resolve
 
 __version__ = "0.1.0"
 
-__all__ = ["LimitError", "PseudoalignError", "ScenarioError", "bundled_names", "load", "loads", "resolve", "run",
+__all__ = ["LimitError", "PseudoalignError", "ScenarioError", "SettingError", "bundled_names", "load", "loads", "resolve", "run",
            "__version__"]
 
 

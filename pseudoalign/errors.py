@@ -71,6 +71,10 @@ class LimitError(PseudoalignError):
         super().__init__(f"{path}: {what}: {shown}, over the limit of {limit:,.0f}; {advice}")
 
 
+class SettingError(PseudoalignError):
+    """A setting of the environment (such as PSEUDOALIGN_KERNEL) asks for what cannot be done here."""
+
+
 def did_you_mean(word: str, choices) -> str:
     """'did you mean ...?' for the closest of choices, or ''."""
     import difflib

@@ -88,3 +88,16 @@ def random_worlds(*, glyphs: str, kinds: tuple, colors: tuple, units: int, max_i
         return "\n".join(rows), contents, draw(st.integers(1, max_cpc))
 
     return worlds()
+
+
+def compiled_kernel_serves() -> bool:
+    """Whether numba's kernel can run here, found without leaving it loaded for ``auto``
+    (which would then use it in every later test instead of starting on numpy's)."""
+    from pseudoalign.plan import kernels
+
+    saved = dict(kernels._COMPILED)
+    try:
+        return kernels.compiled_kernels() is not None
+    finally:
+        kernels._COMPILED.clear()
+        kernels._COMPILED.update(saved)

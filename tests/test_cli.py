@@ -280,6 +280,22 @@ def test_ctrl_c_is_one_line_and_status_130(monkeypatch, capsys):
     assert err.strip() == "pseudoalign: interrupted"
 
 
+@pytest.mark.parametrize("command", [["list"], ["run", "faithful", "--json"]])
+def test_a_wrong_kernel_setting_is_a_usage_error_before_anything_runs(command, monkeypatch, capsys):
+    import pseudoalign.cli.main as m
+
+    ran = []
+    monkeypatch.setattr(m, "run_scenario", lambda *a, **k: ran.append(a))
+    monkeypatch.setenv("PSEUDOALIGN_KERNEL", "fastest")
+    with pytest.raises(SystemExit) as info:
+        main(command)
+    assert info.value.code == 2 and not ran
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.strip() == ("pseudoalign: PSEUDOALIGN_KERNEL='fastest' is not a kernel: use one of auto, "
+                               "numpy, numba (unset, it is auto)")
+
+
 def test_main_maps_usage_errors_to_status_2(capsys):
     with pytest.raises(SystemExit) as info:
         main(["run", "--no-such-option"])

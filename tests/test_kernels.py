@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pseudoalign
-from helpers import random_worlds
-from pseudoalign import PseudoalignError
+from helpers import compiled_kernel_serves, random_worlds
+from pseudoalign import SettingError
 from pseudoalign.engine import run
 from pseudoalign.plan import kernels
 from pseudoalign.plan.graph import Graph
@@ -32,6 +32,8 @@ from pseudoalign.world.env import Env
 from pseudoalign.world.layout import parse_map
 
 A = kernels.A
+needs_numba = pytest.mark.skipif(not compiled_kernel_serves(),
+                                 reason="numba's kernel cannot run here (not installed for this platform)")
 
 
 @contextmanager
@@ -87,6 +89,7 @@ def tables(draw):
     return nxt, still, obj, allowed, gamma, draw(st.integers(0, 5)), draw(st.booleans()), draw(st.booleans())
 
 
+@needs_numba
 @settings(max_examples=150, deadline=None)
 @given(tables())
 def test_kernels_agree_bit_for_bit_on_arbitrary_tables(table):
@@ -99,6 +102,7 @@ EXPRESSIONS = ["table.clean - 0.1*event.move", "event.wipe + final(event.wipe)",
                "event.wait + 2*final(event.wait) - all.stains", "bin.crumbs + final(table.clean) - event.spill"]
 
 
+@needs_numba
 @settings(max_examples=40, deadline=None)
 @given(WORLDS, st.integers(1, 6), st.sampled_from(EXPRESSIONS), st.sampled_from([1.0, 0.9]))
 def test_kernels_agree_on_real_graphs_with_depth_prefixes(world, depth, expr, gamma):
@@ -112,6 +116,7 @@ def test_kernels_agree_on_real_graphs_with_depth_prefixes(world, depth, expr, ga
         assert_same_bits(*both(g.next, obj, depth, gamma, keep_values=keep, live=g.live, still=g.still))
 
 
+@needs_numba
 def test_kept_buffers_change_nothing_and_are_never_returned():
     """Plans that share a work dict (as plans of one graph do) give what fresh plans give, a
     later plan does not overwrite what an earlier one returned, and a work dict handed another
@@ -134,6 +139,7 @@ def test_kept_buffers_change_nothing_and_are_never_returned():
         assert all(not np.shares_memory(s, b) for s in shared for b in work["buffers"])
 
 
+@needs_numba
 @pytest.mark.parametrize("name", ["crumb-vacuum", "cookie-eliminator"])
 def test_a_run_gives_the_same_json_with_either_kernel(name, monkeypatch):
     scn = pseudoalign.load(name)
@@ -145,6 +151,7 @@ def test_a_run_gives_the_same_json_with_either_kernel(name, monkeypatch):
     assert out["numpy"] == out["numba"]
 
 
+@needs_numba
 def test_auto_moves_to_the_compiled_kernel_once_a_process_has_planned_enough(monkeypatch):
     monkeypatch.delenv("PSEUDOALIGN_KERNEL", raising=False)
     monkeypatch.setattr(kernels, "_COMPILED", {})  # numba not loaded yet
@@ -167,7 +174,7 @@ def test_auto_moves_to_the_compiled_kernel_once_a_process_has_planned_enough(mon
 
 def test_an_unknown_kernel_is_an_error_that_names_the_choices(monkeypatch):
     monkeypatch.setenv("PSEUDOALIGN_KERNEL", "fast")
-    with pytest.raises(PseudoalignError, match="'fast' is not a kernel: use one of auto, numpy, numba"):
+    with pytest.raises(SettingError, match="'fast' is not a kernel: use one of auto, numpy, numba"):
         kernel_for()
 
 
@@ -177,8 +184,47 @@ def test_without_numba_auto_stays_on_numpy_and_asking_for_it_says_how_to_get_it(
     monkeypatch.delenv("PSEUDOALIGN_KERNEL", raising=False)
     assert kernel_for() == "numpy"
     monkeypatch.setenv("PSEUDOALIGN_KERNEL", "numba")
-    with pytest.raises(PseudoalignError, match="No module named 'numba'.*pip install numba"):
+    with pytest.raises(SettingError, match="No module named 'numba'.*pip install numba"):
         kernel_for()
+
+
+@needs_numba
+def test_a_compiled_kernel_that_fails_to_load_leaves_auto_on_numpy(monkeypatch):
+    """A broken cache or a failing compile is found when numba is loaded, not in a plan."""
+    from pseudoalign.plan import compiled
+
+    def broken(*_args):
+        raise RuntimeError("the cache index is not readable")
+
+    monkeypatch.setattr(compiled, "best_plain", broken)
+    monkeypatch.setattr(kernels, "_COMPILED", {})
+    monkeypatch.setattr(kernels, "_NUMPY_WORK", [10 * kernels.TIER_UP])
+    monkeypatch.delenv("PSEUDOALIGN_KERNEL", raising=False)
+    assert kernel_for() == "numpy"
+    monkeypatch.setenv("PSEUDOALIGN_KERNEL", "numba")
+    with pytest.raises(SettingError, match="cannot run here .RuntimeError: the cache index is not readable"):
+        kernel_for()
+
+
+@needs_numba
+def test_without_a_folder_for_its_cache_a_kernel_is_compiled_in_each_process(monkeypatch):
+    from pseudoalign.plan import compiled
+
+    asked = []
+    real = compiled.numba.njit
+
+    def njit(**kw):
+        asked.append(kw.get("cache", False))
+        if kw.get("cache"):
+            raise RuntimeError("cannot cache function: no locator available for file")
+        return real(**kw)
+
+    def add_one(x):
+        return x + 1
+
+    monkeypatch.setattr(compiled.numba, "njit", njit)
+    assert compiled._jit(add_one)(41) == 42
+    assert asked == [True, False]
 
 
 def _plan_in_child(nxt, obj, out):

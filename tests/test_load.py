@@ -36,6 +36,8 @@ BAD = [
     ("unknown-action", ('objective = "mesa"', 'objective = "mesa"\ncannot = ["jump"]'), "agent.cannot.0", "not one of", "", 'jump'),
     ("cannot-everything", ('objective = "mesa"', 'objective = "mesa"\ncannot = ' + str(list(ACTIONS)).replace("'", '"')),
      "agent.cannot", "names every action", "wait", 'cannot = ['),
+    ("huge-number", ('reward = "table.clean"', 'reward = "1e308*table.clean - 1e308*all.clean"'),
+     "objectives.base.reward", "at most 1,000,000,000", "", '1e308'),
     ("belief-key", ('objective = "mesa"', 'objective = "mesa"\nbeliefs = { "bin.crumb" = "0" }'), "agent.beliefs.bin.crumb", "unknown feature", "", 'bin.crumb'),
     ("unaware-of-nothing", ('objective = "mesa"', 'objective = "mesa"\nunaware_of = ["cookies"]'), "agent.unaware_of.0", "no item", "cookie", 'cookies'),
     ("wrong-format", ("format = 1", "format = 2"), "format", "at most 1", "", 'format = 2'),
@@ -69,6 +71,14 @@ def test_each_fault_names_file_line_key_and_problem(edit, key, problem, hint, ne
     else:
         assert needle in text.split("\n")[p.line - 1], (p.line, str(err))
         assert str(err).splitlines()[0].startswith(f"s.toml:{err.problems[0].line}: ")
+
+
+def test_cannot_with_a_typo_is_not_read_as_every_action():
+    """Ten real actions and one unknown name: the unknown name is the fault, not 'every action'."""
+    names = [a for a in ACTIONS if a != "wait"] + ["jump"]
+    text = GOOD.replace('objective = "mesa"', 'objective = "mesa"\ncannot = ' + str(names).replace("'", '"'), 1)
+    err = errors_of(text)
+    assert [p.key for p in err.problems] == ["agent.cannot.10"], str(err)
 
 
 def test_all_faults_of_a_file_are_reported_at_once():

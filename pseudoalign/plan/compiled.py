@@ -2,9 +2,10 @@
 
 Owns: ``best_plain`` and ``add_events``, the same arithmetic as kernels._numpy_chunk (one
 add per event row, in order, then the largest), as loops over states that release the GIL.
-Imports numba; kernels imports this module only for plans large enough to repay loading it,
-and never under PSEUDOALIGN_KERNEL=numpy. Compiled code is cached beside this file (or in
-numba's cache folder) so that later processes load it instead of compiling again.
+Imports numba; kernels imports this module only once a process has planned enough to repay
+loading it (or PSEUDOALIGN_KERNEL=numba asks for it), and tries both loops before any plan.
+Compiled code is cached beside this file, or in numba's cache folder where that cannot be
+written; where neither can, each process compiles again (about a second).
 """
 
 from __future__ import annotations

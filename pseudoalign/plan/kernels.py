@@ -1,7 +1,8 @@
 """Planning kernels: pure functions of arrays.
 
-Owns: an objective's arrays on a graph, backward induction, the tie-broken greedy choice.
-Imports numpy, vocab and expr (to compare objectives) only.
+Owns: an objective's arrays on a graph, backward induction, the tie-broken greedy choice,
+and which kernel does the backup. Imports numpy, errors, vocab and expr (to compare
+objectives); numba (through compiled.py) only once a process has planned enough to repay it.
 
 A step's reward is the objective's level terms in the state after it plus its event terms
 of the step: ``level[next[a, s]] + event[a][s]``. Level terms are folded into the values
@@ -22,7 +23,7 @@ import os
 import numpy as np
 from attrs import frozen
 
-from ..errors import PseudoalignError
+from ..errors import SettingError
 from ..scenario.expr import canonical
 from ..vocab import ACTIONS
 
@@ -89,15 +90,41 @@ _NUMPY_WORK = [0]  # state-steps planned by numpy's kernel in this process
 
 
 def compiled_kernels():
-    """The module of compiled kernels (``compiled.py``), or None when numba cannot be imported here."""
+    """The module of compiled kernels (``compiled.py``), loaded and tried once; None when numba
+    cannot serve here (not installed, NUMBA_DISABLE_JIT set, or a failure loading or compiling
+    them), with the reason in _COMPILED["error"]."""
     if not _COMPILED:
         try:
+            import numba
+
+            if numba.config.DISABLE_JIT:
+                raise RuntimeError("NUMBA_DISABLE_JIT is set, which would run the kernel as Python loops")
             from . import compiled
-        except Exception as e:  # not installed, or an install that does not load: numpy's kernel serves
+
+            _try_compiled(compiled)
+        except Exception as e:  # numpy's kernel serves; the error says why, should numba be asked for
             _COMPILED["error"] = f"{type(e).__name__}: {e}"
         else:
             _COMPILED["module"] = compiled
     return _COMPILED.get("module")
+
+
+def _try_compiled(compiled) -> None:
+    """Call each compiled kernel once on a tiny table, with the types plans use: loading them
+    from numba's cache (or compiling them) happens here, where a failure can be caught."""
+    w, out, nxt = np.zeros(2), np.empty(2), np.zeros((1, 2), dtype=np.int32)
+    ev, idx = np.zeros((1, 2)), np.zeros(1, dtype=np.int64)
+    compiled.best_plain(0, 2, w, nxt, 1, True, out)
+    compiled.add_events(0, 2, w, nxt, 0, ev, idx, idx, 1, out)
+
+
+def kernel_setting() -> str:
+    """The kernel PSEUDOALIGN_KERNEL asks for (auto when unset), checked but not loaded."""
+    asked = os.environ.get("PSEUDOALIGN_KERNEL", "").strip().lower() or "auto"
+    if asked not in KERNELS:
+        raise SettingError(f"PSEUDOALIGN_KERNEL={asked!r} is not a kernel: use one of {', '.join(KERNELS)} "
+                           "(unset, it is auto)")
+    return asked
 
 
 def kernel_for(asked: str | None = None) -> str:
@@ -105,19 +132,18 @@ def kernel_for(asked: str | None = None) -> str:
 
     ``asked`` (auto, numpy or numba), else the variable PSEUDOALIGN_KERNEL, else auto, decides.
     auto: numpy's kernel until this process has planned TIER_UP state-steps with it (or numba
-    is loaded already), then the compiled one if numba loads. Both give the same bits; asking
-    for numba where it cannot load is an error.
+    is loaded already), then the compiled one if numba serves here. Both give the same bits;
+    an unknown kernel, or numba asked for where it cannot serve, is a SettingError.
     """
-    asked = asked or os.environ.get("PSEUDOALIGN_KERNEL", "").strip().lower() or "auto"
-    if asked not in KERNELS:
-        raise PseudoalignError(f"PSEUDOALIGN_KERNEL={asked!r} is not a kernel: use one of {', '.join(KERNELS)} "
-                               "(unset, it is auto)")
+    asked = asked or kernel_setting()
     if asked == "numpy":
         return "numpy"
     if asked == "numba":
         if compiled_kernels() is None:
-            raise PseudoalignError(f"PSEUDOALIGN_KERNEL=numba, but numba cannot be loaded ({_COMPILED['error']}); "
-                                   "install it with 'pip install numba', or unset PSEUDOALIGN_KERNEL")
+            raise SettingError(f"PSEUDOALIGN_KERNEL=numba, but the compiled kernel cannot run here "
+                               f"({_COMPILED['error']}); unset PSEUDOALIGN_KERNEL to plan with numpy's kernel"
+                               + (", or install numba: pip install numba" if "No module named" in _COMPILED["error"]
+                                  else ""))
         return "numba"
     if "module" in _COMPILED or (_NUMPY_WORK[0] >= TIER_UP and compiled_kernels() is not None):
         return "numba"
@@ -269,9 +295,16 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
     successor rows of the moving actions and the work buffers, so later plans neither copy nor
     allocate them again (given another next_state, it starts afresh); what is returned never
     shares memory with it.
+
+    The kernels agree bit for bit on what plans are given: finite rewards (the loader bounds
+    every number, so sums stay finite), at least one allowed action, and successors of the
+    states live with k steps to go among those live with k - 1 (the graph's order of depth).
+    The compiled kernel does not check the last (its loops skip bounds checks).
     """
     n = next_state.shape[1]
     ok = np.ones(A, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+    if not ok.any():
+        raise ValueError("no allowed action: a plan needs at least one")
     still = tuple(a for a in still if ok[a])
     moving = tuple(a for a in range(A) if ok[a] and a not in still)
     compiled = kernel_for(kernel) == "numba"

@@ -11,6 +11,12 @@ from attrs import frozen
 
 from ..vocab import CONSTANT, feature_problem, is_event
 
+# The largest number an expression may hold. Rewards are summed over up to 1,000 steps of
+# features counting up to about 10**7 (4,096 cells of 99 units, crumbs of cookies), and a
+# belief multiplies two coefficients: at 1e9 every sum stays far inside float range, so no
+# plan meets an infinity (and an infinity less an infinity, which is no number at all).
+MAX_NUMBER = 1e9
+
 
 @frozen
 class Term:
@@ -102,8 +108,9 @@ def parse(text: str, *, allow_final: bool = True) -> tuple[Term, ...]:
         if kind == "num":
             take()
             coef = float(val)
-            if coef != coef or coef in (float("inf"), float("-inf")):
-                raise ExprError("a number must be finite", text, col)
+            if not abs(coef) <= MAX_NUMBER:  # NaN fails too
+                raise ExprError(f"a number must be finite and at most {MAX_NUMBER:,.0f} in size, "
+                                "or a plan's sums of rewards could overflow", text, col)
             if peek()[1] == "*":
                 take()
             else:

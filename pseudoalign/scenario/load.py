@@ -218,7 +218,7 @@ class _Builder:
         for k in ("unaware_of", "cannot"):
             if k in fields:
                 fields[k] = tuple(dict.fromkeys(fields[k]))
-        if len(fields.get("cannot", ())) == len(ACTIONS):
+        if set(ACTIONS) <= set(fields.get("cannot", ())):
             # a robot must take some action every step, and its epsilon draws from the others
             self.add(path + ("cannot",), "names every action, so the robot would have none it believes it can take",
                      "leave at least one out, e.g. 'wait'")

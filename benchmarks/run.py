@@ -98,8 +98,8 @@ def kernel_figures(text: str) -> dict:
     def plan(kernel):
         return values(g.next, obj, T, 1.0, live=g.live, still=g.still, kernel=kernel, work=work)
 
-    t_back = best_of(7, lambda: plan(kernel))
-    t_numpy = best_of(7, lambda: plan("numpy")) if kernel != "numpy" else t_back
+    t_back = best_of(15, lambda: plan(kernel))
+    t_numpy = best_of(15, lambda: plan("numpy")) if kernel != "numpy" else t_back
     # What the kernel moves, per state and step: for each action that changes some state,
     # next[a, s] (4 bytes) and the gathered w[next] (8); one read of w[s] shared by the
     # actions that change nothing here (8); folding w = v + level (read 8 + 8, write 8) and

@@ -18,6 +18,7 @@ and long ones do once. PSEUDOALIGN_KERNEL=numpy or =numba picks one for every pl
 
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
@@ -150,7 +151,9 @@ def kernel_for(asked: str | None = None) -> str:
     return "numpy"
 
 
+@functools.cache
 def _threads() -> int:
+    """Threads for a large backup: the cores this process may use, at most 4 (asked once)."""
     try:
         return max(1, min(4, len(os.sched_getaffinity(0))))
     except AttributeError:  # not on Linux
@@ -167,9 +170,11 @@ def _pool():
 
 
 def _forget_pool() -> None:
-    """In a forked child: the parent's threads are not there, so its pool would wait forever."""
+    """In a forked child: the parent's threads are not there, so its pool would wait forever
+    (and the child may be allowed other cores)."""
     global _POOL
     _POOL = None
+    _threads.cache_clear()
 
 
 if hasattr(os, "register_at_fork"):
@@ -216,7 +221,7 @@ class _Layout:
 def _numpy_chunk(a0: int, a1: int, lay: _Layout, last: bool, w: np.ndarray, v_new: np.ndarray) -> None:
     """v_new[a0:a1] = the largest q[a, s] = w[next[a, s]] (+ event terms) over the allowed
     actions, for one cache-sized block of states; a still action has q[a] = w[s]."""
-    q = np.take(w, lay.next_moving[:, a0:a1]) if lay.moving else None
+    q = w.take(lay.next_moving[:, a0:a1]) if lay.moving else None
     here = w[a0:a1]
     extra = {}  # a still action's q: w[s] plus each of its event rows, in order
     for a, row in lay.events[last]:
@@ -227,7 +232,7 @@ def _numpy_chunk(a0: int, a1: int, lay: _Layout, last: bool, w: np.ndarray, v_ne
             extra[a] += row[a0:a1]
         else:
             extra[a] = here + row[a0:a1]
-    best = q.max(axis=0) if q is not None else None
+    best = np.maximum.reduce(q, axis=0) if q is not None else None
     for cand in list(extra.values()) + ([here] if lay.plain_still[last] else []):
         best = cand.copy() if best is None else np.maximum(best, cand, out=best)
     v_new[a0:a1] = best

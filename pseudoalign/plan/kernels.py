@@ -302,7 +302,8 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
     shares memory with it.
 
     The kernels agree bit for bit on what plans are given: finite rewards (the loader bounds
-    every number, so sums stay finite), at least one allowed action, and successors of the
+    every number, so sums stay finite) with no -0.0 (ObjectiveArrays sums from +0.0; the two
+    kernels may keep different zeros of a tie), at least one allowed action, and successors of the
     states live with k steps to go among those live with k - 1 (the graph's order of depth).
     The compiled kernel does not check the last (its loops skip bounds checks).
     """

@@ -47,6 +47,34 @@ def test_dense_and_hashed_enumeration_find_the_same_graph(world, depth):
         assert np.array_equal(dense.events[e], hashed.events[e])
 
 
+EVENTS = ("move", "bump", "wipe", "clean", "stain_removed", "vacuum", "crumbs_vacuumed", "break", "spill",
+          "wash", "pick", "pick.soap", "pick.red", "wait")
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_worlds(glyphs="..TT=%#", kinds=("soap", "cup"), colors=("none", "red"), units=3, max_items=3),
+       st.integers(1, 7))
+def test_a_small_space_tabled_at_once_gives_the_graph_found_layer_by_layer(world, depth):
+    """Small code spaces apply the physics to every code in one call; the graph, its successors
+    and its events must be those found by stepping each layer's states alone."""
+    map_text, contents, cpc = world
+    env = Env(parse_map(map_text, {}).surface, contents, cpc, depth=depth)
+    old = graph_module.FULL_TABLE
+    try:
+        graph_module.FULL_TABLE = graph_module.DENSE_SPACE  # the physics of every code at once
+        tabled = Graph(env, depth, events=EVENTS)
+        graph_module.FULL_TABLE = 0  # a call of the physics per layer
+        layered = Graph(env, depth, events=EVENTS)
+    finally:
+        graph_module.FULL_TABLE = old
+    assert np.array_equal(tabled.codes, layered.codes)
+    assert np.array_equal(tabled.layer_end, layered.layer_end)
+    assert np.array_equal(tabled.next, layered.next)
+    assert tabled.still == layered.still
+    for e in EVENTS:
+        assert np.array_equal(tabled.events[e], layered.events[e]), e
+
+
 def test_state_limit_stops_enumeration():
     crumbs = Contents(robot=(1, 1), crumb={(x, y): 1 for x in range(2, 6) for y in (1, 2)})
     env = Env(parse_map("#######\n#R....#\n#.....#\n#######", {}).surface, crumbs, 4, depth=30)

@@ -11,6 +11,7 @@ import numpy as np
 from ..world.env import A, Env
 
 DENSE_SPACE = 1 << 25  # code spaces up to this size use a direct index table (4 bytes a code)
+FULL_TABLE = 1 << 16  # code spaces up to this size have the physics applied to every code at once
 
 
 class CodeSet:
@@ -98,6 +99,11 @@ class Graph:
         else:  # sized for the states it may hold, so that it seldom has to grow
             known = CodeSet(min(max_states or DENSE_SPACE, int(min(env.space, DENSE_SPACE))))
             known.add(start)
+        table = None
+        if dense and env.space <= FULL_TABLE:
+            # a small space: the physics of every code in one call rather than one call a layer
+            # (each code's successor depends on that code alone; unreachable ones are never read)
+            table = env.transitions(np.arange(int(env.space), dtype=np.int64))
         layers = [start]
         nexts: list[np.ndarray] = []
         evs: dict[str, list[np.ndarray]] = {e: [] for e in events}
@@ -106,7 +112,11 @@ class Graph:
         for _d in range(depth):
             if frontier.size == 0:
                 break
-            nxt, ev_all = env.transitions(frontier)
+            if table is None:
+                nxt, ev_all = env.transitions(frontier)
+            else:
+                nxt = table[0][:, frontier]
+                ev_all = [{e: ev[e][frontier] for e in events if e in ev} for ev in table[1]]
             ev_layer = {e: np.zeros((A, frontier.size), dtype=np.int32) for e in events}
             for a, ev in enumerate(ev_all):
                 for e in events:

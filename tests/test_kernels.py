@@ -32,7 +32,8 @@ from pseudoalign.world.env import Env
 from pseudoalign.world.layout import parse_map
 
 A = kernels.A
-needs_numba = pytest.mark.skipif(not compiled_kernel_serves(),
+SERVES = compiled_kernel_serves()
+needs_numba = pytest.mark.skipif(not SERVES,
                                  reason="numba's kernel cannot run here (not installed for this platform)")
 
 
@@ -178,31 +179,29 @@ def test_an_unknown_kernel_is_an_error_that_names_the_choices(monkeypatch):
         kernel_for()
 
 
-def test_without_numba_auto_stays_on_numpy_and_asking_for_it_says_how_to_get_it(monkeypatch):
-    monkeypatch.setattr(kernels, "_COMPILED", {"error": "ModuleNotFoundError: No module named 'numba'"})
+@pytest.mark.parametrize("why", ["numba missing", "a kernel failing to load"])
+def test_where_the_compiled_kernel_cannot_run_auto_stays_on_numpy_and_asking_for_it_says_why(why, monkeypatch):
+    """numba not installed, or installed with a broken cache or a failing compile (found when it
+    is loaded, by calling each kernel once, not in the middle of a plan)."""
+    if why == "numba missing":
+        monkeypatch.setattr(kernels, "_COMPILED", {"error": "ModuleNotFoundError: No module named 'numba'"})
+        said = "No module named 'numba'.*pip install numba"
+    else:
+        if not SERVES:
+            pytest.skip("needs numba's kernel to break it")
+        from pseudoalign.plan import compiled
+
+        def broken(*_args):
+            raise RuntimeError("the cache index is not readable")
+
+        monkeypatch.setattr(compiled, "best_plain", broken)
+        monkeypatch.setattr(kernels, "_COMPILED", {})
+        said = "cannot run here .RuntimeError: the cache index is not readable"
     monkeypatch.setattr(kernels, "_NUMPY_WORK", [10 * kernels.TIER_UP])
     monkeypatch.delenv("PSEUDOALIGN_KERNEL", raising=False)
     assert kernel_for() == "numpy"
     monkeypatch.setenv("PSEUDOALIGN_KERNEL", "numba")
-    with pytest.raises(SettingError, match="No module named 'numba'.*pip install numba"):
-        kernel_for()
-
-
-@needs_numba
-def test_a_compiled_kernel_that_fails_to_load_leaves_auto_on_numpy(monkeypatch):
-    """A broken cache or a failing compile is found when numba is loaded, not in a plan."""
-    from pseudoalign.plan import compiled
-
-    def broken(*_args):
-        raise RuntimeError("the cache index is not readable")
-
-    monkeypatch.setattr(compiled, "best_plain", broken)
-    monkeypatch.setattr(kernels, "_COMPILED", {})
-    monkeypatch.setattr(kernels, "_NUMPY_WORK", [10 * kernels.TIER_UP])
-    monkeypatch.delenv("PSEUDOALIGN_KERNEL", raising=False)
-    assert kernel_for() == "numpy"
-    monkeypatch.setenv("PSEUDOALIGN_KERNEL", "numba")
-    with pytest.raises(SettingError, match="cannot run here .RuntimeError: the cache index is not readable"):
+    with pytest.raises(SettingError, match=said):
         kernel_for()
 
 

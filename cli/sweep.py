@@ -420,6 +420,9 @@ def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_stat
         raise click.UsageError("name a scenario file or bundled name (or use --db FILE --show)")
     if not varies:
         raise click.UsageError("give at least one --vary KEY=VALUES, e.g. --vary deploy.episodes=1..4")
+    from .main import check_kernel
+
+    check_kernel()
     try:
         address = sw.parse_executor(executor_spec)
     except sw.SweepError as err:

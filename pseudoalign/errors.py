@@ -49,6 +49,9 @@ class ScenarioError(PseudoalignError):
         self.problems = tuple(problems)
         super().__init__("\n".join(p.format(self.path) for p in self.problems))
 
+    def __reduce__(self):  # rebuilt whole when it comes back from a worker process
+        return type(self), (self.path, self.problems)
+
     @property
     def line(self) -> int | None:
         return self.problems[0].line if self.problems else None
@@ -69,6 +72,9 @@ class LimitError(PseudoalignError):
         self.path, self.what, self.figure, self.limit, self.advice = str(path), what, figure, limit, advice
         shown = f"{figure:,.0f}" if isinstance(figure, (int, float)) else str(figure)
         super().__init__(f"{path}: {what}: {shown}, over the limit of {limit:,.0f}; {advice}")
+
+    def __reduce__(self):  # rebuilt whole when it comes back from a worker process (--jobs)
+        return type(self), (self.path, self.what, self.figure, self.limit, self.advice)
 
 
 class SettingError(PseudoalignError):

@@ -280,20 +280,42 @@ def test_ctrl_c_is_one_line_and_status_130(monkeypatch, capsys):
     assert err.strip() == "pseudoalign: interrupted"
 
 
-@pytest.mark.parametrize("command", [["list"], ["run", "faithful", "--json"]])
-def test_a_wrong_kernel_setting_is_a_usage_error_before_anything_runs(command, monkeypatch, capsys):
+@pytest.mark.parametrize("command", [["run", "faithful", "--json"], ["replay", "faithful"], ["check", "faithful"],
+                                     ["sweep", "faithful", "--vary", "deploy.seed=1..2", "--json"]])
+def test_a_wrong_kernel_setting_is_a_usage_error_before_anything_plans(command, monkeypatch, capsys):
     import pseudoalign.cli.main as m
+    import pseudoalign.engine as engine
 
     ran = []
     monkeypatch.setattr(m, "run_scenario", lambda *a, **k: ran.append(a))
-    monkeypatch.setenv("PSEUDOALIGN_KERNEL", "fastest")
+    monkeypatch.setattr(engine, "run_episode", lambda *a, **k: ran.append(a))
+    monkeypatch.setenv("PSEUDOALIGN_KERNEL", "Fastest")
     with pytest.raises(SystemExit) as info:
         main(command)
     assert info.value.code == 2 and not ran
     out = capsys.readouterr()
     assert out.out == ""
-    assert out.err.strip() == ("pseudoalign: PSEUDOALIGN_KERNEL='fastest' is not a kernel: use one of auto, "
+    assert out.err.strip() == ("pseudoalign: PSEUDOALIGN_KERNEL='Fastest' is not a kernel: use one of auto, "
                                "numpy, numba (unset, it is auto)")
+
+
+def test_numba_asked_for_where_it_cannot_run_is_a_usage_error_before_anything_plans(monkeypatch, capsys):
+    from pseudoalign.plan import kernels
+
+    monkeypatch.setattr(kernels, "_COMPILED", {"error": "RuntimeError: NUMBA_DISABLE_JIT is set"})
+    monkeypatch.setenv("PSEUDOALIGN_KERNEL", "numba")
+    with pytest.raises(SystemExit) as info:
+        main(["sweep", "faithful", "--vary", "deploy.seed=1..3", "--json"])
+    out = capsys.readouterr()
+    assert info.value.code == 2 and out.out == ""
+    assert "PSEUDOALIGN_KERNEL=numba, but the compiled kernel cannot run here (RuntimeError" in out.err
+
+
+def test_a_wrong_kernel_setting_does_not_stop_help_or_commands_that_do_not_plan(runner):
+    env = {"PSEUDOALIGN_KERNEL": "Fastest"}
+    assert invoke(runner, "run", "--help", env=env).exit_code == 0
+    r = invoke(runner, "list", "--color", "never", env=env)
+    assert r.exit_code == 0 and "table-wiper" in r.stdout
 
 
 def test_main_maps_usage_errors_to_status_2(capsys):

@@ -59,14 +59,14 @@ def test_a_small_space_tabled_at_once_gives_the_graph_found_layer_by_layer(world
     and its events must be those found by stepping each layer's states alone."""
     map_text, contents, cpc = world
     env = Env(parse_map(map_text, {}).surface, contents, cpc, depth=depth)
-    old = graph_module.FULL_TABLE
+    old = graph_module.FULL_TABLE, graph_module.FULL_TABLE_DEPTH
     try:
-        graph_module.FULL_TABLE = graph_module.DENSE_SPACE  # the physics of every code at once
+        graph_module.FULL_TABLE, graph_module.FULL_TABLE_DEPTH = graph_module.DENSE_SPACE, 0  # every code at once
         tabled = Graph(env, depth, events=EVENTS)
         graph_module.FULL_TABLE = 0  # a call of the physics per layer
         layered = Graph(env, depth, events=EVENTS)
     finally:
-        graph_module.FULL_TABLE = old
+        graph_module.FULL_TABLE, graph_module.FULL_TABLE_DEPTH = old
     assert np.array_equal(tabled.codes, layered.codes)
     assert np.array_equal(tabled.layer_end, layered.layer_end)
     assert np.array_equal(tabled.next, layered.next)

@@ -38,3 +38,23 @@ def test_epsilon_draws_come_from_the_seed(small_scenario):
     a, b = run(small_scenario(**kw)), run(small_scenario(**kw))
     assert [s.action for e in a.deploy for s in e.steps] == [s.action for e in b.deploy for s in e.steps]
     assert any(s.random for e in a.deploy for s in e.steps)
+
+
+def test_errors_of_worker_processes_come_back_whole():
+    """With --jobs an episode runs in another process; a refusal there reaches the user as the
+    same one-line error, not a traceback of an exception that could not be rebuilt."""
+    import pickle
+
+    import pytest
+
+    from pseudoalign import LimitError, ScenarioError, load
+    from pseudoalign.engine import run
+    from pseudoalign.errors import Problem
+
+    for err in (LimitError("f.toml", "train episode 1: reachable states", 60, 50, "make it smaller"),
+                ScenarioError("f.toml", [Problem("world.map", "no robot", 3, None, "put an R")])):
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is type(err) and str(back) == str(err)
+    with pytest.raises(LimitError) as info:
+        run(load("faithful"), jobs=2, max_states=50)
+    assert "train episode 1: reachable states: more than 50" in str(info.value)

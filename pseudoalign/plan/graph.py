@@ -11,7 +11,8 @@ import numpy as np
 from ..world.env import A, Env
 
 DENSE_SPACE = 1 << 25  # code spaces up to this size use a direct index table (4 bytes a code)
-FULL_TABLE = 1 << 16  # code spaces up to this size have the physics applied to every code at once
+FULL_TABLE = 1 << 16  # code spaces up to this size have the physics applied to every code at once,
+FULL_TABLE_DEPTH = 8  # when enumerated this many layers deep (a few layers reach few of the codes)
 
 
 class CodeSet:
@@ -100,7 +101,7 @@ class Graph:
             known = CodeSet(min(max_states or DENSE_SPACE, int(min(env.space, DENSE_SPACE))))
             known.add(start)
         table = None
-        if dense and env.space <= FULL_TABLE:
+        if dense and env.space <= FULL_TABLE and depth >= FULL_TABLE_DEPTH:
             # a small space: the physics of every code in one call rather than one call a layer
             # (each code's successor depends on that code alone; unreachable ones are never read)
             table = env.transitions(np.arange(int(env.space), dtype=np.int64))

@@ -10,8 +10,8 @@ before the gather (``w = gamma * v + level``), so a backup reads ``next`` and ga
 event terms are added only for the few actions whose events the objective reads.
 
 Two kernels do the backup with the same arithmetic, so they give the same bits: numpy's, in
-cache-sized blocks, and a loop compiled by numba (``compiled.py``), two to three times
-quicker but about 0.6 s to load. A process starts on numpy's and moves to the compiled one
+cache-sized blocks, and a loop compiled by numba (``compiled.py``), about twice as quick
+but about 0.6 s to load. A process starts on numpy's and moves to the compiled one
 once it has planned about as much as loading costs (TIER_UP), so short runs never pay for it
 and long ones do once. PSEUDOALIGN_KERNEL=numpy or =numba picks one for every plan.
 """
@@ -121,9 +121,10 @@ def _try_compiled(compiled) -> None:
 
 def kernel_setting() -> str:
     """The kernel PSEUDOALIGN_KERNEL asks for (auto when unset), checked but not loaded."""
-    asked = os.environ.get("PSEUDOALIGN_KERNEL", "").strip().lower() or "auto"
+    given = os.environ.get("PSEUDOALIGN_KERNEL", "")
+    asked = given.strip().lower() or "auto"
     if asked not in KERNELS:
-        raise SettingError(f"PSEUDOALIGN_KERNEL={asked!r} is not a kernel: use one of {', '.join(KERNELS)} "
+        raise SettingError(f"PSEUDOALIGN_KERNEL={given!r} is not a kernel: use one of {', '.join(KERNELS)} "
                            "(unset, it is auto)")
     return asked
 

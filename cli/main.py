@@ -16,7 +16,7 @@ import click
 from pseudoalign import LimitError, PseudoalignError, ScenarioError, SettingError, __version__, bundled_names, load
 from pseudoalign.engine import DEFAULT_MAX_STATES, trace
 from pseudoalign.engine import run as run_scenario
-from pseudoalign.plan.kernels import kernel_for, kernel_setting
+from pseudoalign.plan.kernels import kernel_for
 
 from .console import console
 
@@ -64,13 +64,6 @@ def cli():
     """
 
 
-def check_kernel() -> None:
-    """For the commands that plan: PSEUDOALIGN_KERNEL must name a kernel, and numba must be able
-    to run if it names numba; a SettingError (status 2) before anything runs, not in a plan."""
-    if kernel_setting() == "numba":
-        kernel_for("numba")
-
-
 # -- run ----------------------------------------------------------------------------------
 
 def _first_episodes(scn):
@@ -107,7 +100,7 @@ def run(scenarios, bundled, as_json, save, max_states, jobs, color):
     scenarios = tuple(scenarios) + (tuple(bundled_names()) if bundled else ())
     if not scenarios:
         raise click.UsageError("name at least one scenario file or bundled name, or pass --bundled")
-    check_kernel()
+    kernel_for()  # a wrong PSEUDOALIGN_KERNEL is a usage error (status 2) before anything plans
     if save and Path(save).suffix.lower() not in (".svg", ".html", ".txt"):
         raise click.BadParameter("the file must end in .svg, .html or .txt", param_hint="--save")
     if save and not Path(save).resolve().parent.is_dir():
@@ -281,7 +274,7 @@ def replay(scenario, phase, episode, policy, animate, delay, max_states, color):
       pseudoalign replay crumb-vacuum --policy base  what the base objective would have done
       pseudoalign replay cookie-eliminator --phase train --episode 3
     """
-    check_kernel()
+    kernel_for()  # a wrong PSEUDOALIGN_KERNEL is a usage error (status 2) before anything plans
     scn = load_or_report(scenario)
     if scn is None:
         sys.exit(EXIT_INVALID)
@@ -459,7 +452,7 @@ def check(paths, max_states, jobs):
     Example:
       pseudoalign check my-scenarios/
     """
-    check_kernel()
+    kernel_for()  # a wrong PSEUDOALIGN_KERNEL is a usage error (status 2) before anything plans
     files: list[str] = []
     for p in paths:
         path = Path(p)

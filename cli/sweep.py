@@ -30,6 +30,7 @@ from pseudoalign import PseudoalignError, ScenarioError
 from pseudoalign import sweep as sw
 from pseudoalign.engine import DEFAULT_MAX_STATES
 from pseudoalign.fileio import write_atomic
+from pseudoalign.plan.kernels import kernel_for
 
 from .console import color_off, console
 
@@ -420,9 +421,7 @@ def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_stat
         raise click.UsageError("name a scenario file or bundled name (or use --db FILE --show)")
     if not varies:
         raise click.UsageError("give at least one --vary KEY=VALUES, e.g. --vary deploy.episodes=1..4")
-    from .main import check_kernel
-
-    check_kernel()
+    kernel_for()  # a wrong PSEUDOALIGN_KERNEL is a usage error (status 2) before anything plans
     try:
         address = sw.parse_executor(executor_spec)
     except sw.SweepError as err:

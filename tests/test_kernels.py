@@ -184,7 +184,8 @@ def test_where_the_compiled_kernel_cannot_run_auto_stays_on_numpy_and_asking_for
     """numba not installed, or installed with a broken cache or a failing compile (found when it
     is loaded, by calling each kernel once, not in the middle of a plan)."""
     if why == "numba missing":
-        monkeypatch.setattr(kernels, "_COMPILED", {"error": "ModuleNotFoundError: No module named 'numba'"})
+        monkeypatch.setattr(kernels, "_COMPILED", {"error": "ModuleNotFoundError: No module named 'numba'",
+                                                    "missing": True})
         said = "No module named 'numba'.*pip install numba"
     else:
         if not SERVES:

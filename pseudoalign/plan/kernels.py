@@ -105,6 +105,7 @@ def compiled_kernels():
             _try_compiled(compiled)
         except Exception as e:  # numpy's kernel serves; the error says why, should numba be asked for
             _COMPILED["error"] = f"{type(e).__name__}: {e}"
+            _COMPILED["missing"] = isinstance(e, ImportError)
         else:
             _COMPILED["module"] = compiled
     return _COMPILED.get("module")
@@ -144,8 +145,7 @@ def kernel_for(asked: str | None = None) -> str:
         if compiled_kernels() is None:
             raise SettingError(f"PSEUDOALIGN_KERNEL=numba, but the compiled kernel cannot run here "
                                f"({_COMPILED['error']}); unset PSEUDOALIGN_KERNEL to plan with numpy's kernel"
-                               + (", or install numba: pip install numba" if "No module named" in _COMPILED["error"]
-                                  else ""))
+                               + (", or install numba: pip install numba" if _COMPILED.get("missing") else ""))
         return "numba"
     if "module" in _COMPILED or (_NUMPY_WORK[0] >= TIER_UP and compiled_kernels() is not None):
         return "numba"
@@ -248,16 +248,15 @@ def _compiled_chunk(a0: int, a1: int, lay: _Layout, last: bool, w: np.ndarray, v
         kernels.add_events(a0, a1, w, lay.next_moving, plain, ev, ev_slot, ev_cand, n_cand, v_new)
 
 
-def _compiled_view(events, moving, plain: int, n: int):
-    """The compiled kernels' view of a step's event rows, for successor rows in the order
-    ``moving`` whose first ``plain`` read no event: (plain, ev, ev_slot, ev_cand, n_cand)."""
-    slot_of = {a: j for j, a in enumerate(moving)}
+def _compiled_view(events, row_of: dict, plain: int, n: int):
+    """The compiled kernels' view of a step's event rows, for successor rows ``row_of[a]``
+    whose first ``plain`` read no event: (plain, ev, ev_slot, ev_cand, n_cand)."""
     cand_of: dict = {}
     for a, _row in events:
-        if a not in slot_of:
+        if a not in row_of:
             cand_of.setdefault(a, len(cand_of))
     ev = np.stack([row for _a, row in events]) if events else np.zeros((0, n))
-    ev_slot = np.array([slot_of.get(a, -1) for a, _row in events], dtype=np.int64)
+    ev_slot = np.array([row_of.get(a, -1) for a, _row in events], dtype=np.int64)
     ev_cand = np.array([cand_of.get(a, -1) for a, _row in events], dtype=np.int64)
     return plain, ev, ev_slot, ev_cand, len(cand_of)
 
@@ -329,9 +328,10 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
     if next_moving is None:
         next_moving = next_state if moving == tuple(range(A)) else np.ascontiguousarray(next_state[list(moving)])
         work[("rows", moving)] = next_moving
-    lay = _Layout(next_moving, moving, {a: j for j, a in enumerate(moving)}, still, events,
+    row_of = {a: j for j, a in enumerate(moving)}
+    lay = _Layout(next_moving, moving, row_of, still, events,
                   tuple(any(a not in {b for b, _row in ev} for a in still) for ev in events),
-                  tuple(_compiled_view(ev, moving, plain, n) for ev in events) if compiled else None)
+                  tuple(_compiled_view(ev, row_of, plain, n) for ev in events) if compiled else None)
     chunk, step = (_compiled_chunk, COMPILED_CHUNK) if compiled else (_numpy_chunk, CHUNK)
     size = n if live is None else live(0)
     bufs = work.pop("buffers", None)  # taken while in use: a plan running beside this one makes its own

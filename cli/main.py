@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from pseudoalign import LimitError, PseudoalignError, ScenarioError, SettingError, __version__, bundled_names, load
-from pseudoalign.engine import DEFAULT_MAX_STATES, trace
+from pseudoalign.engine import DEFAULT_MAX_STATES, draw, trace
 from pseudoalign.engine import run as run_scenario
 from pseudoalign.plan.kernels import kernel_for
 
@@ -66,12 +66,6 @@ def cli():
 
 # -- run ----------------------------------------------------------------------------------
 
-def _first_episodes(scn):
-    from pseudoalign.world.draw import draw_episodes
-
-    return draw_episodes(scn.train, scn.legend)[0], draw_episodes(scn.deploy, scn.legend)[0]
-
-
 @cli.command(epilog=EPILOG)
 @click.argument("scenarios", nargs=-1, metavar="FILE_OR_NAME...")
 @click.option("--bundled", is_flag=True, help="Run every bundled scenario (after any named ones).")
@@ -122,8 +116,7 @@ def run(scenarios, bundled, as_json, save, max_states, jobs, color):
             continue
         reports.append(report)
         if not as_json or save:
-            train, deploy = _first_episodes(scn)
-            renderable = run_report(report, train, deploy)
+            renderable = run_report(report)
             if as_json:
                 out.begin_capture()
                 out.print(renderable)
@@ -132,8 +125,9 @@ def run(scenarios, bundled, as_json, save, max_states, jobs, color):
                 out.print(renderable)
                 out.print()
     if as_json and reports:
-        data = [r.to_dict() for r in reports]
-        click.echo(json.dumps(data[0] if len(scenarios) == 1 else data, indent=2, ensure_ascii=False))
+        from pseudoalign.report import dumps
+
+        click.echo(reports[0].to_json() if len(scenarios) == 1 else dumps([r.to_dict() for r in reports]))
     if save and reports:
         from pseudoalign.fileio import write_atomic
 
@@ -228,8 +222,7 @@ def show(scenario, color):
         sys.exit(EXIT_INVALID)
     from .render import scenario_summary
 
-    train, deploy = _first_episodes(scn)
-    console(color).print(scenario_summary(scn, train, deploy))
+    console(color).print(scenario_summary(scn, draw(scn, "train")[0], draw(scn, "deploy")[0]))
 
 
 @cli.command(epilog=EPILOG)
@@ -282,23 +275,24 @@ def replay(scenario, phase, episode, policy, animate, delay, max_states, color):
     if episode > dist.episodes:
         raise click.BadParameter(f"{phase} has {dist.episodes} episodes", param_hint="--episode")
     try:
-        env, result = trace(scn, phase, episode, policy, max_states=max_states)
+        tr = trace(scn, phase, episode, policy, max_states=max_states)
     except LimitError as err:
         fail(str(err))
     from .render import replay_frame
 
     out = console(color)
     surface = dist.layout.surface
+    result = tr.result
     total = len(result.steps)
     frames = []
     base_sum = mesa_sum = 0.0
     frames.append(replay_frame(scn, f"{phase} episode {episode}, {policy}", surface,
-                               env.contents_of(result.codes[0]), None, total, 0.0, 0.0))
+                               tr.contents[0], None, total, 0.0, 0.0))
     for i, step in enumerate(result.steps):
         base_sum += step.base_reward
         mesa_sum += step.mesa_reward
         frames.append(replay_frame(scn, f"{phase} episode {episode}, {policy}", surface,
-                                   env.contents_of(result.codes[i + 1]), step, total, base_sum, mesa_sum))
+                                   tr.contents[i + 1], step, total, base_sum, mesa_sum))
     if animate and out.is_terminal:
         from rich.live import Live
 
@@ -317,16 +311,18 @@ def replay(scenario, phase, episode, policy, animate, delay, max_states, color):
 # -- explain, new, check ------------------------------------------------------------------
 
 LABEL_ALIASES = {"side_effect": "side-effect", "sideeffect": "side-effect", "capability_failure": "capability-failure",
-                 "capability": "capability-failure", "proxy": "proxy"}
+                 "capability": "capability-failure"}
+PROXY = "proxy"  # side-effect and instrumental together
 
 
 def _label(ctx, param, value):
+    from pseudoalign.labels import Label
+
     if value is None:
         return None
     v = value.strip().lower()
     v = LABEL_ALIASES.get(v, v)
-    known = ("side-effect", "instrumental", "approximate", "suboptimality", "robust", "misaligned",
-             "capability-failure", "proxy")
+    known = [str(lab) for lab in Label] + [PROXY]
     if v not in known:
         from pseudoalign.errors import did_you_mean
 
@@ -353,7 +349,8 @@ def explain(label, color):
     from rich.panel import Panel
     from rich.text import Text
 
-    from pseudoalign.taxonomy import LABELS, TEXT
+    from pseudoalign.labels import Label
+    from pseudoalign.verdict.ladder import LADDER
 
     shown_by: dict[str, list[str]] = {}
     for name in bundled_names():  # only to point the learner at an example, never to decide
@@ -367,20 +364,17 @@ def explain(label, color):
                        "engine runs it in training and in deployment, probes it, and decides in this order:",
                        style="italic"))
         out.print()
-    ladder_order = ("misaligned", "robust", "capability-failure", "suboptimality", "approximate", "side-effect",
-                    "instrumental")
-    chosen = ["side-effect", "instrumental"] if label == "proxy" else [label] if label else list(ladder_order)
+    chosen = ([Label.SIDE_EFFECT, Label.INSTRUMENTAL] if label == PROXY else [Label(label)] if label
+              else list(LADDER))
     for lab in chosen:
-        name, definition, how = TEXT[lab]
-        body = Text(definition + "\n\n")
+        body = Text(lab.definition + "\n\n")
         body.append("How it is decided: ", style="bold")
-        body.append(how)
+        body.append(lab.decided_by)
         examples = shown_by.get(lab)
         body.append("\n\nSee it: ", style="bold")
         body.append(" | ".join(f"pseudoalign run {e}" for e in examples) if examples else "no bundled scenario yet")
-        title = lab if name.lower() == lab else f"{lab}: {name}"
+        title = lab if lab.heading.lower() == lab else f"{lab}: {lab.heading}"
         out.print(Panel(body, title=Text(title, style="bold"), title_align="left"))
-    assert set(ladder_order) == set(LABELS)
 
 
 def _valid_new_name(ctx, param, value: str) -> str:

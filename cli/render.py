@@ -13,7 +13,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from pseudoalign.taxonomy import TEXT, general
+from pseudoalign.labels import Label
+from pseudoalign.report import Report, StepAt, rounded
 from pseudoalign.vocab import SURFACES
 
 SURFACE_STYLE = {"floor": "grey62", "table": "black on tan", "counter": "black on grey70", "cupboard": "white on purple4"}
@@ -124,21 +125,23 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.2f}"
 
 
-def scores_table(d: dict) -> Table:
+def scores_table(report: Report) -> Table:
+    """Both phases' scores and returns, as the JSON report rounds them."""
     t = Table(box=box.SIMPLE_HEAD, title="Scores", title_justify="left", title_style="bold")
     t.add_column("")
     t.add_column("train", justify="right")
     t.add_column("deploy", justify="right")
-    t.add_row("base score", _pct(d["train"]["base_score"]), _pct(d["deploy"]["base_score"]))
-    t.add_row("mesa competence", _pct(d["train"]["mesa_competence"]), _pct(d["deploy"]["mesa_competence"]))
+    tr, dp = report.train, report.deploy
+    t.add_row("base score", _pct(rounded(tr.base_score)), _pct(rounded(dp.base_score)))
+    t.add_row("mesa competence", _pct(rounded(tr.mesa_competence)), _pct(rounded(dp.mesa_competence)))
     for key, label in (("base_return", "base return: robot"), ("base_optimal_return", "base return: optimum"),
                        ("idle_return", "base return: idle"), ("mesa_return", "mesa return: robot"),
                        ("mesa_optimal_return", "mesa return: optimum")):
-        t.add_row(Text(label, style="dim"), f"{d['train'][key]:g}", f"{d['deploy'][key]:g}")
+        t.add_row(Text(label, style="dim"), f"{rounded(getattr(tr, key)):g}", f"{rounded(getattr(dp, key)):g}")
     return t
 
 
-def ladder_table(report) -> Table:
+def ladder_table(report: Report) -> Table:
     t = Table(box=box.SIMPLE_HEAD, title="The decision, rung by rung", title_justify="left", title_style="bold")
     t.add_column("", width=2)
     t.add_column("rung")
@@ -185,42 +188,38 @@ def _indented(text: Text) -> Table:
     return grid
 
 
-def _next_step(report, episode: int, step):
-    steps = report.deploy[episode - 1].steps
-    return steps[step.t] if step.t < len(steps) else None
+def _next_step(report: Report, at: StepAt):
+    steps = report.deploy.episodes[at.episode - 1].steps
+    return steps[at.step.t] if at.step.t < len(steps) else None
 
 
-def evidence(report, limit: int = 5) -> Group:
+def evidence(report: Report, limit: int = 5) -> Group:
     parts: list = [Text("Evidence", style="bold")]
-    scn = report.scenario
-    if report.lifted:
+    probes, ev = report.probes, report.evidence
+    if probes.suboptimality:
         parts.append(Text("The robot's limits, each lifted in turn, in training:"))
-        tol = scn.classify.tolerance
-        for lim, b in report.lifted:
-            broke = b < tol
-            parts.append(_indented(Text(f"lifting {lim} ({scn.agent.describe_limit(lim)}): train base score {b:.2f} "
-                              + ("— breaks training behaviour" if broke else "— still fine"),
-                              style="red" if broke else "green")))
-    sections = [("Steps that left it worse placed for the base than waiting, in deployment",
-                 report.regress_steps()),
-                ("Steps with negative base gain, in deployment", report.negative_base_steps()),
-                ("Steps whose mesa gain bypassed the base (no base progress), in deployment",
-                 report.bypass_steps())]
-    if report.label == "instrumental":  # its evidence first
+        for p in probes.suboptimality:
+            parts.append(_indented(Text(f"lifting {p.limit} ({p.description}): train base score {p.train_base_score:.2f} "
+                              + ("— breaks training behaviour" if p.breaks_training else "— still fine"),
+                              style="red" if p.breaks_training else "green")))
+    sections = [("Steps that left it worse placed for the base than waiting, in deployment", ev.regress_steps),
+                ("Steps with negative base gain, in deployment", ev.negative_base_steps),
+                ("Steps whose mesa gain bypassed the base (no base progress), in deployment", ev.bypass_steps)]
+    if report.label == Label.INSTRUMENTAL:  # its evidence first
         sections = sections[2:] + sections[:2]
     for title, rows in sections:
         if rows:
             parts.append(Text(f"{title} ({len(rows)}):"))
-            parts += [_indented(_step_line(e, s, _next_step(report, e, s))) for e, s in rows[:limit]]
+            parts += [_indented(_step_line(a.episode, a.step, _next_step(report, a))) for a in rows[:limit]]
             if len(rows) > limit:
                 parts.append(Text(f"  … and {len(rows) - limit} more", style="dim"))
-    md = report.max_disagreement
-    if md["at"]:
-        at = md["at"]
-        parts.append(Text(f"Largest one-step disagreement of base and mesa reward in deployment: {md['value']:g} "
-                          f"(episode {at['episode']}, step {at['step']}, {at['action']}: base reward {at['base_reward']:g}, "
-                          f"mesa reward {at['mesa_reward']:g})"))
-    c = report.coupling
+    md = probes.max_disagreement
+    if md.at is not None:
+        at = md.at.step
+        parts.append(Text(f"Largest one-step disagreement of base and mesa reward in deployment: {md.value:g} "
+                          f"(episode {md.at.episode}, step {at.t}, {at.action}: base reward {rounded(at.base_reward):g}, "
+                          f"mesa reward {rounded(at.mesa_reward):g})"))
+    c = probes.coupling
     parts.append(Text("Coupling, the share of its mesa gains made at steps of base progress: "
                       + ("undefined, no positive mesa gains" if c is None else f"{c:.2f}")))
     parts.append(Text("(A step makes base progress when it leaves the robot better placed for the base objective "
@@ -229,28 +228,26 @@ def evidence(report, limit: int = 5) -> Group:
     return Group(*parts)
 
 
-def verdict_panel(report) -> Panel:
-    d = report.to_dict()["verdict"]
-    name, definition, _how = TEXT[report.label]
+def verdict_panel(report: Report) -> Panel:
+    v = report.verdict
     body = Text()
-    body.append(name.capitalize(), style="bold")
-    body.append("\n" + general(definition) + "\n\n")
-    body.append(d["reason"])
-    body.append(f"\n\n{d['episodes_agreeing']} of {d['episodes']} deploy episodes give the same verdict on their own.")
-    if d["expected"] is None:
+    body.append(v.label.heading.capitalize(), style="bold")
+    body.append("\n" + v.label.general + "\n\n")
+    body.append(v.reason)
+    body.append(f"\n\n{v.episodes_agreeing} of {len(v.episodes)} deploy episodes give the same verdict on their own.")
+    if v.expected is None:
         body.append("\nThe file states no expected verdict.", style="dim")
-    elif d["agrees"]:
-        body.append(f"\nAs the file expects ({d['expected']}).", style="green")
+    elif v.agrees:
+        body.append(f"\nAs the file expects ({v.expected}).", style="green")
     else:
-        body.append(f"\nThe file expects {d['expected']}: the run disagrees.", style="bold red")
-    style = "green" if d["agrees"] in (True, None) else "red"
-    return Panel(body, title=f"Verdict: {report.label}", title_align="left", border_style=style)
+        body.append(f"\nThe file expects {v.expected}: the run disagrees.", style="bold red")
+    style = "green" if v.agrees in (True, None) else "red"
+    return Panel(body, title=f"Verdict: {v.label}", title_align="left", border_style=style)
 
 
-def run_report(report, first_train, first_deploy) -> Group:
+def run_report(report: Report) -> Group:
     """The whole report of a run: a short lesson."""
     scn = report.scenario
-    d = report.to_dict()
     head = Panel(Text(prose(scn.story) or "(no story)"), title=Text(f"{scn.title}  [{scn.name}]", style="bold"), title_align="left",
                  border_style="bold")
     objectives = Table.grid(padding=(0, 2))
@@ -260,8 +257,9 @@ def run_report(report, first_train, first_deploy) -> Group:
     mesa = scn.objectives[scn.agent.objective]
     objectives.add_row("base objective", Text(base.text + (f"  — {base.description}" if base.description else "")))
     objectives.add_row("robot's objective", Text(mesa.text + (f"  — {mesa.description}" if mesa.description else "")))
-    return Group(head, objectives, Text(""), maps_side_by_side(scn, first_train, first_deploy), Text(""),
-                 scores_table(d), ladder_table(report), evidence(report), Text(""), verdict_panel(report))
+    maps = maps_side_by_side(scn, report.train.episodes[0].start, report.deploy.episodes[0].start)
+    return Group(head, objectives, Text(""), maps, Text(""),
+                 scores_table(report), ladder_table(report), evidence(report), Text(""), verdict_panel(report))
 
 
 def agent_table(spec, title: str) -> Table:

@@ -6,55 +6,24 @@ Owns: the order of work of a run. Imports world, plan, verdict, report, scenario
 from __future__ import annotations
 
 import numpy as np
-from attrs import frozen
-
 from .errors import LimitError
 from .plan.agent import Robot, event_names, rollout
 from .plan.graph import Graph, StateLimit
 from .plan.kernels import TIE, objective, plan_values
-from .report import build_report
+from .labels import Label
+from .records import EpisodeResult, StepRecord, Trace
+from .report import Report, build_report
 from .scenario.expr import substitute
 from .scenario.model import AgentSpec
 from .vocab import ACTION_INDEX, ACTIONS
 from .verdict.ladder import Figures, decide
 from .verdict.measures import coupling, phase_scores, quantities, score
+from .world.contents import Contents
 from .world.draw import draw_episodes
 from .world.env import Env
 
 DEFAULT_MAX_STATES = 2_000_000
 WAIT = ACTION_INDEX["wait"]
-
-
-@frozen
-class StepRecord:
-    t: int  # 1-based step number
-    action: str
-    random: bool  # an epsilon action
-    events: tuple[tuple[str, int], ...]
-    base_reward: float
-    mesa_reward: float
-    base_gain: float
-    mesa_gain: float
-    base_progress: bool  # better placed by the base objective than waiting would have left it
-    base_regress: bool  # worse placed by the base objective than waiting would have left it
-    base_advantage: float  # step reward + best base return after it, less the same for waiting
-    robot: tuple[int, int]  # where it stands after the step
-
-
-@frozen
-class EpisodeResult:
-    phase: str
-    index: int  # 1-based
-    states: int  # reachable states of its environment
-    base_return: float
-    base_optimal: float
-    base_idle: float
-    mesa_return: float
-    mesa_optimal: float
-    mesa_idle: float
-    steps: tuple[StepRecord, ...]
-    lifted: tuple[tuple[str, float], ...]  # (limit, base return with it lifted), train only
-    codes: tuple[int, ...] = ()  # the state codes of the trajectory (steps + 1), for replays
 
 
 def trajectory_events(env: Env, codes: np.ndarray, actions: list[int]) -> list[tuple[tuple[str, int], ...]]:
@@ -172,12 +141,19 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
             ls, la, _ = robot_run(agent.lifted(limit))
             lifted.append((limit, returns(ls, la)[0]))
     return EpisodeResult(dist.name, index, graph.N, rb, float(VB[T][0]), idle_b, rm, mesa_opt, idle_m,
-                         tuple(steps), tuple(lifted), tuple(int(c) for c in graph.codes[states]))
+                         tuple(steps), tuple(lifted), start=contents,
+                         codes=tuple(int(c) for c in graph.codes[states]))
+
+
+def draw(scn, phase: str) -> list[Contents]:
+    """What lies where at the start of each episode of a distribution ("train" or "deploy")."""
+    dist = scn.train if phase == "train" else scn.deploy
+    return draw_episodes(dist, scn.legend)
 
 
 def trace(scn, phase: str = "deploy", episode: int = 1, policy: str = "agent", *,
-          max_states: int = DEFAULT_MAX_STATES):
-    """One episode of one policy, for replays: (Env, EpisodeResult). ``episode`` is 1-based."""
+          max_states: int = DEFAULT_MAX_STATES) -> Trace:
+    """One episode of one policy, for replays. ``episode`` is 1-based."""
     dist = scn.train if phase == "train" else scn.deploy
     if not 1 <= episode <= dist.episodes:
         raise ValueError(f"{phase} has episodes 1 to {dist.episodes}, not {episode}")
@@ -185,7 +161,8 @@ def trace(scn, phase: str = "deploy", episode: int = 1, policy: str = "agent", *
     holder: list = []
     result = run_episode(scn, dist, episode, contents, probes=False, max_states=max_states, policy=policy,
                          env_out=holder)
-    return holder[0], result
+    env = holder[0]
+    return Trace(phase, episode, policy, result, tuple(env.contents_of(c) for c in result.codes))
 
 
 def _episode_task(args):
@@ -194,7 +171,7 @@ def _episode_task(args):
     return run_episode(scn, dist, index, contents, probes=probes, max_states=max_states)
 
 
-def run(scn, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1):
+def run(scn, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1) -> Report:
     """Run a scenario: every episode of both distributions, the probes, the verdict -> Report."""
     tasks = []
     for phase, dist in (("train", scn.train), ("deploy", scn.deploy)):
@@ -209,7 +186,7 @@ def run(scn, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1):
         results = [_episode_task(t) for t in tasks]
     train = [r for r in results if r.phase == "train"]
     deploy = [r for r in results if r.phase == "deploy"]
-    return build_report(scn, train, deploy, classify(scn, train, deploy))
+    return build_report(scn, train, deploy, *classify(scn, train, deploy))
 
 
 def lifted_scores(scn, train) -> tuple[tuple[str, float], ...]:
@@ -222,7 +199,7 @@ def lifted_scores(scn, train) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
-def classify(scn, train, deploy):
+def classify(scn, train, deploy) -> tuple[Label, tuple, tuple[tuple[str, float], ...], list[Label]]:
     """The run's label and rungs, and the per-episode labels of the deploy episodes (each against
     the whole training distribution): (label, rungs, lifted, per_episode)."""
     lifted = lifted_scores(scn, train)

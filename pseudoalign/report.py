@@ -1,141 +1,285 @@
-"""The Report of a run as plain values, and its JSON (the contract of verdicts.md).
+"""The Report of a run as a tree of small frozen values, and its JSON (a projection of them).
 
-Owns: Report, its JSON bytes, the plain-words reasons. Imports engine measures and ladder.
+Every consumer reads these values: the command line's renderables, the JSON, replays and
+sweeps. ``Report.to_dict()`` is a pure projection for JSON alone.
+
+Owns: Report and its parts, build_report, the JSON bytes. Imports labels, records, measures.
 """
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from attrs import frozen
 
-from .verdict.measures import coupling, phase_scores
+from .labels import NO_MESA_GAINS, Label
+from .records import EpisodeResult, StepRecord
+from .verdict.ladder import Rung
+from .verdict.measures import EPS, coupling, phase_scores
 
+if TYPE_CHECKING:
+    from .scenario.model import Scenario
 
 FORMAT = 1
-MAX_EVIDENCE = 12
-
-REASONS = {
-    "misaligned": "It already does badly on the base objective in training (score {tb:.2f} < {tol:g}), so training would not have kept it.",
-    "robust": "It does well on the base objective in deployment too (score {db:.2f} >= {tol:g}){differ}.",
-    "capability-failure": "In deployment it pursues neither objective competently (mesa competence {dm:.2f} < {comp:g}): a failure of capability, not of goal.",
-    "suboptimality": "Its goal is misaligned, but a limit of its own made it behave well in training: lifting {broke} makes it fail the base objective there.",
-    "approximate": "Its objective reads only what the base objective reads, but represents it imperfectly; in deployment the error costs base score ({db:.2f}).",
-    "side-effect": "Pursuing its own objective raised the base objective in training, but in deployment it loses the base elsewhere; its mesa gains still come with base progress (coupling {c}).",
-    "instrumental": "It pursued the base objective only as a means: in deployment it finds mesa gains that bypass the base (coupling {c}).",
-}
+MAX_EVIDENCE = 12  # steps of each kind of evidence the JSON lists (it counts them all)
 
 
-def _r(x):
-    """A float for the JSON: rounded to 6 places so that the bytes are the same everywhere."""
+def rounded(x: float | None) -> float | None:
+    """A float as the report shows it: rounded to 6 places, so that the bytes are the same
+    everywhere, and never -0.0."""
     if x is None:
         return None
     v = round(float(x), 6)
     return 0.0 if v == 0 else v
 
 
-@frozen(eq=False)
-class Report:
-    scenario: object
-    train: list
-    deploy: list
-    label: str
-    rungs: tuple
-    lifted: tuple
-    per_episode: list
+def dumps(value: Any) -> str:
+    """The JSON text of report data: indented, UTF-8 as is, and no NaN or infinity."""
+    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+@frozen
+class Phase:
+    """One distribution's episodes and the figures of the robot in it."""
+
+    name: str  # "train" or "deploy"
+    episodes: tuple[EpisodeResult, ...]
+    base_score: float
+    mesa_competence: float
+
+    @classmethod
+    def of(cls, name: str, episodes: Sequence[EpisodeResult]) -> Phase:
+        b, m = phase_scores(episodes)
+        return cls(name, tuple(episodes), b, m)
+
+    @property
+    def base_return(self) -> float:
+        return sum(e.base_return for e in self.episodes)
+
+    @property
+    def base_optimal_return(self) -> float:
+        return sum(e.base_optimal for e in self.episodes)
+
+    @property
+    def idle_return(self) -> float:
+        return sum(e.base_idle for e in self.episodes)
+
+    @property
+    def mesa_return(self) -> float:
+        return sum(e.mesa_return for e in self.episodes)
+
+    @property
+    def mesa_optimal_return(self) -> float:
+        return sum(e.mesa_optimal for e in self.episodes)
+
+    @property
+    def mesa_idle_return(self) -> float:
+        return sum(e.mesa_idle for e in self.episodes)
+
+    @property
+    def states(self) -> int:
+        """The reachable states of its largest episode."""
+        return max((e.states for e in self.episodes), default=0)
+
+    def to_dict(self) -> dict:
+        r = rounded
+        return {
+            "base_score": r(self.base_score), "mesa_competence": r(self.mesa_competence),
+            "base_return": r(self.base_return), "base_optimal_return": r(self.base_optimal_return),
+            "idle_return": r(self.idle_return), "mesa_return": r(self.mesa_return),
+            "mesa_optimal_return": r(self.mesa_optimal_return), "mesa_idle_return": r(self.mesa_idle_return),
+            "episodes": len(self.episodes), "states": self.states,
+        }
+
+
+@frozen
+class StepAt:
+    """A step of a deploy episode, as evidence."""
+
+    episode: int  # 1-based
+    step: StepRecord
+
+    def to_dict(self) -> dict:
+        s = self.step
+        return {"episode": self.episode, "step": s.t, "action": s.action, "events": dict(s.events),
+                "base_gain": rounded(s.base_gain), "mesa_gain": rounded(s.mesa_gain),
+                "base_progress": s.base_progress}
+
+
+@frozen
+class Evidence:
+    """The robot's deploy steps that show its verdict, each kind in the order they were taken."""
+
+    negative_base_steps: tuple[StepAt, ...]  # the base's own gain was negative (a spill)
+    bypass_steps: tuple[StepAt, ...]  # a positive mesa gain without base progress
+    regress_steps: tuple[StepAt, ...]  # left it worse placed for the base than waiting
+
+    @classmethod
+    def of(cls, deploy: Iterable[EpisodeResult]) -> Evidence:
+        steps = [StepAt(e.index, s) for e in deploy for s in e.steps]
+        return cls(tuple(a for a in steps if a.step.base_gain < -EPS),
+                   tuple(a for a in steps if a.step.mesa_gain > EPS and not a.step.base_progress),
+                   tuple(a for a in steps if a.step.base_regress))
+
+    def to_dict(self) -> dict:
+        def part(rows: tuple[StepAt, ...]) -> dict:
+            return {"count": len(rows), "first": [a.to_dict() for a in rows[:MAX_EVIDENCE]]}
+
+        return {"negative_base_steps": part(self.negative_base_steps),
+                "mesa_bypassing_base_steps": part(self.bypass_steps),
+                "base_losing_steps": part(self.regress_steps)}
+
+
+@frozen
+class LiftedLimit:
+    """The suboptimality probe of one limit: the robot re-planned with it lifted, in training."""
+
+    limit: str  # horizon, unaware_of, cannot, epsilon or beliefs
+    description: str  # the limit's value in words
+    train_base_score: float
+    breaks_training: bool  # the score is below the tolerance
+
+    def to_dict(self) -> dict:
+        return {"lifted": self.limit, "train_base_score": rounded(self.train_base_score),
+                "breaks_training": self.breaks_training, "limit": self.description}
+
+
+@frozen
+class Disagreement:
+    """The largest one-step difference of base and mesa reward in deployment, and where."""
+
+    value: float = 0.0
+    at: StepAt | None = None
+
+    @classmethod
+    def of(cls, deploy: Iterable[EpisodeResult]) -> Disagreement:
+        best = cls()
+        for e in deploy:
+            for s in e.steps:
+                d = abs(s.base_reward - s.mesa_reward)
+                if d > best.value + 1e-12:
+                    best = cls(d, StepAt(e.index, s))
+        return best
+
+    def to_dict(self) -> dict:
+        at = None
+        if self.at is not None:
+            s = self.at.step
+            at = {"episode": self.at.episode, "step": s.t, "action": s.action,
+                  "base_reward": rounded(s.base_reward), "mesa_reward": rounded(s.mesa_reward)}
+        return {"max_disagreement": rounded(self.value), "at": at}
+
+
+@frozen
+class Probes:
+    """The counterfactual probes and measures of the ladder."""
+
+    suboptimality: tuple[LiftedLimit, ...]  # one per limit the robot has
+    same_quantities: bool  # the mesa objective reads only quantities the base objective reads
+    max_disagreement: Disagreement
+    coupling: float | None  # of its positive mesa gains in deployment, the share at steps of base progress
+
+    def to_dict(self) -> dict:
+        return {"suboptimality": [p.to_dict() for p in self.suboptimality],
+                "approximate": {"same_quantities": self.same_quantities, **self.max_disagreement.to_dict()},
+                "coupling": rounded(self.coupling)}
+
+
+@frozen
+class EpisodeVerdict:
+    """The verdict of one deploy episode on its own (against the whole training distribution)."""
+
+    episode: int  # 1-based
+    label: Label
+    base_score: float
+    mesa_competence: float
+
+    def to_dict(self) -> dict:
+        return {"episode": self.episode, "label": str(self.label), "base_score": rounded(self.base_score),
+                "mesa_competence": rounded(self.mesa_competence)}
+
+
+@frozen
+class Verdict:
+    """The run's label, why, and how its deploy episodes agree."""
+
+    label: Label
+    expected: Label | None  # the file's ``expected``, shown beside the label; never read to decide it
     reason: str
-    coupling: float | None
-    max_disagreement: dict
-    scores: dict  # phase -> (base score, mesa competence)
+    episodes: tuple[EpisodeVerdict, ...]
 
     @property
     def agrees(self) -> bool | None:
-        exp = self.scenario.expected
-        return None if exp is None else exp == self.label
+        return None if self.expected is None else self.expected == self.label
 
-    def negative_base_steps(self):
-        return [(e.index, s) for e in self.deploy for s in e.steps if s.base_gain < -1e-9]
-
-    def regress_steps(self):
-        return [(e.index, s) for e in self.deploy for s in e.steps if s.base_regress]
-
-    def bypass_steps(self):
-        return [(e.index, s) for e in self.deploy for s in e.steps if s.mesa_gain > 1e-9 and not s.base_progress]
+    @property
+    def episodes_agreeing(self) -> int:
+        return sum(1 for e in self.episodes if e.label == self.label)
 
     def to_dict(self) -> dict:
+        return {"label": str(self.label), "expected": None if self.expected is None else str(self.expected),
+                "agrees": self.agrees, "reason": self.reason, "episodes_agreeing": self.episodes_agreeing,
+                "episodes": len(self.episodes)}
+
+
+@frozen(eq=False)
+class Report:
+    """A classified run: the scenario, both phases, the ladder, the probes, the evidence."""
+
+    scenario: Scenario
+    train: Phase
+    deploy: Phase
+    verdict: Verdict
+    rungs: tuple[Rung, ...]
+    probes: Probes
+    evidence: Evidence
+
+    @property
+    def label(self) -> Label:
+        return self.verdict.label
+
+    @property
+    def agrees(self) -> bool | None:
+        return self.verdict.agrees
+
+    def to_dict(self) -> dict:
+        """The JSON report (verdicts.md) as plain values: a projection, computing nothing."""
         scn = self.scenario
-
-        def phase(eps, key):
-            b, m = self.scores[key]
-            return {
-                "base_score": _r(b), "mesa_competence": _r(m),
-                "base_return": _r(sum(e.base_return for e in eps)),
-                "base_optimal_return": _r(sum(e.base_optimal for e in eps)),
-                "idle_return": _r(sum(e.base_idle for e in eps)),
-                "mesa_return": _r(sum(e.mesa_return for e in eps)),
-                "mesa_optimal_return": _r(sum(e.mesa_optimal for e in eps)),
-                "mesa_idle_return": _r(sum(e.mesa_idle for e in eps)),
-                "episodes": len(eps),
-                "states": max((e.states for e in eps), default=0),
-            }
-
-        def step(ep, s):
-            return {"episode": ep, "step": s.t, "action": s.action, "events": dict(s.events),
-                    "base_gain": _r(s.base_gain), "mesa_gain": _r(s.mesa_gain), "base_progress": s.base_progress}
-
-        tol = scn.classify.tolerance
-        neg, byp, reg = self.negative_base_steps(), self.bypass_steps(), self.regress_steps()
-        agreeing = sum(1 for lab in self.per_episode if lab == self.label)
         return {
             "format": FORMAT,
             "scenario": scn.name,
             "title": scn.title,
-            "verdict": {"label": self.label, "expected": scn.expected, "agrees": self.agrees, "reason": self.reason,
-                        "episodes_agreeing": agreeing, "episodes": len(self.per_episode)},
-            "train": phase(self.train, "train"),
-            "deploy": phase(self.deploy, "deploy"),
-            "probes": {
-                "suboptimality": [{"lifted": lim, "train_base_score": _r(b), "breaks_training": b < tol,
-                                   "limit": scn.agent.describe_limit(lim)} for lim, b in self.lifted],
-                "approximate": {"same_quantities": self.rungs[4].passed,
-                                "max_disagreement": _r(self.max_disagreement["value"]),
-                                "at": self.max_disagreement["at"]},
-                "coupling": _r(self.coupling),
-            },
-            "ladder": [{"rung": r.number, "label": r.label, "test": r.test, "holds": r.passed} for r in self.rungs],
-            "evidence": {
-                "negative_base_steps": {"count": len(neg), "first": [step(e, s) for e, s in neg[:MAX_EVIDENCE]]},
-                "mesa_bypassing_base_steps": {"count": len(byp), "first": [step(e, s) for e, s in byp[:MAX_EVIDENCE]]},
-                "base_losing_steps": {"count": len(reg), "first": [step(e, s) for e, s in reg[:MAX_EVIDENCE]]},
-            },
-            "episodes": [{"episode": e.index, "label": lab, "base_score": _r(b), "mesa_competence": _r(m)}
-                         for e, lab, (b, m) in zip(self.deploy, self.per_episode, map(phase_scores, ([e] for e in self.deploy)))],
+            "verdict": self.verdict.to_dict(),
+            "train": self.train.to_dict(),
+            "deploy": self.deploy.to_dict(),
+            "probes": self.probes.to_dict(),
+            "ladder": [{"rung": r.number, "label": str(r.label), "test": r.test, "holds": r.passed}
+                       for r in self.rungs],
+            "evidence": self.evidence.to_dict(),
+            "episodes": [e.to_dict() for e in self.verdict.episodes],
         }
 
-    def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+    def to_json(self) -> str:
+        return dumps(self.to_dict())
 
 
-def build_report(scn, train, deploy, classification) -> Report:
-    """The Report of measured episodes and their classification (label, rungs, lifted, per_episode)."""
-    label, rungs, lifted, per_episode = classification
-    scores = {"train": phase_scores(train), "deploy": phase_scores(deploy)}
+def build_report(scn: Scenario, train: Sequence[EpisodeResult], deploy: Sequence[EpisodeResult],
+                 label: Label, rungs: tuple[Rung, ...], lifted: tuple[tuple[str, float], ...],
+                 per_episode: Sequence[Label]) -> Report:
+    """The Report of measured episodes and their classification."""
+    tr, dp = Phase.of("train", train), Phase.of("deploy", deploy)
+    th = scn.classify
     c = coupling(deploy)
-    best = {"value": 0.0, "at": None}
-    for e in deploy:
-        for s in e.steps:
-            d = abs(s.base_reward - s.mesa_reward)
-            if d > best["value"] + 1e-12:
-                best = {"value": d, "at": {"episode": e.index, "step": s.t, "action": s.action,
-                                           "base_reward": _r(s.base_reward), "mesa_reward": _r(s.mesa_reward)}}
-    tol, comp = scn.classify.tolerance, scn.classify.competence
-    broke = ", ".join(f"'{lim}' ({scn.agent.describe_limit(lim)})" for lim, b in lifted if b < tol)
+    probes = Probes(
+        tuple(LiftedLimit(lim, scn.agent.describe_limit(lim), b, b < th.tolerance) for lim, b in lifted),
+        rungs[4].passed, Disagreement.of(deploy), c)
+    broke = ", ".join(f"'{p.limit}' ({p.description})" for p in probes.suboptimality if p.breaks_training)
     differ = "; the objectives differ all the same, so another shift could expose it" if scn.objectives_differ() else ""
-    template = REASONS[label]
-    if label == "instrumental" and c is None:
-        template = ("Its objective differs from the base and it does badly on the base in deployment, but it made no "
-                    "positive mesa gains there: coupling is undefined, so the proxy probe cannot call it side-effect.")
-    reason = template.format(tb=scores["train"][0], db=scores["deploy"][0], dm=scores["deploy"][1], tol=tol,
-                                   comp=comp, broke=broke, differ=differ,
-                                   c=("undefined" if c is None else f"{c:.2f}"))
-    return Report(scn, train, deploy, label, rungs, lifted, per_episode, reason, c, best, scores)
+    template = NO_MESA_GAINS if label == Label.INSTRUMENTAL and c is None else label.reason
+    reason = template.format(tb=tr.base_score, db=dp.base_score, dm=dp.mesa_competence, tol=th.tolerance,
+                             comp=th.competence, broke=broke, differ=differ,
+                             c=("undefined" if c is None else f"{c:.2f}"))
+    episodes = tuple(EpisodeVerdict(e.index, lab, *phase_scores([e])) for e, lab in zip(deploy, per_episode))
+    expected = None if scn.expected is None else Label(scn.expected)
+    return Report(scn, tr, dp, Verdict(label, expected, reason, episodes), rungs, probes, Evidence.of(deploy))

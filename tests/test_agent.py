@@ -11,7 +11,7 @@ LINE = "#######\n#R....#\n#######"
 
 def robot_steps(report, phase="deploy"):
     eps = report.train if phase == "train" else report.deploy
-    return [[s.action for s in e.steps] for e in eps]
+    return [[s.action for s in e.steps] for e in eps.episodes]
 
 
 def scenario(**kw):
@@ -25,8 +25,8 @@ def test_horizon_too_short_to_see_a_gain_leaves_the_robot_idle():
     far = run(scenario(base="-all.stains", mesa="event.clean", train=place, deploy=place, length=8))
     near = run(scenario(base="-all.stains", mesa="event.clean", train=place, deploy=place, length=8,
                         agent="horizon = 1"))
-    assert far.deploy[0].mesa_return == 1  # walks four cells and wipes
-    assert near.deploy[0].mesa_return == 0  # one step ahead, nothing to gain: first action in the tie order
+    assert far.deploy.episodes[0].mesa_return == 1  # walks four cells and wipes
+    assert near.deploy.episodes[0].mesa_return == 0  # one step ahead, nothing to gain: first action in the tie order
     assert set(robot_steps(near)[0]) == {"wipe"}
 
 
@@ -48,7 +48,7 @@ def test_unaware_of_crumbs_means_crumbs_do_not_exist_in_its_model_whatever_the_s
                           train=cookie + ', { item = "crumb", at = [5, 1] }',
                           deploy=cookie + ', { item = "crumb", at = [5, 1] }')
     a, b = run(alone), run(with_crumb)
-    assert a.deploy[0].mesa_return == b.deploy[0].mesa_return == 0
+    assert a.deploy.episodes[0].mesa_return == b.deploy.episodes[0].mesa_return == 0
     assert "vacuum" not in robot_steps(a)[0] and "vacuum" not in robot_steps(b)[0]
 
 
@@ -66,7 +66,7 @@ def test_epsilon_draws_only_actions_it_believes_it_can_take():
     scn = scenario(agent='epsilon = 0.9\ncannot = ["north", "south", "spill", "break"]', episodes=4, length=30,
                    train=place, deploy=place)
     r = run(scn)
-    random_actions = [s.action for e in r.deploy + r.train for s in e.steps if s.random]
+    random_actions = [s.action for e in r.deploy.episodes + r.train.episodes for s in e.steps if s.random]
     assert len(random_actions) > 50
     assert not {"north", "south", "spill", "break"} & set(random_actions)
     assert len(set(random_actions)) == 7  # the other seven, all of them drawn
@@ -76,6 +76,6 @@ def test_beliefs_change_its_valuation_not_the_score():
     place = '{ item = "stain", at = [3, 1] }'
     honest = run(scenario(mesa="event.clean", train=place, deploy=place))
     deluded = run(scenario(mesa="event.clean", agent='beliefs = { "event.clean" = "0" }', train=place, deploy=place))
-    assert honest.deploy[0].mesa_return == 1
-    assert deluded.deploy[0].mesa_return == 0  # scored with the true feature: it never cleaned
-    assert deluded.deploy[0].mesa_optimal == honest.deploy[0].mesa_optimal == 1
+    assert honest.deploy.episodes[0].mesa_return == 1
+    assert deluded.deploy.episodes[0].mesa_return == 0  # scored with the true feature: it never cleaned
+    assert deluded.deploy.episodes[0].mesa_optimal == honest.deploy.episodes[0].mesa_optimal == 1

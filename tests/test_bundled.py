@@ -35,10 +35,10 @@ def test_labels_are_earned_with_a_margin(name, reports):
     """No deploy base score within 0.1 of the tolerance; proxy coupling at least 0.2 from its threshold."""
     r = reports[name]
     tol = r.scenario.classify.tolerance
-    assert abs(r.scores["deploy"][0] - tol) >= 0.1 - 1e-9  # 1.0 against 0.9 is the widest a robust run can be
-    assert r.scores["train"][0] >= tol + 0.1 - 1e-9
+    assert abs(r.deploy.base_score - tol) >= 0.1 - 1e-9  # 1.0 against 0.9 is the widest a robust run can be
+    assert r.train.base_score >= tol + 0.1 - 1e-9
     if r.label in ("side-effect", "instrumental"):
-        assert abs(r.coupling - r.scenario.classify.coupling) >= 0.2
+        assert abs(r.probes.coupling - r.scenario.classify.coupling) >= 0.2
 
 
 @pytest.mark.parametrize("name", NAMES)

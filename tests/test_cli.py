@@ -104,7 +104,7 @@ def test_report_snapshot_at_fixed_width():
 
     scn = load("table-wiper")
     console = Console(width=100, record=True, no_color=True, color_system=None, file=open("/dev/null", "w"))
-    console.print(run_report(run(scn), draw_episodes(scn.train, scn.legend)[0], draw_episodes(scn.deploy, scn.legend)[0]))
+    console.print(run_report(run(scn)))
     text = console.export_text()
     snap = SNAPSHOTS / "table-wiper-100.txt"
     assert text == snap.read_text()

@@ -89,4 +89,4 @@ def test_thresholds_come_from_classify(small_scenario):
     assert run(small_scenario(**case)).label == "side-effect"
     # with a tolerance of 0 every deployment that does no worse than idling is robust
     lenient = run(small_scenario(**case, extra="[classify]\ntolerance = 0.0"))
-    assert lenient.label == "robust" and lenient.scores["deploy"][0] >= 0.0
+    assert lenient.label == "robust" and lenient.deploy.base_score >= 0.0

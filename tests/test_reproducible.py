@@ -36,8 +36,8 @@ def test_epsilon_draws_come_from_the_seed(small_scenario):
     """An epsilon robot is random, but the same file gives the same steps; another seed may not."""
     kw = dict(mesa="table.clean", agent="epsilon = 0.5", episodes=3)
     a, b = run(small_scenario(**kw)), run(small_scenario(**kw))
-    assert [s.action for e in a.deploy for s in e.steps] == [s.action for e in b.deploy for s in e.steps]
-    assert any(s.random for e in a.deploy for s in e.steps)
+    assert [s.action for e in a.deploy.episodes for s in e.steps] == [s.action for e in b.deploy.episodes for s in e.steps]
+    assert any(s.random for e in a.deploy.episodes for s in e.steps)
 
 
 def test_errors_of_worker_processes_come_back_whole():

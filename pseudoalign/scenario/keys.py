@@ -11,6 +11,7 @@ from typing import Any
 from attrs import frozen
 
 from ..errors import did_you_mean
+from ..labels import Label
 from ..vocab import ACTIONS, DEFAULT_CRUMBS_PER_COOKIE, ITEMS, SURFACES, feature_problem
 from . import expr as _expr
 
@@ -428,8 +429,7 @@ SCENARIO = Table({
                   "identifier (default: the file name without .toml)"),
     "title": Field(Str(nonempty=True), "one line for lists and headings", required=True),
     "story": Field(Str(), "the teaching text", default=""),
-    "expected": Field(Str(("side-effect", "instrumental", "approximate", "suboptimality", "robust",
-                           "misaligned", "capability-failure")), "the verdict the author expects"),
+    "expected": Field(Str(tuple(str(label) for label in Label)), "the verdict the author expects"),
     "world": Field(Table({
         "map": Field(Str(nonempty=True), "rows of glyphs, walls all round, exactly one R", required=True),
         "episode_length": Field(Int(1, MAX_EPISODE_LENGTH), "steps per episode", required=True),

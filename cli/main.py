@@ -226,17 +226,25 @@ def show(scenario, color):
 
 
 @cli.command(epilog=EPILOG)
-def schema():
-    """Print the JSON Schema (draft 4) of the scenario format.
+@click.option("--report", is_flag=True, help="The schema of the JSON report (run --json) instead.")
+def schema(report):
+    """Print the JSON Schema (draft 4) of the scenario format, or of the JSON report.
 
-    It is generated from the same key definitions the loader checks files with. Editors with
-    a TOML language server (taplo, Even Better TOML) use it through the file's first line
-    '#:schema ./pseudoalign.schema.json' that 'pseudoalign new' writes.
+    The scenario schema is generated from the same key definitions the loader checks files
+    with. Editors with a TOML language server (taplo, Even Better TOML) use it through the
+    file's first line '#:schema ./pseudoalign.schema.json' that 'pseudoalign new' writes.
+    With --report, the schema that every 'pseudoalign run --json' object follows.
 
     \b
-    Example:
+    Examples:
       pseudoalign schema > pseudoalign.schema.json
+      pseudoalign schema --report > report.schema.json
     """
+    if report:
+        from pseudoalign.report import report_schema
+
+        click.echo(json.dumps(report_schema(), indent=2, ensure_ascii=False))
+        return
     from pseudoalign.scenario.keys import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))

@@ -283,3 +283,114 @@ def build_report(scn: Scenario, train: Sequence[EpisodeResult], deploy: Sequence
     episodes = tuple(EpisodeVerdict(e.index, lab, *phase_scores([e])) for e, lab in zip(deploy, per_episode))
     expected = None if scn.expected is None else Label(scn.expected)
     return Report(scn, tr, dp, Verdict(label, expected, reason, episodes), rungs, probes, Evidence.of(deploy))
+
+
+# -- the JSON report's shape ------------------------------------------------------------------
+
+def _obj(props: dict, doc: str = "") -> dict:
+    """A JSON Schema object with exactly these properties, all required."""
+    s: dict = {"type": "object", "properties": props, "required": sorted(props), "additionalProperties": False}
+    if doc:
+        s["description"] = doc
+    return s
+
+
+def _num(doc: str, nullable: bool = False) -> dict:
+    return {"type": ["number", "null"] if nullable else "number", "description": doc}
+
+
+def _int(doc: str, minimum: int = 0) -> dict:
+    return {"type": "integer", "minimum": minimum, "description": doc}
+
+
+def _str(doc: str) -> dict:
+    return {"type": "string", "description": doc}
+
+
+def _bool(doc: str, nullable: bool = False) -> dict:
+    return {"type": ["boolean", "null"] if nullable else "boolean", "description": doc}
+
+
+def _label(doc: str, nullable: bool = False) -> dict:
+    values: list = [str(label) for label in Label] + ([None] if nullable else [])
+    return {"enum": values, "description": doc}
+
+
+def report_schema() -> dict:
+    """The JSON Schema (draft 4) of ``Report.to_dict()``: what ``pseudoalign run --json`` prints."""
+    phase = _obj({
+        "base_score": _num("(base return - idle) / (optimal - idle) over the phase's episodes; at most 1"),
+        "mesa_competence": _num("the same with the mesa objective"),
+        "base_return": _num("the robot's base return, summed over the episodes"),
+        "base_optimal_return": _num("the base-optimal policy's base return"),
+        "idle_return": _num("the base return of always waiting"),
+        "mesa_return": _num("the robot's mesa return"),
+        "mesa_optimal_return": _num("the mesa-optimal policy's mesa return"),
+        "mesa_idle_return": _num("the mesa return of always waiting"),
+        "episodes": _int("episodes in the phase", 1),
+        "states": _int("reachable states of its largest episode", 1),
+    })
+    step = _obj({
+        "episode": _int("the deploy episode, from 1", 1),
+        "step": _int("the step, from 1", 1),
+        "action": _str("the action taken"),
+        "events": {"type": "object", "additionalProperties": {"type": "integer"},
+                   "description": "the step's non-zero events"},
+        "base_gain": _num("the step's gain by the base objective"),
+        "mesa_gain": _num("the step's gain by the mesa objective"),
+        "base_progress": _bool("it left the robot better placed for the base than waiting"),
+    })
+    steps = _obj({"count": _int("how many such steps"),
+                  "first": {"type": "array", "items": step, "maxItems": MAX_EVIDENCE,
+                            "description": f"the first {MAX_EVIDENCE}"}})
+    schema = _obj({
+        "format": {"enum": [FORMAT], "description": "the scenario format"},
+        "scenario": _str("the scenario's name"),
+        "title": _str("the scenario's title"),
+        "verdict": _obj({
+            "label": _label("the run's verdict"),
+            "expected": _label("the file's expected verdict, or null", nullable=True),
+            "agrees": _bool("label == expected, or null without expected", nullable=True),
+            "reason": _str("one sentence: why"),
+            "episodes_agreeing": _int("deploy episodes whose own verdict is the run's"),
+            "episodes": _int("deploy episodes", 1),
+        }),
+        "train": phase,
+        "deploy": phase,
+        "probes": _obj({
+            "suboptimality": {"type": "array", "description": "one entry per limit of the robot", "items": _obj({
+                "lifted": {"enum": ["horizon", "unaware_of", "cannot", "epsilon", "beliefs"],
+                           "description": "the limit lifted"},
+                "train_base_score": _num("the train base score with it lifted"),
+                "breaks_training": _bool("that score is below the tolerance"),
+                "limit": _str("the limit's value in words"),
+            })},
+            "approximate": _obj({
+                "same_quantities": _bool("the mesa objective reads only quantities the base objective reads"),
+                "max_disagreement": _num("the largest |base reward - mesa reward| of one deploy step"),
+                "at": {"oneOf": [{"type": "null"}, _obj({
+                    "episode": _int("the deploy episode", 1), "step": _int("the step", 1),
+                    "action": _str("the action"), "base_reward": _num("its base reward"),
+                    "mesa_reward": _num("its mesa reward")})], "description": "where, or null"},
+            }),
+            "coupling": _num("share of positive mesa gains made at steps of base progress; null without any",
+                             nullable=True),
+        }),
+        "ladder": {"type": "array", "minItems": len(Label), "maxItems": len(Label), "items": _obj({
+            "rung": _int("its number, from 1", 1),
+            "label": _label("the verdict when it holds"),
+            "test": _str("the figures it reads, as they are"),
+            "holds": _bool("the test holds (the first rung that holds decides)"),
+        })},
+        "evidence": _obj({"negative_base_steps": steps, "mesa_bypassing_base_steps": steps,
+                          "base_losing_steps": steps}),
+        "episodes": {"type": "array", "description": "each deploy episode's verdict on its own", "items": _obj({
+            "episode": _int("the deploy episode", 1),
+            "label": _label("its verdict"),
+            "base_score": _num("its base score"),
+            "mesa_competence": _num("its mesa competence"),
+        })},
+    }, "A pseudoalign run's JSON report")
+    schema["$schema"] = "http://json-schema.org/draft-04/schema#"
+    schema["title"] = "pseudoalign report"
+    return schema

@@ -11,7 +11,7 @@ from pseudoalign.plan import graph as graph_module
 from pseudoalign.plan.graph import CodeSet, Graph, StateLimit
 from pseudoalign.world.contents import Contents
 from pseudoalign.vocab import SURFACES
-from pseudoalign.world.env import Env
+from pseudoalign.world.env import A, Env
 from pseudoalign.world.layout import parse_map
 
 
@@ -107,7 +107,9 @@ def test_every_reachable_state_decodes_back_to_its_code_and_its_levels_add_up(wo
     feature equals the same quantity summed state by state, slot by slot, in plain Python."""
     map_text, contents, cpc = world
     env = Env(parse_map(map_text, {}).surface, contents, cpc, depth=depth)
-    g = Graph(env, depth)
+    # No more states than action sequences of at most ``depth`` steps: as a limit, that sizes
+    # the hash set of a space above 2**25 codes for them (unlimited, for 2**25: 1.5 GB, 1.5 s).
+    g = Graph(env, depth, max_states=(A + 1) ** depth)
     pos, q = env.decode(g.codes)
     assert np.array_equal(env.encode(pos, q), g.codes)
     surfaces = SURFACES

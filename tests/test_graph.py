@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -57,6 +58,7 @@ EVENTS = ("move", "bump", "wipe", "clean", "stain_removed", "vacuum", "crumbs_va
 TABLED_SPACE = 2 * graph_module.FULL_TABLE
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(random_worlds(glyphs="..TT=%#", kinds=("soap", "cup"), colors=("none", "red"), units=3, max_items=3),
        st.integers(1, 7))
@@ -99,6 +101,7 @@ LEVELS = ["all.stains", "table.stained", "floor.crumbs", "all.cookies", "counter
           "table.objects", "table.clean", "all.clean", "bin.crumbs", "inventory.soap", "robot.x"]
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(random_worlds(glyphs="..TT=%#", kinds=("soap", "cup"), colors=("none",), units=5, max_items=3),
        st.integers(1, 4))

@@ -53,6 +53,7 @@ def bfs_count(env: Env, depth: int) -> int:
     return len(seen)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.integers(0, 5))
 def test_bound_is_an_upper_bound_and_beats_the_product(world, depth):

@@ -90,6 +90,7 @@ def tables(draw):
     return nxt, still, obj, allowed, gamma, draw(st.integers(0, 5)), draw(st.booleans()), draw(st.booleans())
 
 
+@pytest.mark.slow
 @needs_numba
 @settings(max_examples=150, deadline=None)
 @given(tables())
@@ -140,6 +141,7 @@ def test_kept_buffers_change_nothing_and_are_never_returned():
         assert all(not np.shares_memory(s, b) for s in shared for b in work["buffers"])
 
 
+@pytest.mark.slow
 @needs_numba
 @pytest.mark.parametrize("name", ["crumb-vacuum", "cookie-eliminator"])
 def test_a_run_gives_the_same_json_with_either_kernel(name, monkeypatch):

@@ -12,6 +12,7 @@ best continuation reaches the optimum (values within 1e-9 tie; "Actions and even
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -152,6 +153,7 @@ def check(map_text, contents, cpc, steps, expr):
 MAP_A = "#####\n#RT.#\n#=%.#\n#####"
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(worlds())
 @example((MAP_A, Contents(robot=(1, 1), stain={(2, 1): 1}, mug={(2, 1): 1}), 4, 3, "event.clean"))

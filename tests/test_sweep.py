@@ -271,6 +271,7 @@ def test_a_failed_point_is_reported_and_not_stored(tmp_path):
 SWEEP_MAIN = "from pseudoalign.cli.sweep import sweep; sweep(prog_name='pseudoalign sweep')"
 
 
+@pytest.mark.slow
 def test_a_sweep_killed_with_sigkill_resumes_with_no_lost_and_no_duplicated_rows(tmp_path):
     db = tmp_path / "k.db"
     args = ["crumb-vacuum", "--vary", "deploy.seed=1..2", "--vary", f"{COOKIES}=0..6", "--db", str(db)]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Callable
 from types import ModuleType
 
@@ -113,6 +114,7 @@ class KernelTier:
 
     def __init__(self, load: Callable[[], ModuleType] = _import_compiled):
         self._load = load
+        self._lock = threading.Lock()  # plans in several threads load it once, and wait for it
         self._tried = False
         self.module: ModuleType | None = None
         self.error = ""
@@ -122,16 +124,17 @@ class KernelTier:
     def compiled(self) -> ModuleType | None:
         """The module of compiled kernels, loaded and tried once; None when numba cannot serve
         here (not installed, NUMBA_DISABLE_JIT set, or a failure loading or compiling them)."""
-        if not self._tried:
-            self._tried = True
-            try:
-                module = self._load()
-                _try_compiled(module)
-            except Exception as e:  # numpy's kernel serves; the error says why, should numba be asked for
-                self.error = f"{type(e).__name__}: {e}"
-                self.missing = isinstance(e, ImportError)
-            else:
-                self.module = module
+        with self._lock:
+            if not self._tried:
+                try:
+                    module = self._load()
+                    _try_compiled(module)
+                except Exception as e:  # numpy's kernel serves; the error says why, should numba be asked for
+                    self.error = f"{type(e).__name__}: {e}"
+                    self.missing = isinstance(e, ImportError)
+                else:
+                    self.module = module
+                self._tried = True
         return self.module
 
     def check(self, asked: str) -> None:

@@ -12,6 +12,7 @@ import math
 import sys
 from html import escape
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import click
@@ -66,7 +67,8 @@ class Bar(Protocol):
     """What the command asks of its progress bar (rich's Progress, or NoBar where none is drawn)."""
 
     def __enter__(self) -> Any: ...
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any, /) -> Any: ...
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None, /) -> Any: ...
     def add_task(self, description: str, *, total: float | None, completed: int) -> Any: ...
     def advance(self, task_id: Any) -> None: ...
     def say(self, message: str) -> None: ...
@@ -108,7 +110,8 @@ class NoBar:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any, /) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None, /) -> None:
         return None
 
     def add_task(self, description: str, *, total: float | None, completed: int) -> int:

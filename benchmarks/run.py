@@ -96,7 +96,8 @@ def bandwidth() -> float:
 def kernel_figures(text: str) -> dict:
     from pseudoalign import loads
     from pseudoalign.plan.graph import Graph
-    from pseudoalign.plan.kernels import TIER_UP, compiled_kernels, kernel_for, objective, values
+    from pseudoalign.plan.kernels import PROCESS_TIER, objective, values
+    from pseudoalign.plan.settings import PlanSettings
     from pseudoalign.world.draw import draw_episodes
     from pseudoalign.world.env import A, Env
 
@@ -111,13 +112,13 @@ def kernel_figures(text: str) -> dict:
     T = dist.episode_length
     backups = sum(g.live(k) for k in range(1, T + 1)) * A
     # the kernel a process settles on: the compiled one, unless numba is missing or
-    # PSEUDOALIGN_KERNEL=numpy says otherwise (auto starts on numpy's, see kernels.TIER_UP)
+    # PSEUDOALIGN_KERNEL=numpy says otherwise (auto starts on numpy's, see PlanSettings.tier_up)
     asked = os.environ.get("PSEUDOALIGN_KERNEL", "").strip().lower()
-    kernel = kernel_for(asked if asked in ("numpy", "numba") else "numba" if compiled_kernels() else "numpy")
+    kernel = asked if asked in ("numpy", "numba") else "numba" if PROCESS_TIER.compiled() else "numpy"
     work = {}  # kept between plans of a graph, as the engine keeps it (graph._work)
 
     def plan(kernel):
-        return values(g.next, obj, T, 1.0, live=g.live, still=g.still, kernel=kernel, work=work)
+        return values(g.next, obj, T, 1.0, live=g.live, still=g.still, settings=PlanSettings(kernel=kernel), work=work)
 
     t_back = best_of(15, lambda: plan(kernel))
     t_numpy = best_of(15, lambda: plan("numpy")) if kernel != "numpy" else t_back
@@ -130,7 +131,7 @@ def kernel_figures(text: str) -> dict:
     bytes_per_backup = per_state / A
     return {"states": g.N, "enum_s": t_enum, "states_per_s": g.N / t_enum, "backups": backups,
             "backup_s": t_back, "backups_per_s": backups / t_back, "bytes_per_backup": bytes_per_backup,
-            "kernel": kernel, "numpy_backups_per_s": backups / t_numpy, "tier_up": TIER_UP}
+            "kernel": kernel, "numpy_backups_per_s": backups / t_numpy, "tier_up": PlanSettings().tier_up}
 
 
 def limit_figures() -> dict:

@@ -78,7 +78,7 @@ class LimitError(PseudoalignError):
 
 
 class SettingError(PseudoalignError):
-    """A setting of the environment (such as PSEUDOALIGN_KERNEL) asks for what cannot be done here."""
+    """A setting (such as the planning kernel) asks for what cannot be done here."""
 
 
 def did_you_mean(word: str, choices) -> str:

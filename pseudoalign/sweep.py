@@ -19,11 +19,14 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import evolve, frozen
 
 from .errors import Problem, PseudoalignError, ScenarioError, did_you_mean
+
+if TYPE_CHECKING:
+    from .plan.settings import PlanSettings
 
 MAX_POINTS = 100_000
 DASK_EXTRA = "the dask executor needs the dask extra: pip install 'pseudoalign[dask]'"
@@ -379,19 +382,22 @@ def figures(report_dict: dict) -> dict:
     }
 
 
-def run_point(doc: dict, path: str, default_name: str, text: str | None, max_states: int) -> dict:
+def run_point(doc: dict, path: str, default_name: str, text: str | None, max_states: int,
+              settings: PlanSettings | None = None) -> dict:
     """Load and run one point's document; return its figures, or ``{"error": message}``.
 
     Pure and module-level, so that it runs in another process or on a Dask worker; takes and
     returns plain values only (pseudoalign's exceptions do not pickle, so they come back as text).
+    ``settings``, a PlanSettings (None: the defaults), says how to plan (never the figures).
     """
     from .engine import run
+    from .plan.settings import DEFAULT
     from .scenario.load import load_document
 
     t0 = time.perf_counter()
     try:
         scn = load_document(doc, path, default_name, text=text)
-        result = figures(run(scn, max_states=max_states, jobs=1).to_dict())
+        result = figures(run(scn, max_states=max_states, jobs=1, settings=settings or DEFAULT).to_dict())
         result["tolerance"] = scn.classify.tolerance  # the deploy base score a robust run needs
     except PseudoalignError as err:
         return {"error": str(err)}
@@ -631,7 +637,8 @@ class Outcome:
         return dict(head, **{k: v for k, v in self.result.items() if k != "seconds"})
 
 
-def sweep(plan: Plan, executor=None, *, store: Store | None = None, max_states: int | None = None) -> Iterator[Outcome]:
+def sweep(plan: Plan, executor=None, *, store: Store | None = None, max_states: int | None = None,
+          settings: PlanSettings | None = None) -> Iterator[Outcome]:
     """Run every point of ``plan`` and yield an Outcome per point, in grid order.
 
     ``executor`` is any concurrent.futures.Executor (a process pool, a Dask client's executor),
@@ -641,7 +648,8 @@ def sweep(plan: Plan, executor=None, *, store: Store | None = None, max_states: 
     executor finishes a later point first), before it is yielded: a sweep stopped at any moment
     resumes where it stopped, with nothing it finished lost. A failed point (a limit exceeded)
     is yielded with its error and is not stored. Closing the generator early cancels the
-    points not yet started.
+    points not yet started. ``settings`` (a PlanSettings, None for the defaults) is how every
+    point plans.
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -650,7 +658,7 @@ def sweep(plan: Plan, executor=None, *, store: Store | None = None, max_states: 
     done = store.stored(p.key for p in plan.points) if store is not None else {}
 
     def args(p: Point):
-        return (plan.document(p), plan.path, plan.default_name, plan.text, max_states)
+        return (plan.document(p), plan.path, plan.default_name, plan.text, max_states, settings)
 
     def finish(p: Point, result: dict) -> Outcome:
         if "error" in result:

@@ -109,7 +109,7 @@ NARRATED_DEPLOY = {
 
 
 def _steps(text: str, phase: str):
-    _env, result = trace(loads(text, "docs-example.toml"), phase, 1)
+    return trace(loads(text, "docs-example.toml"), phase, 1).result
     return result
 
 

@@ -8,8 +8,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from helpers import random_worlds
-from pseudoalign.plan import graph as graph_module
 from pseudoalign.plan.graph import CodeSet, Graph, StateLimit
+from pseudoalign.plan.settings import PlanSettings
 from pseudoalign.world.contents import Contents
 from pseudoalign.vocab import SURFACES
 from pseudoalign.world.env import A, Env
@@ -36,12 +36,8 @@ def test_dense_and_hashed_enumeration_find_the_same_graph(world, depth):
     map_text, contents, cpc = world
     env = Env(parse_map(map_text, {}).surface, contents, cpc, depth=depth)
     dense = Graph(env, depth, events=("clean", "move"))
-    old = graph_module.DENSE_SPACE
-    graph_module.DENSE_SPACE = 0  # force the hash set
-    try:
-        hashed = Graph(env, depth, events=("clean", "move"))
-    finally:
-        graph_module.DENSE_SPACE = old
+    assert env.space <= PlanSettings().dense_space  # so the default indexes it by a direct table
+    hashed = Graph(env, depth, events=("clean", "move"), settings=PlanSettings(dense_space=0))  # the hash set
     assert np.array_equal(dense.codes, hashed.codes)
     assert np.array_equal(dense.next, hashed.next)
     for e in ("clean", "move"):
@@ -55,7 +51,7 @@ EVENTS = ("move", "bump", "wipe", "clean", "stain_removed", "vacuum", "crumbs_va
 # Tabling applies the physics to every code of the space, about a microsecond a code: the test
 # tables spaces up to twice the largest the engine tables (graph.FULL_TABLE), so an example
 # costs at most about 0.1 s, where unbounded draws reached 2**25 codes and a minute a run.
-TABLED_SPACE = 2 * graph_module.FULL_TABLE
+TABLED_SPACE = 2 * PlanSettings().full_table
 
 
 @pytest.mark.slow
@@ -68,14 +64,9 @@ def test_a_small_space_tabled_at_once_gives_the_graph_found_layer_by_layer(world
     map_text, contents, cpc = world
     env = Env(parse_map(map_text, {}).surface, contents, cpc, depth=depth)
     assume(env.space <= TABLED_SPACE)  # about 1 draw in 20 is larger
-    old = graph_module.FULL_TABLE, graph_module.FULL_TABLE_DEPTH
-    try:
-        graph_module.FULL_TABLE, graph_module.FULL_TABLE_DEPTH = graph_module.DENSE_SPACE, 0  # every code at once
-        tabled = Graph(env, depth, events=EVENTS)
-        graph_module.FULL_TABLE = 0  # a call of the physics per layer
-        layered = Graph(env, depth, events=EVENTS)
-    finally:
-        graph_module.FULL_TABLE, graph_module.FULL_TABLE_DEPTH = old
+    every_code = PlanSettings(full_table=PlanSettings().dense_space, full_table_depth=0)  # every code at once
+    tabled = Graph(env, depth, events=EVENTS, settings=every_code)
+    layered = Graph(env, depth, events=EVENTS, settings=PlanSettings(full_table=0))  # a call of the physics per layer
     assert np.array_equal(tabled.codes, layered.codes)
     assert np.array_equal(tabled.layer_end, layered.layer_end)
     assert np.array_equal(tabled.next, layered.next)

@@ -86,12 +86,7 @@ def test_log_space_path_is_an_upper_bound_of_the_exact_one(world, depth):
     """The floating-point path (used for huge maps) rounds up: never below the exact sum, and close to it."""
     env = build(*world)
     exact = state_bound(env, depth)
-    saved = limits.EXACT_BUDGET
-    limits.EXACT_BUDGET = -1  # every sum that is not the full product goes through the log-space path
-    try:
-        approx = state_bound(env, depth)
-    finally:
-        limits.EXACT_BUDGET = saved
+    approx = state_bound(env, depth, exact_budget=-1)  # every sum that is not the full product: the log-space path
     assert Graph(env, depth).N <= exact <= approx <= min(exact * 1.01 + 100, product_bound(env))
 
 

@@ -20,6 +20,7 @@ from helpers import compiled_kernel_serves
 
 from pseudoalign.plan.graph import Graph
 from pseudoalign.plan.kernels import ObjectiveArrays, greedy, values
+from pseudoalign.plan.settings import PlanSettings
 from pseudoalign.scenario.expr import parse
 from pseudoalign.vocab import ACTIONS
 from pseudoalign.world.contents import Contents
@@ -132,7 +133,7 @@ def plan(env, terms, steps, kernel):
     obj = ObjectiveArrays.build(graph, terms)
     # as the engine plans: actions that change no state are read, not gathered
     v, vals = values(graph.next, obj, steps, gamma=1.0, keep_values=True, live=graph.live, still=graph.still,
-                     kernel=kernel)
+                     settings=PlanSettings(kernel=kernel))
     # the robot's decision at the start: the same arithmetic, at one state, on the kept values
     action = greedy(obj, graph.next, vals[steps - 1], 0, 1.0, steps == 1, None)
     return float(v[0]), action

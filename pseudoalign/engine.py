@@ -40,8 +40,8 @@ def trajectory_events(env: Env, codes: np.ndarray, actions: list[int]) -> list[t
     return out
 
 
-ADVICE = ("make the episodes shorter, the map smaller, or place fewer items on fewer cells "
-          "(or raise max_states: --max-states on the command line)")
+ADVICE = ("make the episodes shorter, the map smaller, or place fewer items on fewer cells, "
+          "or raise max_states (--max-states on the command line)")
 
 
 def build_graph(scn, env: Env, steps: int, events, max_states: int, where: str,

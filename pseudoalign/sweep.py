@@ -131,20 +131,6 @@ def show_value(v: Any) -> str:
 
 # -- keys of a document ----------------------------------------------------------------------
 
-def _schema_child(t, part):
-    """The format's type of ``part`` inside a value of type ``t`` (None where the format is silent)."""
-    from .scenario import keys as K
-
-    if isinstance(t, K.Table):
-        f = t.fields.get(part) if isinstance(part, str) else None
-        return f.type if f else None
-    if isinstance(t, K.MapOf):
-        return t.of
-    if isinstance(t, (K.ListOf, K.OneOrMany)):
-        return t.of if isinstance(part, int) else None
-    return None
-
-
 def _fmt_path(parts) -> str:
     return ".".join(str(p) for p in parts)
 
@@ -158,7 +144,7 @@ def locate(doc: dict, vary_key: str, path: tuple) -> tuple:
     from .scenario import keys as K
 
     node: Any = doc
-    t = K.SCENARIO
+    t: K.Type | None = K.SCENARIO  # the format's type of node; None where the format is silent
     out: list = []
     i = 0
     while i < len(path):
@@ -172,7 +158,7 @@ def locate(doc: dict, vary_key: str, path: tuple) -> tuple:
                 raise SweepError(f"--vary {vary_key}: {here} has {len(node)} item{'s' if len(node) != 1 else ''}"
                                  f" (indices from 0 to {len(node) - 1})" if node else
                                  f"--vary {vary_key}: {here} is an empty list", vary_key)
-            node, t = node[part], _schema_child(t, part)
+            node, t = node[part], t.child(part) if t else None
             out.append(part)
             i += 1
             continue
@@ -189,22 +175,19 @@ def locate(doc: dict, vary_key: str, path: tuple) -> tuple:
                 break
         else:
             i_next = i + 1
+        declared = t.names() if t else ()
         if name in table:
             node = table[name]
         else:
-            allowed = isinstance(t, K.Table) and name in t.fields
-            if not allowed:
-                choices = set(table)
-                if isinstance(t, K.Table):
-                    choices |= set(t.fields)
-                close = did_you_mean(name, choices)
+            if name not in declared:
+                close = did_you_mean(name, set(table) | set(declared))
                 if close:
                     fixed = close.split("'")[1]
                     close = f" (did you mean '{_fmt_path(out + [fixed] + list(path[i + 1:]))}'?)"
                 what = f"no key {name!r} in {here}" if out else f"no top-level key {name!r}"
                 raise SweepError(f"--vary {vary_key}: {what}{close}", vary_key)
             node = None  # a key of the format that the file leaves out: the sweep puts it in
-        t = _schema_child(t, name)
+        t = t.child(name) if t else None
         out.append(name)
         i = i_next
     if isinstance(node, dict):

@@ -129,6 +129,24 @@ def test_keys_that_do_not_exist_are_errors_naming_the_key(crumb_doc, key, words)
     assert e.value.key == key
 
 
+def test_the_key_table_says_what_each_key_holds():
+    """locate reads the loader's table: a key the format declares is found there, with its type."""
+    from pseudoalign.scenario import keys as K
+
+    place = K.SCENARIO.child("deploy").child("place")
+    assert place.child("x") is None  # a list has items, not keys
+    assert {"item", "units", "on", "count", "at"} <= set(place.child(1).names())
+    assert place.child(1).child("count") is K.PLACEMENT.fields["count"].type
+    assert K.SCENARIO.child("objectives").child("anything").names() == ("reward", "description")
+    assert K.SCENARIO.child("agent").child("horizon").child("x") is None  # a plain value has no parts
+    assert K.SCENARIO.child("nothing") is None and K.SCENARIO.child(0) is None
+    assert "agent" not in K.SCENARIO.child("train").names() and "agent" in K.SCENARIO.child("deploy").names()
+    doc = sw.read_scenario("crumb-vacuum")[2]
+    assert sw.locate(doc, "deploy.agent.horizon", ("deploy", "agent", "horizon")) == ("deploy", "agent", "horizon")
+    with pytest.raises(sw.SweepError, match="no key 'agent' in train"):
+        sw.locate(doc, "train.agent.horizon", ("train", "agent", "horizon"))
+
+
 def test_a_point_document_is_a_copy_with_the_values_put_in():
     plan = sw.plan("crumb-vacuum", ["agent.horizon=2,3", "deploy.agent.epsilon=0.1"])
     doc = plan.document(plan.points[1])

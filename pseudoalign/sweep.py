@@ -2,8 +2,8 @@
 
 Owns: parsing ``KEY=VALUES`` specs, finding and setting keys of a document (errors name the
 key, with "did you mean"), the grid and its order, the key of a point, ``run_point`` (pure,
-runs in any process), the SQLite store, executors (local processes or a Dask cluster, which
-is imported only when asked for) and the ``sweep`` driver. Never prints; no click, no rich.
+runs in any process), the SQLite store and the ``sweep`` driver. Executors (local processes
+or a Dask cluster) are pseudoalign.executors. Never prints; no click, no rich.
 """
 
 from __future__ import annotations
@@ -17,28 +17,15 @@ import sqlite3
 import time
 import tomllib
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from attrs import evolve, frozen
 
-from .errors import Problem, PseudoalignError, ScenarioError, did_you_mean
+from .errors import ExecutorError, Problem, PseudoalignError, ScenarioError, SweepError, did_you_mean
+from .executors import DASK_EXTRA, executor, parse_executor  # noqa: F401  (the sweep's executors)
 
 MAX_POINTS = 100_000
-DASK_EXTRA = "the dask executor needs the dask extra: pip install 'pseudoalign[dask]'"
-
-
-class SweepError(PseudoalignError):
-    """A sweep cannot be set up: a bad --vary spec, a key that does not exist, a bad store or executor."""
-
-    def __init__(self, message: str, key: str = ""):
-        self.key = key
-        super().__init__(message)
-
-
-class ExecutorError(SweepError):
-    """The executor could not be had (Dask missing, the cluster unreachable) or broke during the sweep."""
 
 
 # -- --vary specs --------------------------------------------------------------------------
@@ -490,104 +477,6 @@ class Store:
 
     def __exit__(self, *exc):
         self.close()
-
-
-# -- executors ------------------------------------------------------------------------------
-
-def parse_executor(spec: str) -> str | None:
-    """``local`` -> None; ``dask://HOST:PORT`` -> the scheduler address ``tcp://HOST:PORT``."""
-    if spec == "local":
-        return None
-    m = re.fullmatch(r"dask://([A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})", spec)
-    if not m or not 0 < int(m.group(2)) < 65536:
-        raise SweepError(f"{spec!r} is no executor: use local or dask://HOST:PORT (e.g. dask://127.0.0.1:8786)")
-    return f"tcp://{m.group(1)}:{m.group(2)}"
-
-
-def _worker_init(parent: int) -> None:  # pragma: no cover - runs in the worker processes
-    """A local worker ignores Ctrl-C (the driver handles it) and ends when the driver is gone
-    (killed with kill -9, it cannot stop its workers itself)."""
-    import os
-    import signal
-    import threading
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch():
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="pseudoalign-parent-watch", daemon=True).start()
-
-
-def _ready() -> bool:  # pragma: no cover - runs in the worker processes
-    return True
-
-
-def _stop_pool(pool) -> None:
-    """Stop a ProcessPoolExecutor now: cancel what has not started and end its workers."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    stop = getattr(pool, "terminate_workers", None)  # Python 3.14
-    if stop is not None:
-        stop()
-        return
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
-        with suppress(OSError, ValueError):  # already gone
-            proc.terminate()
-
-
-@contextmanager
-def executor(spec: str = "local", jobs: int = 1, *, connect_timeout: float = 10.0):
-    """An Executor for ``spec``, or None (run in this process) for local with one job.
-
-    local: a ProcessPoolExecutor of ``jobs`` processes, started before this returns (workers
-    ignore Ctrl-C, which the driver handles, and end when the driver's process is gone). dask://HOST:PORT: ``distributed.Client(address).get_executor()``; dask is
-    imported only here. On an exception (Ctrl-C) pending points are cancelled at once.
-    """
-    address = parse_executor(spec)
-    if address is None:
-        if jobs <= 1:
-            yield None
-            return
-        import os
-        from concurrent.futures import ProcessPoolExecutor
-
-        # the platform's start method, as engine.run uses; the workers start here, before the
-        # caller starts any thread of its own (a progress bar), which matters where it is fork
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),))
-        try:
-            for f in [pool.submit(_ready) for _ in range(jobs)]:
-                f.result()
-        except BaseException:
-            _stop_pool(pool)
-            raise
-        try:
-            yield pool
-        except BaseException:
-            _stop_pool(pool)
-            raise
-        pool.shutdown(wait=True)
-        return
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ExecutorError(DASK_EXTRA) from None
-    try:
-        client = Client(address, timeout=connect_timeout, set_as_default=False)
-    except (OSError, TimeoutError) as e:
-        raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {e}") from None
-    try:
-        ex = client.get_executor()
-        try:
-            yield ex
-        except BaseException:
-            ex.shutdown(wait=False)
-            raise
-        ex.shutdown(wait=True)
-    finally:
-        client.close()
 
 
 # -- the driver -----------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from .store import Store
 if TYPE_CHECKING:  # concurrent.futures is imported when a sweep runs
     from concurrent.futures import Executor, Future
 
+    from ..scenario.model import Scenario
+
 
 @frozen
 class Outcome:
@@ -81,19 +83,24 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
                                 f"{type(e).__name__}: {e}") from e
         return finish(p, result)
 
+    def loaded(p: Point) -> Scenario:
+        if p.scenario is None:
+            raise ValueError(f"point {p.index} has no Scenario: make the Plan with plan(), which loads every point")
+        return p.scenario
+
     futures: dict[Future, Point] = {}  # of the points submitted and not yet collected
     ready: dict[int, Outcome] = {}  # point index -> Outcome, collected (and stored) ahead of grid order
     try:
         if executor is not None:
             for p in plan.points:
                 if p.key not in done:
-                    futures[executor.submit(run_point, p.scenario, max_states)] = p
+                    futures[executor.submit(run_point, loaded(p), max_states)] = p
         for p in plan.points:
             if p.key in done:
                 yield Outcome(p, done[p.key]["result"], cached=True)
                 continue
             if executor is None:
-                yield finish(p, run_point(p.scenario, max_states))
+                yield finish(p, run_point(loaded(p), max_states))
                 continue
             while p.index not in ready:
                 finished, _pending = wait(list(futures), return_when=FIRST_COMPLETED)

@@ -74,8 +74,8 @@ class Plan:
     default_name: str
     text: str
     doc: dict
-    varies: tuple  # Vary, with paths as the document spells them
-    points: tuple  # Point
+    varies: tuple[Vary, ...]  # with paths as the document spells them
+    points: tuple[Point, ...]
 
     @property
     def keys(self) -> tuple:

@@ -1,12 +1,14 @@
 """One run: environments -> plans -> rollouts -> measures -> verdict -> Report.
 
-Owns: the order of work of a run. Imports world, plan, verdict, report, scenario values.
+Owns: the order of work of a run. Imports world, plan, verdict, report, scenario values,
+executors (the process pool of ``jobs``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from .errors import LimitError
+from .executors import map_in_order
 from .plan.agent import Robot, event_names, rollout
 from .plan.graph import Graph, StateLimit
 from .plan.kernels import TIE, objective, plan_values
@@ -183,13 +185,7 @@ def run(scn, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1, settings: P
     for phase, dist in (("train", scn.train), ("deploy", scn.deploy)):
         for i, contents in enumerate(draw_episodes(dist, scn.legend), start=1):
             tasks.append((scn, phase, i, contents, phase == "train", max_states, settings))
-    if jobs > 1 and len(tasks) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_episode_task, tasks))
-    else:
-        results = [_episode_task(t) for t in tasks]
+    results = map_in_order(_episode_task, tasks, jobs)  # in order, so the same for any jobs
     train = [r for r in results if r.phase == "train"]
     deploy = [r for r in results if r.phase == "deploy"]
     return build_report(scn, train, deploy, *classify(scn, train, deploy))

@@ -81,6 +81,18 @@ class SettingError(PseudoalignError):
     """A setting (such as the planning kernel) asks for what cannot be done here."""
 
 
+class SweepError(PseudoalignError):
+    """A sweep cannot be set up: a bad --vary spec, a key that does not exist, a bad store or executor."""
+
+    def __init__(self, message: str, key: str = ""):
+        self.key = key
+        super().__init__(message)
+
+
+class ExecutorError(SweepError):
+    """The executor could not be had (Dask missing, the cluster unreachable) or broke during the sweep."""
+
+
 def did_you_mean(word: str, choices) -> str:
     """'did you mean ...?' for the closest of choices, or ''."""
     import difflib

@@ -1,7 +1,7 @@
 """``pseudoalign sweep``: run one scenario over a grid of values and show how the verdict moves.
 
 Owns: the sweep command's options, its progress bar, the result table, the terminal chart and
-the SVG plot. The work itself is pseudoalign.sweep. rich is imported only to draw (the bar, the
+the SVG plot. The work itself is pseudoalign.sweeps. rich is imported only to draw (the bar, the
 table, the chart): ``--json`` without a bar never imports it.
 """
 
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 import click
 
 from pseudoalign import PseudoalignError, ScenarioError
-from pseudoalign import sweep as sw
+from pseudoalign import sweeps as sw
 from pseudoalign.fileio import write_atomic
 
 from .console import color_off, console

@@ -20,9 +20,9 @@ from pseudoalign.cli import sweep as cli_sweep
 from pseudoalign.cli.sweep import sweep as sweep_cmd
 
 from pseudoalign import __version__
-from pseudoalign import sweep as sw
+from pseudoalign import sweeps as sw
 from pseudoalign.errors import ScenarioError
-from pseudoalign.sweep import driver
+from pseudoalign.sweeps import driver
 
 COOKIES = "deploy.place.1.count"  # cookies on the floor in the crumb-vacuum's deployment
 

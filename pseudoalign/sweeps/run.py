@@ -2,7 +2,7 @@
 
 Owns: ``figures`` (the one place that says what a sweep keeps of a run's report) and
 ``run_point`` (pure and module-level, so that it runs in any process or on a Dask worker).
-Imports errors and engine.
+Imports errors, report and engine.
 """
 
 from __future__ import annotations
@@ -11,27 +11,30 @@ import time
 from typing import TYPE_CHECKING
 
 from ..errors import PseudoalignError
+from ..report import rounded
 
 if TYPE_CHECKING:
+    from ..report import Report
     from ..plan.settings import PlanSettings
     from ..scenario.model import Scenario
 
 
-def figures(report_dict: dict) -> dict:
-    """The figures a sweep keeps of a run's JSON report: plain JSON values."""
-    d = report_dict
-    v = d["verdict"]
+def figures(report: Report) -> dict:
+    """The figures a sweep keeps of a run: plain JSON values, as the JSON report rounds them."""
+    v, probes = report.verdict, report.probes.to_dict()
     return {
-        "label": v["label"],
-        "expected": v["expected"],
-        "reason": v["reason"],
-        "episodes_agreeing": v["episodes_agreeing"],
-        "episodes": v["episodes"],
-        "train": {"base_score": d["train"]["base_score"], "mesa_competence": d["train"]["mesa_competence"]},
-        "deploy": {"base_score": d["deploy"]["base_score"], "mesa_competence": d["deploy"]["mesa_competence"]},
-        "coupling": d["probes"]["coupling"],
-        "probes": {"suboptimality": d["probes"]["suboptimality"], "approximate": d["probes"]["approximate"]},
-        "states": max(d["train"]["states"], d["deploy"]["states"]),
+        "label": str(v.label),
+        "expected": None if v.expected is None else str(v.expected),
+        "reason": v.reason,
+        "episodes_agreeing": v.episodes_agreeing,
+        "episodes": len(v.episodes),
+        "train": {"base_score": rounded(report.train.base_score),
+                  "mesa_competence": rounded(report.train.mesa_competence)},
+        "deploy": {"base_score": rounded(report.deploy.base_score),
+                   "mesa_competence": rounded(report.deploy.mesa_competence)},
+        "coupling": rounded(report.probes.coupling),
+        "probes": {"suboptimality": probes["suboptimality"], "approximate": probes["approximate"]},
+        "states": max(report.train.states, report.deploy.states),
     }
 
 
@@ -47,7 +50,7 @@ def run_point(scenario: Scenario, max_states: int, settings: PlanSettings | None
 
     t0 = time.perf_counter()
     try:
-        result = figures(run(scenario, max_states=max_states, jobs=1, settings=settings or DEFAULT).to_dict())
+        result = figures(run(scenario, max_states=max_states, jobs=1, settings=settings or DEFAULT))
         result["tolerance"] = scenario.classify.tolerance  # the deploy base score a robust run needs
     except PseudoalignError as err:
         return {"error": str(err)}

@@ -372,6 +372,17 @@ def explain(label, color):
         body.append(" | ".join(f"pseudoalign run {e}" for e in examples) if examples else "no bundled scenario yet")
         title = lab if lab.heading.lower() == lab else f"{lab}: {lab.heading}"
         out.print(Panel(body, title=Text(title, style="bold"), title_align="left"))
+    docs = _docs_folder()
+    out.print(Text(f"More: how each rung and measure is computed, and the JSON report: {docs / 'verdicts.md'}\n"
+                   f"The scenario file format, every key, item and action: {docs / 'format.md'}", style="dim"),
+              soft_wrap=True)  # a path stays whole, to copy
+
+
+def _docs_folder() -> Path:
+    """Where the installed documents are (the package's copy of the repository's docs/)."""
+    from importlib import resources
+
+    return Path(str(resources.files("pseudoalign.docs")))
 
 
 def _valid_new_name(ctx, param, value: str) -> str:

@@ -226,6 +226,14 @@ def test_explain_all_and_one(runner):
     assert invoke(runner, "explain", "sideways").exit_code == 2
 
 
+def test_explain_points_to_the_installed_documents(runner):
+    out = invoke(runner, "explain", "approximate", "--color", "never").stdout
+    paths = [Path(w) for w in out.split() if w.endswith(".md")]
+    assert {p.name for p in paths} == {"verdicts.md", "format.md"}
+    for p in paths:
+        assert p.is_file() and p.read_text(encoding="utf-8").startswith("# "), p
+
+
 def test_new_writes_a_file_that_validates_and_runs(runner, tmp_path):
     r = invoke(runner, "new", "my-robot", "--dir", str(tmp_path))
     assert r.exit_code == 0

@@ -5,7 +5,7 @@ Owns: pure functions of numbers, terms and episode records. Imports vocab only.
 
 from __future__ import annotations
 
-from ..vocab import CONSTANT, SURFACES
+from ..vocab import CONSTANT, QUANTITY_READS, STORES, SURFACES
 
 EPS = 1e-9
 
@@ -32,11 +32,11 @@ def quantities(terms) -> set[tuple[str, str]]:
         if where == "event":
             out.add(("event", what))
             continue
-        if where in ("bin", "inventory", "robot"):
+        if where in STORES or where == "robot":
             out.add((where, what))
             continue
         surfaces = SURFACES if where == "all" else (where,)
-        whats = {"stained": ("stains",), "clean": ("stains", "crumbs")}.get(what, (what,))
+        whats = QUANTITY_READS.get(what, (what,))
         out |= {(s, w) for s in surfaces for w in whats}
     return out
 

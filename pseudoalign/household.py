@@ -2,9 +2,9 @@
 
 Owns: the tables ITEMS, ACTIONS, EVENTS, QUANTITIES and STORES (each in the format's order),
 the rule of every action (one numpy kernel over a batch of states: ``world.env``'s scalar
-and vectorised steppers both run ``apply``), where slots exist and what quantities they
-can reach (``slot_cells``, ``reachable``), and what the stores off the map hold
-(``share``). Imports numpy and attrs only, nothing of the package. ``vocab`` takes its
+and vectorised steppers both run ``apply``), the slots a world has and the quantities they
+can reach (``lay_out``, from ``slot_cells`` and ``reachable``), and what the stores off the
+map hold (``share``). Imports numpy and attrs only, nothing of the package. ``vocab`` takes its
 names from here, ``world.env`` lays out states and steps with these rules,
 ``world.contents`` and ``world.draw`` lay items out by them, ``limits`` bounds with them,
 the schema (``scenario.keys``, ``scenario.load``) and the map renderer (``cli.render``)
@@ -375,6 +375,34 @@ def reachable(kind: str, here: Mapping[str, int], depth: int | None, gain: Calla
         g = gain(a)
         made = {m + g * j for m in made for j in steps(here.get(a.acts_on, 0))}
     return tuple(sorted({b - d + m for b in bases for d in down for m in made if b - d >= 0}))
+
+
+def lay_out(held: Mapping[str, Mapping[tuple, int]], depth: int | None, gain: Callable[[Action], int],
+            make: Callable[[str, tuple[int, int], tuple[str, ...] | None, tuple[int, ...], int], Any]) -> list:
+    """The slots of a world whose items are ``held`` (slot kind -> cell, or (x, y, *tag) for a
+    tagged item -> units), in the order of a state: by kind (SLOT_KINDS), then cell, then
+    tag. Each is ``make(kind, cell, tag, values, start)``, tag None for untagged kinds,
+    values what ``reachable`` says within ``depth`` steps."""
+    slots = []
+    for item in ITEMS:
+        kind = item.slot
+        if kind not in held:
+            continue
+        reach: dict[tuple[int, ...], tuple[int, ...]] = {}  # the values of a start, computed once
+        if item.tags:  # a slot per cell and tag
+            for key, n in sorted(held[kind].items()):
+                if (n,) not in reach:
+                    reach[(n,)] = reachable(kind, {kind: n}, depth, gain)
+                slots.append(make(kind, key[:2], key[2:], reach[(n,)], n))
+            continue
+        srcs = tuple(k for k in sources(kind) if k in held)
+        mine = held[kind]
+        for cell in sorted(slot_cells(kind, held)):
+            start = (mine.get(cell, 0),) + tuple(held[k].get(cell, 0) for k in srcs)
+            if start not in reach:
+                reach[start] = reachable(kind, dict(zip((kind,) + srcs, start)), depth, gain)
+            slots.append(make(kind, cell, None, reach[start], start[0]))
+    return slots
 
 
 def share(store: Store, kind: str, tag: tuple[str, ...] | None, key: str | None, gain: Callable[[Action], int]) -> int:

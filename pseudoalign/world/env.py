@@ -1,11 +1,11 @@
 """One environment: a map and what lies on it, compiled to arrays, and the machinery of the physics.
 
-Owns: the slots of an environment and the state encoding (an int64 code per state), the two
-steppers (``step`` on rows of quantities, for replays and tests; ``transitions`` on state
-codes, for planning: both run ``household.apply``, so there is one physics), the stores
-derived from the slots, and the features read from states. What each item and action is,
-what acts on what and what it leaves, is declared in ``pseudoalign.household``, not here.
-Imports household, vocab, contents.
+Owns: the state encoding of an environment (an int64 code per state, over the slots that
+``household.lay_out`` gives its items), the two steppers (``step`` on rows of quantities, for
+replays and tests; ``transitions`` on state codes, for planning: both run
+``household.apply``, so there is one physics), the stores derived from the slots, and the
+features read from states. What each item and action is, what acts on what and what it
+leaves, is declared in ``pseudoalign.household``, not here. Imports household, vocab, contents.
 
 A state is the robot's position and one quantity per *slot*; a slot is a (cell, quantity)
 that can be non-zero in this environment: a cell's units of one slot kind (household.SLOT_KINDS:
@@ -24,29 +24,13 @@ from typing import NamedTuple
 import numpy as np
 
 from ..household import ACTIONS as _ACTIONS
-from ..household import (
-    ITEM,
-    ITEM_OF_SLOT,
-    ITEMS,
-    QUANTITY,
-    SLOT_KINDS,
-    STORE,
-    STORES,
-    Action,
-    Batch,
-    apply,
-    reachable,
-    share,
-    slot_cells,
-    sources,
-)
+from ..household import ITEM, ITEM_OF_SLOT, ITEMS, QUANTITY, SLOT_KINDS, STORE, STORES, Action, Batch, apply, lay_out, share
 from ..vocab import ACTIONS, CONSTANT, MOVES, SURFACES
 from .contents import Cell, Contents
 
 A = len(ACTIONS)
 
 Events = dict[str, np.ndarray]
-_SOURCES = {k: sources(k) for k in SLOT_KINDS}
 
 
 class Slot(NamedTuple):
@@ -104,25 +88,7 @@ class Env:
     # -- slots and encoding ----------------------------------------------------------------
     def _build_slots(self, c: Contents) -> None:
         held = {i.slot: c.of(i.name) for i in ITEMS if i.name not in self.absent}  # slot kind -> key -> units
-        slots: list[Slot] = []
-        for item in ITEMS:
-            kind = item.slot
-            if kind not in held:
-                continue
-            reach: dict[tuple[int, ...], tuple[int, ...]] = {}  # the values of a start, computed once
-            if item.tags:  # a slot per cell and tag: (x, y, *tag) -> units
-                for key, n in sorted(held[kind].items()):
-                    if (n,) not in reach:
-                        reach[(n,)] = reachable(kind, {kind: n}, self.depth, self.gain)
-                    slots.append(Slot(kind, key[:2], key[2:], reach[(n,)], n))
-                continue
-            srcs = tuple(k for k in _SOURCES[kind] if k in held)
-            mine = held[kind]
-            for cell in sorted(slot_cells(kind, held)):
-                start = (mine.get(cell, 0),) + tuple(held[k].get(cell, 0) for k in srcs)
-                if start not in reach:
-                    reach[start] = reachable(kind, dict(zip((kind,) + srcs, start)), self.depth, self.gain)
-                slots.append(Slot(kind, cell, None, reach[start], start[0]))
+        slots: list[Slot] = lay_out(held, self.depth, self.gain, Slot)
         for s in slots:
             if self.pos_of[s.cell[1], s.cell[0]] < 0:
                 raise ValueError(f"{s.kind} at {s.cell} lies on a wall")

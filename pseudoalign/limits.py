@@ -19,7 +19,8 @@ Why it is an upper bound
    ``env.move``). Call their number ``R``.
 2. Quantities: every action changes the quantities of at most one cell, the cell the robot
    stands on when it acts (every rule of household.ACTIONS acts on the robot's cell only;
-   break and spill move matter within that cell; the bin and the inventory are not slots). A cell acted on at step ``t <= depth`` is one the robot stood on after
+   break and spill move matter within that cell; the bin and the inventory are not slots).
+   A cell acted on at step ``t <= depth`` is one the robot stood on after
    ``t - 1 <= depth - 1`` steps, so it lies within ``depth - 1`` moves of the start; cells
    further away keep their start configuration. And ``depth`` steps act on at most
    ``depth`` cells, so at most ``depth`` cells differ from the start.

@@ -19,7 +19,7 @@ import os
 # C0 controls but tab and newline, DEL, C1 controls (0x9b is a CSI on some terminals), and the
 # marks that reorder text on screen (bidirectional overrides and isolates): each shown as its
 # Python escape, so that an ESC in a title reads \x1b instead of clearing the screen.
-_SHOWN = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), *range(0x7F, 0xA0)] if c not in (0x09, 0x0A)}
+_SHOWN = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)] if c not in (0x09, 0x0A)}
 _SHOWN.update({c: f"\\u{c:04x}" for c in (0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
 
 

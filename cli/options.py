@@ -80,7 +80,8 @@ class PseudoalignGroup(click.Group):
                     if not closed_output(err):
                         _flush_or_discard()  # an error already decided stands, though stdout be closed
                     raise
-                sys.stdout.flush()  # here, not at exit, where a closed pipe would print a traceback
+                with writing("<stdout>", "the output"):  # here, not at exit, where it would print a traceback
+                    sys.stdout.flush()
                 return result
             except KeyboardInterrupt:
                 raise Failure("pseudoalign: interrupted", ExitCode.INTERRUPTED) from None
@@ -88,6 +89,14 @@ class PseudoalignGroup(click.Group):
                 raise Failure(f"pseudoalign: {err}", ExitCode.USAGE) from None
             except PseudoalignError as err:
                 raise Failure(str(err)) from None
+            except OSError as err:
+                if closed_output(err):
+                    raise
+                # the last resort, for what no command foresaw (stdout on a full disk, mid-report):
+                # one line with the system's reason, rather than a traceback
+                if err.filename is None and _stdout_error(err):
+                    raise cannot_write("<stdout>", err, "the output") from None
+                raise Failure(f"{err.filename or 'pseudoalign'}: {err.strerror or err}") from None
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         with _closed_output_is_ok():  # --help and --version print here
@@ -99,6 +108,11 @@ class PseudoalignGroup(click.Group):
 def closed_output(err: BaseException) -> bool:
     """The error of writing to a pipe whose reader has gone."""
     return isinstance(err, OSError) and err.errno == errno.EPIPE
+
+
+def _stdout_error(err: OSError) -> bool:
+    """Whether ``err`` is of the kind writing to stdout gives (no file named, a write's errno)."""
+    return err.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)
 
 
 def _discard_output() -> None:
@@ -177,9 +191,10 @@ def check_folder(path: str | os.PathLike, what: str = "") -> None:
     """Fail now, before any long work, when ``path``'s folder cannot take a new file: it is
     missing, not a folder, read-only, immutable or not ours. A file made and removed there
     (unnamed where the system allows) is the test: permission bits do not tell root's case."""
-    folder = Path(path).parent if str(Path(path).parent) else Path(".")
+    real = Path(os.path.realpath(path))  # a symbolic link is written through (fileio.write_atomic)
+    folder = real.parent
     with writing(path, what):
-        if Path(path).is_dir():
+        if real.is_dir():
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
         with tempfile.TemporaryFile(dir=folder):
             pass

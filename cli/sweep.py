@@ -24,6 +24,7 @@ from pseudoalign.fileio import write_atomic
 from .console import color_off, console, safe
 from .options import (
     ExitCode,
+    check_folder,
     color_option,
     jobs_option,
     kernel_option,
@@ -498,6 +499,8 @@ def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_stat
         raise click.UsageError(f"--plot draws against one varied key; this sweep varies {len(varies)}")
     if plot and not (Path(plot).parent if str(Path(plot).parent) else Path(".")).is_dir():
         raise click.BadParameter(f"no folder {str(Path(plot).parent)!r} to write {plot!r} in", param_hint="--plot")
+    if plot:
+        check_folder(plot, "the plot")  # now, not after the sweep
 
     show_bar = progress_on(color)
     done = total = 0

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from pseudoalign import fileio
 from pseudoalign.cli import main as cli_main
 from pseudoalign.cli.main import cli
+
+from pseudoalign import fileio
 
 ESC, BEL = "\x1b", "\x07"
 MAIN = "from pseudoalign.cli.main import main; main()"
@@ -459,3 +459,30 @@ def test_json_keeps_the_text_as_it_is(runner, tmp_path):
     r = invoke(runner, "run", f, "--json")
     assert ESC not in r.stdout  # JSON escapes it: \u001b
     assert json.loads(r.stdout)["title"] == "Evil \x1b[2J title \x07 bell"
+
+
+# -- standard output on a full disk, --plot's folder ------------------------------------------------
+
+@pytest.mark.parametrize("args", [("run", "table-wiper", "--color", "never"), ("run", "table-wiper", "--json"),
+                                  ("schema",)], ids=" ".join)
+def test_stdout_on_a_full_disk_is_one_line(args, tmp_path):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    with open("/dev/full", "w") as full:
+        r = process(*args, cwd=tmp_path, stdout=full)
+    err = r.stderr.strip()
+    assert r.returncode == 1 and len(err.splitlines()) == 1, err
+    assert err.startswith("<stdout>: cannot write the output: No space left on device")
+
+
+def test_sweep_plot_into_an_unwritable_folder_fails_before_any_point(runner, locked, monkeypatch):
+    from pseudoalign import sweeps
+
+    def no_run(*a, **k):
+        raise AssertionError("the sweep started before the folder was checked")
+
+    monkeypatch.setattr(sweeps, "sweep", no_run)
+    folder = locked()
+    err = one_line_failure(invoke(runner, "sweep", "faithful", "--vary", "deploy.episodes=1..2",
+                                  "--plot", folder / "p.svg"))
+    assert "p.svg: cannot write the plot" in err

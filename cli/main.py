@@ -8,6 +8,7 @@ imported only by what draws them: ``--json`` never imports rich.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -454,17 +455,21 @@ def new(name, like, directory, force):
         text = "#:schema ./pseudoalign.schema.json\n" + f"# Started from {like}. Run: pseudoalign run {target}\n" + "\n".join(lines)
     else:
         text = TEMPLATE.format(name=name, title=name.replace("-", " ").replace("_", " ").capitalize())
-    # both or neither: the schema first, taken back if the scenario cannot be written
+    # both or neither: the schema first, taken back (the old one put back) if the scenario cannot be written
+    old_schema = None if keep_schema or not schema_path.is_file() else schema_path.read_bytes()
     if not keep_schema:
-        schema_was_there = schema_path.exists()
         with writing(schema_path, "the schema"):
             write_atomic(schema_path, schema_text)
     try:
         with writing(target):
             write_atomic(target, text)
     except Failure:
-        if not keep_schema and not schema_was_there:
-            schema_path.unlink(missing_ok=True)
+        if not keep_schema:
+            with contextlib.suppress(OSError):
+                if old_schema is None:
+                    schema_path.unlink(missing_ok=True)
+                else:
+                    write_atomic(schema_path, old_schema)
         raise
     click.echo(safe(f"wrote {target}" + (f", kept {schema_path} (the same schema)" if keep_schema
                                          else f" and {schema_path}")), err=True)

@@ -46,9 +46,9 @@ class ExitCode(enum.IntEnum):
 
 EPILOG = "Exit status: 0 success, 1 invalid scenario, failed check or limit exceeded, 2 usage error, 130 interrupted."
 # A closed standard output (the reader went away, as `| head` does) is not an error of ours:
-# the command stops writing and ends with OK, unless it had already failed (README, "What you
-# can rely on"). 0, not the 141 of a process killed by SIGPIPE: output that fits in the pipe's
-# buffer is never refused, so a status of its own for a closed pipe would vary from run to run.
+# the command stops writing and ends with OK (README, "What you can rely on"). 0, not the 141
+# of a process killed by SIGPIPE: output that fits in the pipe's buffer is never refused, so
+# a status of its own for a closed pipe would vary from run to run.
 
 
 # -- errors ---------------------------------------------------------------------------------
@@ -69,7 +69,10 @@ class PseudoalignGroup(click.Group):
     and only here. A SettingError (the environment asks for what cannot be done) is a usage
     error, status 2; every other PseudoalignError (ScenarioError, LimitError) says what is wrong
     with the scenario, status 1; Ctrl-C is one line, status 130. Ctrl-C comes to click's own
-    handling too, but that prints "Aborted!" with status 1."""
+    handling too, but that prints "Aborted!" with status 1. A closed stdout ends the command
+    quietly with status 0, whatever it had found (click's own handling of it gives 1); Ctrl-C
+    and an error that stops the command keep theirs. An OSError no command foresaw (stdout on
+    a full disk) is one line, status 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
         with _closed_output_is_ok():
@@ -77,8 +80,11 @@ class PseudoalignGroup(click.Group):
                 try:
                     result = super().invoke(ctx)
                 except BaseException as err:
-                    if not closed_output(err):
-                        _flush_or_discard()  # an error already decided stands, though stdout be closed
+                    # the command's own end (Exit, SystemExit) gives way to the one status of a closed
+                    # stdout; Ctrl-C, or an error that stopped the command, keeps its status and message
+                    ended = isinstance(err, (click.exceptions.Exit, SystemExit))
+                    if not closed_output(err) and _flush_closed() and ended:
+                        raise click.exceptions.Exit(int(ExitCode.OK)) from None
                     raise
                 with writing("<stdout>", "the output"):  # here, not at exit, where it would print a traceback
                     sys.stdout.flush()
@@ -116,30 +122,42 @@ def _stdout_error(err: OSError) -> bool:
 
 
 def _discard_output() -> None:
-    """Send what is left of stdout and stderr nowhere, so that nothing fails at exit either."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-        try:
-            fd = stream.fileno()
-        except (OSError, ValueError, AttributeError):
-            continue  # not a file (a test's captured output)
-        null = os.open(os.devnull, os.O_WRONLY)
-        try:
+    """Send what is left of stdout nowhere, so that nothing fails at exit either; stderr too when
+    it is the same pipe (``2>&1 | head``), else it still carries a failure's message."""
+    try:
+        out = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return  # not a file (a test's captured output)
+    fds = [out]
+    try:
+        err = sys.stderr.fileno()
+        a, b = os.fstat(out), os.fstat(err)
+        if (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino):
+            fds.append(err)
+    except (OSError, ValueError, AttributeError):
+        pass
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for fd in fds:
             os.dup2(null, fd)
-        finally:
-            os.close(null)
+    finally:
+        os.close(null)
+    try:
+        sys.stdout.flush()  # what was left in the buffer goes to /dev/null now
+    except (OSError, ValueError):
+        pass
 
 
-def _flush_or_discard() -> None:
+def _flush_closed() -> bool:
+    """Flush stdout; True, with the rest of its output discarded, when its reader has gone."""
     try:
         sys.stdout.flush()
     except OSError as err:
         if not closed_output(err):
             raise
         _discard_output()
+        return True
+    return False
 
 
 @contextlib.contextmanager

@@ -486,3 +486,18 @@ def test_sweep_plot_into_an_unwritable_folder_fails_before_any_point(runner, loc
     err = one_line_failure(invoke(runner, "sweep", "faithful", "--vary", "deploy.episodes=1..2",
                                   "--plot", folder / "p.svg"))
     assert "p.svg: cannot write the plot" in err
+
+
+def test_new_with_force_puts_the_old_schema_back_when_the_scenario_cannot_be_written(runner, tmp_path, monkeypatch):
+    schema = tmp_path / "pseudoalign.schema.json"
+    schema.write_text('{"mine": true}\n')
+    real = fileio.write_atomic
+
+    def full_disk(path, data):
+        if Path(path).name == "r.toml":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(path, data)
+
+    monkeypatch.setattr(fileio, "write_atomic", full_disk)
+    one_line_failure(invoke(runner, "new", "r", "--dir", tmp_path, "--force"))
+    assert schema.read_text() == '{"mine": true}\n' and [p.name for p in tmp_path.iterdir()] == [schema.name]

@@ -66,14 +66,25 @@ def _unnamed(folder: Path, mode: int) -> int | None:
         raise
 
 
+class _NoLink(Exception):
+    """An unnamed file that cannot be given a name here: write through a named file instead."""
+
+
 def _name(fd: int, path: Path) -> None:
     """Give the unnamed file ``fd`` the name ``path``: linkat of /proc/self/fd/N, following it.
 
     os.link follows a symbolic link only through linkat, which it calls when given a folder's
     descriptor; /proc/self/fd/N is such a link, to the unnamed file."""
-    proc = os.open("/proc/self/fd", os.O_RDONLY)
+    try:
+        proc = os.open("/proc/self/fd", os.O_RDONLY)
+    except OSError as err:
+        raise _NoLink from err
     try:
         os.link(str(fd), path, src_dir_fd=proc, follow_symlinks=True)
+    except OSError as err:
+        if err.errno == errno.EXDEV:  # the link was not followed: no way to name the file here
+            raise _NoLink from err
+        raise
     finally:
         os.close(proc)
 
@@ -93,6 +104,16 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
     if fd is None:
         _write_named(target, folder, raw, mode)
         return
+    try:
+        _write_unnamed(fd, target, raw, mode)
+    except _NoLink:
+        _write_named(target, folder, raw, mode)
+        return
+    _sync_folder(folder)
+
+
+def _write_unnamed(fd: int, target: Path, raw: bytes, mode: int) -> None:
+    """Fill the unnamed file ``fd`` and give it ``target``'s name (closing ``fd`` in any case)."""
     tmp: Path | None = None
     try:
         os.fchmod(fd, mode)  # the umask applied to O_TMPFILE's mode too; keep the file's own bits
@@ -118,7 +139,6 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
         raise
     finally:
         os.close(fd)
-    _sync_folder(folder)
 
 
 def _write_named(target: Path, folder: Path, raw: bytes, mode: int) -> None:

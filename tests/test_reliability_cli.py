@@ -193,11 +193,16 @@ def test_run_save_onto_a_full_disk_is_one_line_and_leaves_nothing(tmp_path):
 
 # -- write_atomic: mode, symbolic links, no temporary file left by kill -9 ----------------------
 
-@pytest.fixture(params=["unnamed", "named"])
+@pytest.fixture(params=["unnamed", "named", "unnamed-without-proc"])
 def way(request, monkeypatch):
-    """Both ways of writing: an unnamed O_TMPFILE file (Linux), and the named temporary file elsewhere."""
+    """Every way of writing: an unnamed O_TMPFILE file (Linux); the named temporary file elsewhere;
+    and the named file after an unnamed one that could not be named (no /proc)."""
     if request.param == "named":
         monkeypatch.setattr(fileio, "_unnamed", lambda folder, mode: None)
+    if request.param == "unnamed-without-proc":
+        def no_proc(fd, path):
+            raise fileio._NoLink
+        monkeypatch.setattr(fileio, "_name", no_proc)
     return request.param
 
 

@@ -8,6 +8,7 @@ imported only by what draws them: ``--json`` never imports rich.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -18,16 +19,18 @@ from pseudoalign import LimitError, ScenarioError, __version__, bundled_names, l
 from pseudoalign.engine import draw, trace
 from pseudoalign.engine import run as run_scenario
 
-from .console import console
+from .console import console, safe
 from .options import (
     EPILOG,
     Failure,
     PseudoalignGroup,
+    check_folder,
     color_option,
     exit_with,
     jobs_option,
     kernel_option,
     max_states_option,
+    writing,
 )
 
 
@@ -36,7 +39,7 @@ def load_or_report(name: str):
     try:
         return load(name)
     except ScenarioError as err:
-        click.echo(str(err), err=True)
+        click.echo(safe(str(err)), err=True)
         return None
 
 
@@ -95,6 +98,8 @@ def run(scenarios, bundled, as_json, save, max_states, jobs, settings, color):
         raise click.BadParameter("the file must end in .svg, .html or .txt", param_hint="--save")
     if save and not Path(save).resolve().parent.is_dir():
         raise click.BadParameter(f"no folder '{Path(save).parent}' to write into", param_hint="--save")
+    if save:
+        check_folder(save, "the report")  # now, not after a run that may take long
     if save or not as_json:  # --json alone draws nothing, and imports neither rich nor the renderers
         from .render import run_report
 
@@ -108,7 +113,7 @@ def run(scenarios, bundled, as_json, save, max_states, jobs, settings, color):
         try:
             report = run_scenario(scn, max_states=max_states, jobs=jobs, settings=settings)
         except LimitError as err:
-            click.echo(str(err), err=True)
+            click.echo(safe(str(err)), err=True)
             failed = True
             continue
         reports.append(report)
@@ -132,8 +137,9 @@ def run(scenarios, bundled, as_json, save, max_states, jobs, settings, color):
         title = "pseudoalign: " + ", ".join(r.scenario.name for r in reports)
         text = (out.export_svg(title=title) if suffix == ".svg" else
                 out.export_html() if suffix == ".html" else out.export_text())
-        write_atomic(save, text)
-        click.echo(f"wrote {save}", err=True)
+        with writing(save, "the report"):
+            write_atomic(save, text)
+        click.echo(safe(f"wrote {save}"), err=True)
     exit_with(failed)
 
 
@@ -157,12 +163,12 @@ def validate(files, as_json):
             scn = load(name)
             results.append({"file": name, "valid": True, "name": scn.name, "problems": []})
             if not as_json:
-                click.echo(f"{name}: valid ({scn.title})")
+                click.echo(safe(f"{name}: valid ({scn.title})"))
         except ScenarioError as err:
             bad = True
             results.append({"file": name, "valid": False, "problems": [p.to_dict() for p in err.problems]})
             if not as_json:
-                click.echo(str(err), err=True)
+                click.echo(safe(str(err)), err=True)
     if as_json:
         click.echo(json.dumps(results[0] if len(files) == 1 else results, indent=2, ensure_ascii=False))
     exit_with(bad)
@@ -196,7 +202,7 @@ def list_(as_json, color):
     t.add_column("title")
     t.add_column("story", ratio=2)
     for r in rows:
-        t.add_row(Text(r["name"]), r["expected"] or "", Text(r["title"]), Text(r["story"]))
+        t.add_row(Text(safe(r["name"])), r["expected"] or "", Text(safe(r["title"])), Text(safe(r["story"])))
     out = console(color)
     out.print(t)
     out.print("Run one with: pseudoalign run NAME", style="dim")
@@ -385,6 +391,18 @@ def _docs_folder() -> Path:
     return Path(str(resources.files("pseudoalign.docs")))
 
 
+def _same_text(path: Path, text: str) -> bool:
+    """Whether ``path`` is a regular file holding exactly ``text`` (read no further than its length)."""
+    try:
+        if not path.is_file():
+            return False
+        raw = text.encode("utf-8")
+        with open(path, "rb") as f:
+            return f.read(len(raw) + 1) == raw
+    except OSError:
+        return False
+
+
 def _valid_new_name(ctx, param, value: str) -> str:
     import re
 
@@ -398,7 +416,7 @@ def _valid_new_name(ctx, param, value: str) -> str:
 @click.option("--like", metavar="SCENARIO", help="Start from a bundled scenario (or a file) instead of the template.")
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default=".", show_default=True,
               help="Folder to write into.")
-@click.option("--force", is_flag=True, help="Overwrite NAME.toml if it exists.")
+@click.option("--force", is_flag=True, help="Overwrite NAME.toml, and a pseudoalign.schema.json that differs, if they exist.")
 def new(name, like, directory, force):
     """Write a commented starting scenario NAME.toml, and the schema beside it.
 
@@ -417,21 +435,45 @@ def new(name, like, directory, force):
     from pseudoalign.template import TEMPLATE
 
     folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
+    with writing(folder, "the folder", verb="make"):
+        folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.toml"
+    schema_path = folder / "pseudoalign.schema.json"
+    for path in (target, schema_path):
+        if path.is_dir():
+            raise Failure(f"{path}: cannot write: it is a folder (move it away, or write elsewhere with --dir)")
     if target.exists() and not force:
         raise Failure(f"{target}: already exists (pass --force to overwrite it)")
+    schema_text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    keep_schema = _same_text(schema_path, schema_text)
+    if schema_path.exists() and not keep_schema and not force:
+        raise Failure(f"{schema_path}: already exists and differs from this version's schema "
+                      "(pass --force to overwrite it)")
     if like:
         text = resolve(like).read_text(encoding="utf-8")
         lines = [ln for ln in text.split("\n") if not ln.startswith("#:schema")]
         text = "#:schema ./pseudoalign.schema.json\n" + f"# Started from {like}. Run: pseudoalign run {target}\n" + "\n".join(lines)
     else:
         text = TEMPLATE.format(name=name, title=name.replace("-", " ").replace("_", " ").capitalize())
-    write_atomic(target, text)
-    schema_path = folder / "pseudoalign.schema.json"
-    write_atomic(schema_path, json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n")
-    click.echo(f"wrote {target} and {schema_path}", err=True)
-    click.echo(f"next: pseudoalign validate {target} && pseudoalign run {target}", err=True)
+    # both or neither: the schema first, taken back (the old one put back) if the scenario cannot be written
+    old_schema = None if keep_schema or not schema_path.is_file() else schema_path.read_bytes()
+    if not keep_schema:
+        with writing(schema_path, "the schema"):
+            write_atomic(schema_path, schema_text)
+    try:
+        with writing(target):
+            write_atomic(target, text)
+    except Failure:
+        if not keep_schema:
+            with contextlib.suppress(OSError):
+                if old_schema is None:
+                    schema_path.unlink(missing_ok=True)
+                else:
+                    write_atomic(schema_path, old_schema)
+        raise
+    click.echo(safe(f"wrote {target}" + (f", kept {schema_path} (the same schema)" if keep_schema
+                                         else f" and {schema_path}")), err=True)
+    click.echo(safe(f"next: pseudoalign validate {target} && pseudoalign run {target}"), err=True)
 
 
 @cli.command(epilog=EPILOG)
@@ -455,7 +497,7 @@ def check(paths, max_states, jobs, settings):
         if path.is_dir():
             found = sorted(str(f) for f in path.glob("*.toml"))
             if not found:
-                click.echo(f"{p}: no .toml files in this folder", err=True)
+                click.echo(safe(f"{p}: no .toml files in this folder"), err=True)
             files += found
         else:
             files.append(p)
@@ -470,16 +512,16 @@ def check(paths, max_states, jobs, settings):
         try:
             report = run_scenario(scn, max_states=max_states, jobs=jobs, settings=settings)
         except LimitError as err:
-            click.echo(str(err), err=True)
+            click.echo(safe(str(err)), err=True)
             bad += 1
             continue
         if scn.expected is None:
-            click.echo(f"- {f}: {report.label} (no expected verdict)")
+            click.echo(safe(f"- {f}: {report.label} (no expected verdict)"))
         elif report.label == scn.expected:
-            click.echo(f"ok {f}: {report.label}")
+            click.echo(safe(f"ok {f}: {report.label}"))
         else:
             bad += 1
-            click.echo(f"FAIL {f}: {report.label}, expected {scn.expected}")
+            click.echo(safe(f"FAIL {f}: {report.label}, expected {scn.expected}"))
     click.echo(f"{len(files) - bad} passed, {bad} failed", err=True)
     exit_with(bool(bad))
 
@@ -492,7 +534,7 @@ cli.add_command(sweep)
 def main(argv: list[str] | None = None) -> None:
     """The console script: click's own main (standalone mode) under the name pseudoalign. It
     prints a click exception (options.py makes the library's errors and Ctrl-C into them) and
-    exits with its status, and quietly ends a run whose output pipe was closed (status 1)."""
+    exits with its status; a closed output pipe ends a command quietly (options.py)."""
     cli.main(args=argv, prog_name="pseudoalign")
 
 

@@ -1,7 +1,9 @@
 """Rich renderables of pseudoalign's values: maps, the run report, scenario summaries, replays.
 
 Each function takes plain library values and returns a rich renderable; nothing here runs
-the engine or prints.
+the engine or prints. Text that came from a scenario file (title, story, names, rewards,
+descriptions, kinds, colours) passes through console.safe, so that its control characters
+are shown escaped, never sent to the terminal.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pseudoalign.labels import Label
 from pseudoalign.report import Report, StepAt, rounded
 from pseudoalign.vocab import SURFACES
 
+from .console import safe
+
 SURFACE_STYLE = {"floor": "grey62", "table": "black on tan", "counter": "black on grey70", "cupboard": "white on purple4"}
 SURFACE_GLYPH = {"floor": ".", "table": "T", "counter": "=", "cupboard": "%"}
 # the items' glyphs, styles and words are those of pseudoalign.household
@@ -33,7 +37,7 @@ LEGEND = "  ".join(["R robot (green: the robot's cell)"]
 def prose(text: str) -> str:
     """A file's story as flowing text: lines joined, blank lines kept as paragraph breaks."""
     paragraphs = [" ".join(p.split()) for p in text.strip().split("\n\n")]
-    return "\n\n".join(p for p in paragraphs if p)
+    return safe("\n\n".join(p for p in paragraphs if p))
 
 
 def _count(n: int) -> str:
@@ -155,7 +159,7 @@ def ladder_table(report: Report) -> Table:
         else:
             mark, style = "✗", "red"
         t.add_row(Text(mark, style=style), Text(f"{r.number}. {r.label}", style="bold" if mark == "✓" else ""),
-                  Text(r.test, style="dim" if mark == "·" else ""))
+                  Text(safe(r.test), style="dim" if mark == "·" else ""))
     t.caption = "✗ does not hold: on to the next rung   ✓ holds: the verdict   · not reached (figures shown all the same)"
     t.caption_justify = "left"
     return t
@@ -163,9 +167,9 @@ def ladder_table(report: Report) -> Table:
 
 def _step_line(ep: int, s, follow=None) -> Text:
     """One step as evidence; ``follow``, the next step, is shown when it cashes in on this one."""
-    events = ", ".join(f"{k}" + (f" x{v}" if v != 1 else "") for k, v in s.events) or "no events"
+    events = safe(", ".join(f"{k}" + (f" x{v}" if v != 1 else "") for k, v in s.events) or "no events")
     text = Text(f"episode {ep}, step {s.t}: ")
-    text.append(s.action, style="bold")
+    text.append(safe(s.action), style="bold")
     text.append(f" ({events}) — base gain {s.base_gain:+g}, mesa gain {s.mesa_gain:+g}")
     if s.base_regress:
         text.append(f"; {-s.base_advantage:g} less base return within reach than waiting", style="red")
@@ -173,7 +177,7 @@ def _step_line(ep: int, s, follow=None) -> Text:
         text.append("; no base progress", style="yellow")
     if follow is not None and follow.mesa_gain > 0:
         text.append(f"; then step {follow.t}: ")
-        text.append(follow.action, style="bold")
+        text.append(safe(follow.action), style="bold")
         text.append(f" — mesa gain {follow.mesa_gain:+g}")
     return text
 
@@ -198,7 +202,7 @@ def evidence(report: Report, limit: int = 5) -> Group:
     if probes.suboptimality:
         parts.append(Text("The robot's limits, each lifted in turn, in training:"))
         for p in probes.suboptimality:
-            parts.append(_indented(Text(f"lifting {p.limit} ({p.description}): train base score {p.train_base_score:.2f} "
+            parts.append(_indented(Text(f"lifting {p.limit} ({safe(p.description)}): train base score {p.train_base_score:.2f} "
                               + ("— breaks training behaviour" if p.breaks_training else "— still fine"),
                               style="red" if p.breaks_training else "green")))
     sections = [("Steps that left it worse placed for the base than waiting, in deployment", ev.regress_steps),
@@ -216,7 +220,7 @@ def evidence(report: Report, limit: int = 5) -> Group:
     if md.at is not None:
         at = md.at.step
         parts.append(Text(f"Largest one-step disagreement of base and mesa reward in deployment: {md.value:g} "
-                          f"(episode {md.at.episode}, step {at.t}, {at.action}: base reward {rounded(at.base_reward):g}, "
+                          f"(episode {md.at.episode}, step {at.t}, {safe(at.action)}: base reward {rounded(at.base_reward):g}, "
                           f"mesa reward {rounded(at.mesa_reward):g})"))
     c = probes.coupling
     parts.append(Text("Coupling, the share of its mesa gains made at steps of base progress: "
@@ -232,7 +236,7 @@ def verdict_panel(report: Report) -> Panel:
     body = Text()
     body.append(v.label.heading.capitalize(), style="bold")
     body.append("\n" + v.label.general + "\n\n")
-    body.append(v.reason)
+    body.append(safe(v.reason))
     body.append(f"\n\n{v.episodes_agreeing} of {len(v.episodes)} deploy episodes give the same verdict on their own.")
     if v.expected is None:
         body.append("\nThe file states no expected verdict.", style="dim")
@@ -247,15 +251,15 @@ def verdict_panel(report: Report) -> Panel:
 def run_report(report: Report) -> Group:
     """The whole report of a run: a short lesson."""
     scn = report.scenario
-    head = Panel(Text(prose(scn.story) or "(no story)"), title=Text(f"{scn.title}  [{scn.name}]", style="bold"), title_align="left",
+    head = Panel(Text(prose(scn.story) or "(no story)"), title=Text(safe(f"{scn.title}  [{scn.name}]"), style="bold"), title_align="left",
                  border_style="bold")
     objectives = Table.grid(padding=(0, 2))
     objectives.add_column(style="bold")
     objectives.add_column()
     base = scn.base
     mesa = scn.objectives[scn.agent.objective]
-    objectives.add_row("base objective", Text(base.text + (f"  — {base.description}" if base.description else "")))
-    objectives.add_row("robot's objective", Text(mesa.text + (f"  — {mesa.description}" if mesa.description else "")))
+    objectives.add_row("base objective", Text(safe(base.text + (f"  — {base.description}" if base.description else ""))))
+    objectives.add_row("robot's objective", Text(safe(mesa.text + (f"  — {mesa.description}" if mesa.description else ""))))
     maps = maps_side_by_side(scn, report.train.episodes[0].start, report.deploy.episodes[0].start)
     return Group(head, objectives, Text(""), maps, Text(""),
                  scores_table(report), ladder_table(report), evidence(report), Text(""), verdict_panel(report))
@@ -265,30 +269,30 @@ def agent_table(spec, title: str) -> Table:
     t = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", title_style="bold", show_header=False)
     t.add_column(style="bold")
     t.add_column()
-    t.add_row("objective", Text(spec.objective))
+    t.add_row("objective", Text(safe(spec.objective)))
     t.add_row("horizon", "to the end of the episode" if spec.horizon is None else f"{spec.horizon} steps")
     t.add_row("gamma", f"{spec.gamma:g}")
     for lim in ("unaware_of", "cannot", "epsilon", "beliefs"):
         if lim in spec.limits():
-            t.add_row(lim, Text(spec.describe_limit(lim)))
+            t.add_row(lim, Text(safe(spec.describe_limit(lim))))
     return t
 
 
 def scenario_summary(scn, first_train, first_deploy) -> Group:
     """What ``show`` prints: the world, objectives, robot and both distributions, without running."""
-    head = Panel(Text(prose(scn.story) or "(no story)"), title=Text(f"{scn.title}  [{scn.name}]", style="bold"), title_align="left")
+    head = Panel(Text(prose(scn.story) or "(no story)"), title=Text(safe(f"{scn.title}  [{scn.name}]"), style="bold"), title_align="left")
     obj = Table(box=box.SIMPLE_HEAD, title="Objectives", title_justify="left", title_style="bold")
     obj.add_column("name", style="bold")
     obj.add_column("reward")
     obj.add_column("description")
     for o in scn.objectives.values():
-        obj.add_row(Text(o.name), Text(o.text), Text(o.description))
+        obj.add_row(Text(safe(o.name)), Text(safe(o.text)), Text(safe(o.description)))
     dist = Table(box=box.SIMPLE_HEAD, title="Distributions", title_justify="left", title_style="bold")
     for c in ("", "episodes", "seed", "episode length", "placements"):
         dist.add_column(c)
     for dd in (scn.train, scn.deploy):
         places = "; ".join(_placement(p) for p in dd.place) or "none"
-        dist.add_row(dd.name, str(dd.episodes), str(dd.seed), str(dd.episode_length), Text(places))
+        dist.add_row(safe(dd.name), str(dd.episodes), str(dd.seed), str(dd.episode_length), Text(safe(places)))
     parts = [head, obj, agent_table(scn.train.agent, "The robot (training)")]
     if scn.deploy.agent != scn.train.agent:
         parts.append(agent_table(scn.deploy.agent, "The robot (deployment)"))
@@ -317,9 +321,9 @@ def replay_frame(scn, phase: str, surface, contents, step, total: int, base_sum:
     if step is None:
         caption = Text(f"{phase}: the start ({total} steps to go)", style="bold")
     else:
-        events = ", ".join(f"{k}" + (f" x{v}" if v != 1 else "") for k, v in step.events) or "no events"
+        events = safe(", ".join(f"{k}" + (f" x{v}" if v != 1 else "") for k, v in step.events) or "no events")
         caption = Text(f"{phase}, step {step.t} of {total}: ", style="bold")
-        caption.append(step.action, style="bold cyan")
+        caption.append(safe(step.action), style="bold cyan")
         caption.append(f"  ({events})  base reward {step.base_reward:g} (gain {step.base_gain:+g}), "
                        f"mesa reward {step.mesa_reward:g} (gain {step.mesa_gain:+g})", style="")
         if step.random:

@@ -21,13 +21,15 @@ from pseudoalign import PseudoalignError, ScenarioError
 from pseudoalign import sweeps as sw
 from pseudoalign.fileio import write_atomic
 
-from .console import color_off, console
+from .console import color_off, console, safe
 from .options import (
     ExitCode,
+    check_folder,
     color_option,
     jobs_option,
     kernel_option,
     max_states_option,
+    writing,
 )
 
 if TYPE_CHECKING:
@@ -48,6 +50,11 @@ TRAIN_SVG, DEPLOY_SVG = "#1f77b4", "#d62728"
 
 
 # -- small pieces ---------------------------------------------------------------------------
+
+def _shown(v) -> str:
+    """A value as the tables and charts show it, control characters escaped (console.safe)."""
+    return safe(sw.show_value(v))
+
 
 def _num(x, places: int = 3) -> str:
     return "–" if x is None else f"{x:.{places}f}"
@@ -97,7 +104,7 @@ def progress_bar(color: str) -> Bar:
 
     class RichBar(Progress):
         def say(self, message: str) -> None:
-            _err(self.console, message)
+            _err(self.console, safe(message))
 
     err_console = Console(stderr=True, no_color=color_off(color), highlight=False)
     return RichBar(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -121,7 +128,7 @@ class NoBar:
         return None
 
     def say(self, message: str) -> None:
-        click.echo(message, err=True)
+        click.echo(safe(message), err=True)
 
 
 def progress_on(color: str, stream=None) -> bool:
@@ -157,13 +164,13 @@ def result_table(keys, outcomes) -> Table:
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     t.add_column("#", justify="right", style="dim")
     for k in keys:  # long keys wrap rather than lose their end
-        t.add_column(k, justify="right", overflow="fold")
+        t.add_column(safe(k), justify="right", overflow="fold")
     t.add_column("label", no_wrap=True)
     for head in ("base train", "base deploy", "mesa train", "mesa deploy", "coupling"):
         t.add_column(head, justify="right", no_wrap=True)
     t.add_column("probes", overflow="fold")
     for o in outcomes:
-        vals = [sw.show_value(v) for _k, v in o.point.values]
+        vals = [_shown(v) for _k, v in o.point.values]
         if not o.ok:
             t.add_row(str(o.point.index), *vals, Text("error", style="bold red"), *["–"] * 5, "see the message above")
             continue
@@ -187,10 +194,10 @@ def stored_table(rows) -> Table:
         t.add_column(head, justify=just)
     for row in rows:
         r = row["result"]
-        t.add_row(row["scenario"], ", ".join(f"{k}={sw.show_value(v)}" for k, v in row["values"].items()),
+        t.add_row(safe(row["scenario"]), safe(", ".join(f"{k}={sw.show_value(v)}" for k, v in row["values"].items())),
                   Text(r["label"], style=LABEL_STYLE.get(r["label"], "")), _num(r["train"]["base_score"]),
                   _num(r["deploy"]["base_score"]), _num(r["deploy"]["mesa_competence"]), _num(r["coupling"]),
-                  row["engine"], row["stored_at"])
+                  safe(row["engine"]), safe(row["stored_at"]))
     return t
 
 
@@ -203,7 +210,7 @@ def _flips(outcomes) -> list[str]:
         if not o.ok:
             continue
         if prev is not None and prev.result["label"] != o.result["label"]:
-            a, b = sw.show_value(prev.point.values[0][1]), sw.show_value(o.point.values[0][1])
+            a, b = _shown(prev.point.values[0][1]), _shown(o.point.values[0][1])
             out.append(f"{prev.result['label']} -> {o.result['label']} between {a} and {b}")
         prev = o
     return out
@@ -229,7 +236,7 @@ def terminal_chart(key: str, outcomes, width: int = 100, height: int = 11) -> Te
     if not pts:
         return text
     n = len(outcomes)
-    labels = [sw.show_value(o.point.values[0][1]) for o in outcomes]
+    labels = [_shown(o.point.values[0][1]) for o in outcomes]
     axis_w = 6
     slot = max(4, max(len(s) for s in labels) + 1)
     if axis_w + slot * n > width:
@@ -254,7 +261,7 @@ def terminal_chart(key: str, outcomes, width: int = 100, height: int = 11) -> Te
         else:
             grid[tr][col], style[tr][col] = "o", TRAIN_STYLE
             grid[de][col], style[de][col] = "x", DEPLOY_STYLE
-    text.append(f"base score against {key}   ", style="bold")
+    text.append(f"base score against {safe(key)}   ", style="bold")
     text.append("o", style=TRAIN_STYLE)
     text.append(" train   ")
     text.append("x", style=DEPLOY_STYLE)
@@ -284,7 +291,7 @@ def terminal_chart(key: str, outcomes, width: int = 100, height: int = 11) -> Te
         start = max(0, start)
         if all(ch == " " for ch in xs[start:start + len(s) + 1]) or i == 0:
             xs[start:start + len(s)] = list(s)
-    text.append("      " + "".join(xs).rstrip() + f"   {key}\n")
+    text.append("      " + "".join(xs).rstrip() + f"   {safe(key)}\n")
     if slot >= 3:
         text.append("      ")
         for o in outcomes:
@@ -331,9 +338,9 @@ def svg_plot(title: str, key: str, outcomes) -> str:
 
     out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
             'font-family="sans-serif" font-size="12">'),
-           f"<title>{escape(title)}</title>",
+           f"<title>{escape(safe(title))}</title>",
            f'<rect x="0" y="0" width="{W}" height="{H}" fill="white"/>',
-           f'<text x="{W / 2:.1f}" y="22" text-anchor="middle" font-size="15" font-weight="bold">{escape(title)}</text>']
+           f'<text x="{W / 2:.1f}" y="22" text-anchor="middle" font-size="15" font-weight="bold">{escape(safe(title))}</text>']
     # the y axis, its grid and ticks
     steps = round((hi - lo) / 0.25)
     for i in range(steps + 1):
@@ -351,8 +358,8 @@ def svg_plot(title: str, key: str, outcomes) -> str:
         out.append(f'<line x1="{x:.1f}" y1="{top + ph}" x2="{x:.1f}" y2="{top + ph + 5}" stroke="black"/>')
         if i % every == 0:
             out.append(f'<text x="{x:.1f}" y="{top + ph + 19}" text-anchor="middle">'
-                       f"{escape(sw.show_value(o.point.values[0][1]))}</text>")
-    out.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph + 40}" text-anchor="middle">{escape(key)}</text>')
+                       f"{escape(_shown(o.point.values[0][1]))}</text>")
+    out.append(f'<text x="{left + pw / 2:.1f}" y="{top + ph + 40}" text-anchor="middle">{escape(safe(key))}</text>')
     tol = _tolerance(outcomes)
     if tol is not None and lo <= tol <= hi:
         out.append(f'<line x1="{left}" y1="{y(tol):.1f}" x2="{left + pw}" y2="{y(tol):.1f}" stroke="#2e7d32" '
@@ -374,7 +381,7 @@ def svg_plot(title: str, key: str, outcomes) -> str:
             out.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for o in pts:
             x, yy = xpos[o.point.index], y(o.result[phase]["base_score"])
-            tip = f"{key}={sw.show_value(o.point.values[0][1])}: {phase} base score {o.result[phase]['base_score']:.3f}"
+            tip = f"{safe(key)}={_shown(o.point.values[0][1])}: {phase} base score {o.result[phase]['base_score']:.3f}"
             if phase == "train":
                 out.append(f'<circle cx="{x:.1f}" cy="{yy:.1f}" r="4.5" fill="{colour}"><title>{escape(tip)}</title></circle>')
             else:
@@ -404,7 +411,7 @@ def svg_plot(title: str, key: str, outcomes) -> str:
 # -- the command ----------------------------------------------------------------------------
 
 def _fail(message: str) -> None:
-    click.echo(message, err=True)
+    click.echo(safe(message), err=True)
     sys.exit(EXIT_FAILED)
 
 
@@ -422,7 +429,7 @@ def _show(db: str, source: str | None, as_json: bool, color: str) -> None:
                                   ensure_ascii=False))
         return
     if not rows:
-        click.echo(f"{db}: no points stored" + (f" for {scenario}" if scenario else ""), err=True)
+        click.echo(safe(f"{db}: no points stored" + (f" for {scenario}" if scenario else "")), err=True)
         return
     _stdout_console(color).print(stored_table(rows))
 
@@ -492,6 +499,8 @@ def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_stat
         raise click.UsageError(f"--plot draws against one varied key; this sweep varies {len(varies)}")
     if plot and not (Path(plot).parent if str(Path(plot).parent) else Path(".")).is_dir():
         raise click.BadParameter(f"no folder {str(Path(plot).parent)!r} to write {plot!r} in", param_hint="--plot")
+    if plot:
+        check_folder(plot, "the plot")  # now, not after the sweep
 
     show_bar = progress_on(color)
     done = total = 0
@@ -534,7 +543,7 @@ def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_stat
             message += f": {kept} of {total} points are stored in {db}; run the same command to resume"
         elif total:
             message += f" after {done} of {total} points"
-        click.echo(message, err=True)
+        click.echo(safe(message), err=True)
         sys.exit(EXIT_INTERRUPTED)
     finally:
         if store is not None:
@@ -542,8 +551,8 @@ def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_stat
     failed = [o for o in outcomes if not o.ok]
     if db:
         ran = sum(1 for o in outcomes if not o.cached and o.ok)
-        click.echo(f"{db}: {ran} point{'s' if ran != 1 else ''} run and stored, {already} already stored"
-                   + (f", {len(failed)} failed" if failed else ""), err=True)
+        click.echo(safe(f"{db}: {ran} point{'s' if ran != 1 else ''} run and stored, {already} already stored"
+                        + (f", {len(failed)} failed" if failed else "")), err=True)
     if not as_json:
         console = _stdout_console(color)
         console.print(result_table(the_plan.keys, outcomes))
@@ -551,8 +560,6 @@ def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_stat
             console.print(terminal_chart(the_plan.keys[0], outcomes, width=min(console.width, 120)))
     if plot:
         title = f"{the_plan.name}: base score against {the_plan.keys[0]}"
-        try:
+        with writing(plot, "the plot"):
             write_atomic(plot, svg_plot(title, the_plan.keys[0], outcomes))
-        except OSError as e:
-            _fail(f"{plot}: cannot write the plot: {e.strerror or e}")
     sys.exit(EXIT_FAILED if failed else EXIT_OK)

@@ -29,6 +29,7 @@ from .options import (
     kernel_option,
     max_states_option,
 )
+from .sweep import sweep
 
 
 def load_or_report(name: str):
@@ -484,9 +485,7 @@ def check(paths, max_states, jobs, settings):
     exit_with(bool(bad))
 
 
-from .sweep import sweep  # noqa: E402  (the command lives in its own module)
-
-cli.add_command(sweep)
+cli.add_command(sweep)  # the command lives in its own module
 
 
 def main(argv: list[str] | None = None) -> None:

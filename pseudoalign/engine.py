@@ -7,20 +7,21 @@ executors (the process pool of ``jobs``).
 from __future__ import annotations
 
 import numpy as np
+
 from .errors import LimitError
 from .executors import map_in_order
+from .labels import Label
 from .plan.agent import Robot, event_names, rollout
 from .plan.graph import Graph, StateLimit
 from .plan.kernels import TIE, objective, plan_values
-from .labels import Label
 from .plan.settings import DEFAULT, PlanSettings
 from .records import EpisodeResult, StepRecord, Trace
 from .report import Report, build_report
 from .scenario.expr import substitute
 from .scenario.model import AgentSpec
-from .vocab import ACTION_INDEX, ACTIONS
 from .verdict.ladder import Figures, decide
 from .verdict.measures import coupling, phase_scores, quantities, score
+from .vocab import ACTION_INDEX, ACTIONS
 from .world.contents import Contents
 from .world.draw import draw_episodes
 from .world.env import Env

@@ -9,7 +9,8 @@ Owns: Report and its parts, build_report, the JSON bytes. Imports labels, record
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 

@@ -7,6 +7,8 @@ Imports world, plan.graph, plan.kernels, plan.settings, scenario.expr.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..scenario.expr import substitute
@@ -108,22 +110,29 @@ class Robot:
         return plan.act(0, k)
 
 
-def rollout(graph: Graph, robot: Robot | None, steps: int, epsilon: float = 0.0, allowed=None,
-            rng: np.random.Generator | None = None):
+def rollout(graph: Graph, robot: Robot | None, steps: int, epsilon: float = 0.0,
+            allowed: Sequence[int] | None = None,
+            rng: np.random.Generator | None = None) -> tuple[list[int], list[int], list[bool]]:
     """The states and actions of one episode: (states[steps + 1], actions[steps], random[steps]).
 
     ``robot`` None is the idle policy (always wait). With epsilon, each step draws u ~ U[0, 1)
-    and, when u < epsilon, an action uniformly from ``allowed`` instead of the plan's.
+    from ``rng`` and, when u < epsilon, an action uniformly from ``allowed`` instead of the plan's.
     """
+    explore = None
+    if epsilon > 0:
+        if rng is None or allowed is None:
+            raise ValueError("a rollout with epsilon > 0 draws its random actions with rng from allowed: give both")
+        explore = (rng, allowed)
     s = 0
     states, actions, rand = [0], [], []
     wait = ACTION_INDEX["wait"]
     for t in range(steps):
         k = steps - t
         a = None
-        if epsilon > 0:
-            if rng.random() < epsilon:
-                a = int(allowed[rng.integers(len(allowed))])
+        if explore is not None:
+            draw, choices = explore
+            if draw.random() < epsilon:
+                a = int(choices[draw.integers(len(choices))])
         rand.append(a is not None)
         if a is None:
             a = wait if robot is None else robot.act(s, k)

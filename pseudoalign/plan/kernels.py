@@ -51,7 +51,7 @@ class ObjectiveArrays:
     fevent: tuple
 
     @classmethod
-    def build(cls, graph, terms) -> "ObjectiveArrays":
+    def build(cls, graph, terms) -> ObjectiveArrays:
         n = graph.N
         level, flevel = np.zeros(n), np.zeros(n)
         event, fevent = np.zeros((A, n)), np.zeros((A, n))
@@ -129,7 +129,7 @@ class KernelTier:
                 try:
                     module = self._load()
                     _try_compiled(module)
-                except Exception as e:  # numpy's kernel serves; the error says why, should numba be asked for
+                except Exception as e:  # noqa: BLE001 - numpy's kernel serves; the error says why, should numba be asked for
                     self.error = f"{type(e).__name__}: {e}"
                     self.missing = isinstance(e, ImportError)
                 else:

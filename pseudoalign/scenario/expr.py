@@ -138,7 +138,7 @@ def parse(text: str, *, allow_final: bool = True) -> tuple[Term, ...]:
         if problem:
             raise ExprError(problem, text, col)
         if final:
-            k2, v2, c2 = take()
+            _kind, v2, c2 = take()
             if v2 != ")":
                 raise ExprError(f"expected ')' to close final(, found {v2 or 'the end'!r}", text, c2)
         terms.append(Term(sign * coef, val, final))

@@ -7,6 +7,7 @@ household (the items' placement keys and words), labels, vocab, expr, errors.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from attrs import frozen
@@ -102,7 +103,7 @@ class Float(Type):
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise Issue(f"expected a number, found {_type_name(v)} {_show(v)}")
         v = float(v)
-        if v != v or v in (float("inf"), float("-inf")):
+        if not math.isfinite(v):
             raise Issue(f"must be a finite number, found {v}")
         lo_bad = self.lo is not None and (v <= self.lo if self.lo_open else v < self.lo)
         hi_bad = self.hi is not None and (v >= self.hi if self.hi_open else v > self.hi)

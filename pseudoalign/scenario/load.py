@@ -45,7 +45,7 @@ def resolve(name_or_path: str) -> Path:
     if p.exists():
         return p
     names = bundled_names()
-    stem = name_or_path[:-5] if name_or_path.endswith(".toml") else name_or_path
+    stem = name_or_path.removesuffix(".toml")
     if "/" not in name_or_path and stem in names:
         return Path(str(bundled_dir() / f"{stem}.toml"))
     hint = did_you_mean(stem, names)
@@ -61,7 +61,7 @@ def load(name_or_path: str | Path) -> Scenario:
         data = path.read_bytes()
     except OSError as e:
         raise ScenarioError(str(path), [Problem(problem=f"cannot read the file: {e.strerror or e}")]) from None
-    return loads(data, str(path), default_name=path.name[:-5] if path.name.endswith(".toml") else path.name)
+    return loads(data, str(path), default_name=path.name.removesuffix(".toml"))
 
 
 def loads(data: bytes | str, path: str = "<string>", default_name: str = "scenario") -> Scenario:
@@ -146,7 +146,7 @@ class _Builder:
         for path, issue in issues:
             self.add(path, issue.problem, issue.hint)
         # semantic checks on what is structurally sound
-        ok = lambda v: v is not K.INVALID and v is not None  # noqa: E731
+        ok = lambda v: v is not K.INVALID and v is not None
         world = raw.get("world") if ok(raw.get("world")) else None
         objectives = raw.get("objectives") if ok(raw.get("objectives")) else None
         legend = {}

@@ -60,7 +60,7 @@ class AgentSpec:
         }
         return tuple(k for k in LIMITS if has[k])
 
-    def lifted(self, limit: str) -> "AgentSpec":
+    def lifted(self, limit: str) -> AgentSpec:
         """The same agent with one limit lifted."""
         empty = {"horizon": None, "unaware_of": (), "cannot": (), "epsilon": 0.0, "beliefs": ()}
         return evolve(self, **{limit: empty[limit]})

@@ -14,8 +14,8 @@ from ..errors import PseudoalignError
 from ..report import rounded
 
 if TYPE_CHECKING:
-    from ..report import Report
     from ..plan.settings import PlanSettings
+    from ..report import Report
     from ..scenario.model import Scenario
 
 

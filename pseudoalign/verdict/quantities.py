@@ -11,7 +11,7 @@ Owns: Quantity, quantities_of, counterpart, Match. Pure; imports vocab only.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from attrs import frozen
 

@@ -12,10 +12,14 @@ Owns: Quantity, quantities_of, counterpart, Match. Pure; imports vocab only.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from attrs import frozen
 
 from ..vocab import CONSTANT
+
+if TYPE_CHECKING:  # for annotations only
+    from ..scenario.expr import Term
 
 MORE, LESS = "more", "less"
 LEVEL, EVENT = "level", "event"
@@ -109,7 +113,7 @@ def _reads(feature: str, final: bool, colors: frozenset[str]) -> tuple[tuple[str
     return tuple((stuff, sense, head, LEVEL, grain) for stuff, sense in reads)
 
 
-def quantities_of(terms: Iterable, colors: Iterable[str] = ()) -> tuple[Quantity, ...]:
+def quantities_of(terms: Iterable[Term], colors: Iterable[str] = ()) -> tuple[Quantity, ...]:
     """The quantities an objective's terms read, in term order (constants and zero terms read none).
 
     ``colors`` are the colours the scenario places: a name in ``object:NAME`` features is a
@@ -172,7 +176,7 @@ class Match:
 
 def errors_between(mesa: Quantity, base: Quantity) -> tuple[str, ...]:
     """How a counterpart differs: scope (other places or stuff), granularity, weight."""
-    out = []
+    out: list[str] = []
     if mesa.place != base.place or mesa.stuff != base.stuff:
         out.append("scope")
     if mesa.grain != base.grain:

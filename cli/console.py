@@ -9,6 +9,10 @@ escape codes at all. rich is imported only when a Console is made.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def color_off(color: str) -> bool:
@@ -16,11 +20,11 @@ def color_off(color: str) -> bool:
     return color == "never" or (color == "auto" and bool(os.environ.get("NO_COLOR")))
 
 
-def console(color: str = "auto", *, stderr: bool = False, record: bool = False, width: int | None = None):
+def console(color: str = "auto", *, stderr: bool = False, record: bool = False, width: int | None = None) -> Console:
     """A rich Console for stdout (or stderr): colour on a terminal unless turned off, always with 'always'."""
     from rich.console import Console
 
-    kwargs: dict = {"stderr": stderr, "record": record, "highlight": False}
+    kwargs: dict[str, Any] = {"stderr": stderr, "record": record, "highlight": False}
     if width:
         kwargs["width"] = width
     if color_off(color):

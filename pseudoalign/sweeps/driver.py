@@ -37,6 +37,13 @@ class Outcome:
     def ok(self) -> bool:
         return self.error is None
 
+    @property
+    def figures(self) -> dict[str, Any]:
+        """The result of a point that ran (``ok``); a failed point has none (ValueError)."""
+        if self.result is None:
+            raise ValueError(f"point {self.point.index} has no figures: {self.error}")
+        return self.result
+
     def record(self, scenario: str = "") -> dict[str, Any]:
         """The point as one JSON object (``--json`` prints one per line)."""
         head = {"point": self.point.index, "scenario": scenario, "values": self.point.values_dict(),

@@ -202,7 +202,7 @@ class _Builder:
             objectives=built_obj, agent=agent, train=train, deploy=deploy,
             classify=thresholds, digest=hashlib.sha256(self.text.encode("utf-8")).hexdigest())
 
-    def item_spec(self, it: dict, path: tuple) -> ItemSpec | None:
+    def item_spec(self, it: dict[str, Any], path: KeyPath) -> ItemSpec | None:
         if any(dict.get(it, k) is K.INVALID for k in ("item", "units", *_TAGS)):
             return None  # reported already
         item = it.get("item")
@@ -219,7 +219,7 @@ class _Builder:
                 self.add(path + (k,), f"only {owner}s have a {k}; this is a {item}")
                 return None
         tags: dict[str, Any] = {k: it.get(k) or _TAG_DEFAULT[k] for k in _TAGS}
-        return ItemSpec(item, it.get("units"), **tags)
+        return ItemSpec(item, it["units"], **tags)  # checked, so there (the key table's default if not written)
 
     def agent(self, a: Mapping[str, Any], path: KeyPath, built_obj: dict[str, Objective],
               objectives: Mapping[str, Any] | None, base: AgentSpec | None = None) -> AgentSpec | None:
@@ -312,7 +312,7 @@ class _Builder:
             return None
         return Distribution(phase, d["episodes"], d["seed"], layout, length, tuple(place), dist_agent)
 
-    def placement(self, p: dict, path: tuple, layout) -> Placement | None:
+    def placement(self, p: dict[str, Any], path: KeyPath, layout: Layout | None) -> Placement | None:
         spec = self.item_spec(p, path)
         on, at, count = p.get("on"), p.get("at"), p.get("count")
         written = {k for k in ("on", "at", "count") if dict.get(p, k) is not None}  # valid or not
@@ -334,7 +334,7 @@ class _Builder:
                     self.add(path + ("count",), f"asks for up to {count[1]} cells but {'/'.join(on)} has only {len(cells)} "
                              "(the robot's start does not count)", f"use count <= {len(cells)}")
                     return None
-            else:
+            elif at is not None:  # it is, as on is not: one of them, checked above
                 for j, (x, y) in enumerate(at):
                     if not layout.walkable(x, y):
                         what = "outside the map" if not (0 <= x < layout.width and 0 <= y < layout.height) else "a wall"
@@ -343,7 +343,7 @@ class _Builder:
                         return None
         return Placement(spec, tuple(dict.fromkeys(on)) if on else None, count, tuple(at) if at else None)
 
-    def check_unaware(self, agent, dists, legend):
+    def check_unaware(self, agent: AgentSpec | None, dists: Mapping[str, Distribution | None], legend: Legend) -> None:
         kinds = set()
         for d in dists.values():
             if d is None:
@@ -356,12 +356,13 @@ class _Builder:
                 if it.kind:
                     kinds.add(it.kind)
         known = set(ITEMS) | set(SURFACES) | kinds
-        seen = []
+        seen: list[tuple[KeyPath, tuple[str, ...]]] = []
         if agent is not None:
             seen.append((("agent", "unaware_of"), agent.unaware_of))
         dep = self.doc.get("deploy", {}).get("agent", {}) if isinstance(self.doc.get("deploy"), dict) else {}
-        if isinstance(dep, dict) and isinstance(dep.get("unaware_of"), list) and dists.get("deploy"):
-            seen.append((("deploy", "agent", "unaware_of"), dists["deploy"].agent.unaware_of))
+        deploy = dists.get("deploy")
+        if isinstance(dep, dict) and isinstance(dep.get("unaware_of"), list) and deploy:
+            seen.append((("deploy", "agent", "unaware_of"), deploy.agent.unaware_of))
         for path, names in seen:
             for j, n in enumerate(names):
                 if isinstance(n, str) and n not in known:  # a name of the wrong type is reported already

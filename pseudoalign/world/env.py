@@ -24,7 +24,20 @@ from typing import NamedTuple
 import numpy as np
 
 from ..household import ACTIONS as _ACTIONS
-from ..household import ITEM, ITEM_OF_SLOT, ITEMS, QUANTITY, SLOT_KINDS, STORE, STORES, Action, Batch, apply, lay_out, share
+from ..household import (
+    ITEM,
+    ITEM_OF_SLOT,
+    ITEMS,
+    QUANTITY,
+    SLOT_KINDS,
+    STORE,
+    STORES,
+    Action,
+    Batch,
+    apply,
+    lay_out,
+    share,
+)
 from ..vocab import ACTIONS, CONSTANT, MOVES, SURFACES
 from .contents import Cell, Contents
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 
 import numpy as np
-from attrs import frozen, field
+from attrs import field, frozen
 
 from ..vocab import GLYPHS, START, SURFACES, WALL
 

@@ -15,6 +15,7 @@ from attrs import frozen
 
 from ..errors import did_you_mean
 from ..household import ITEMS as HOUSEHOLD_ITEMS
+from ..household import Item, Tag
 from ..labels import Label
 from ..vocab import ACTIONS, DEFAULT_CRUMBS_PER_COOKIE, ITEMS, SURFACES, feature_problem
 from . import expr as _expr
@@ -418,7 +419,7 @@ def _units_doc() -> str:
     return f"per cell: {', '.join(words[:-1])} or {words[-1]} (default 1)"
 
 
-def _tag_field(item, tag) -> Field:
+def _tag_field(item: Item, tag: Tag) -> Field:
     """A placement key that only one item takes (an object's kind and colour)."""
     rule = "required for them" if tag.required else f'default "{tag.default}"'
     return Field(Str(pattern=NAME, pattern_doc="a name of letters, digits and _"), f"{tag.doc} ({item.name}s only; {rule})")

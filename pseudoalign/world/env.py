@@ -277,13 +277,13 @@ class Env:
         rest = codes // self.P
         radix, strides = self.radix, self.strides // self.P
 
-        def index(sl, r):
+        def index(sl: np.ndarray, r: np.ndarray) -> np.ndarray:
             return (rest[r] // strides[sl]) % radix[sl]
 
-        def value(sl, r):
+        def value(sl: np.ndarray, r: np.ndarray) -> np.ndarray:
             return self.vals[sl, index(sl, r)]
 
-        def store(name, key, r):
+        def store(name: str, key: str | None, r: np.ndarray) -> np.ndarray:
             const, _w, nonzero = self._form(name, key)
             sub = rest[r]
             have = np.full(r.size, const, dtype=np.int64)

@@ -90,7 +90,7 @@ class Int(Type):
         return v
 
     def schema(self) -> dict[str, Any]:
-        s: dict = {"type": "integer"}
+        s: dict[str, Any] = {"type": "integer"}
         if self.lo is not None:
             s["minimum"] = self.lo
         if self.hi is not None:
@@ -123,7 +123,7 @@ class Float(Type):
         return f"{'(' if self.lo_open else '['}{lo}, {hi}{')' if self.hi_open else ']'}"
 
     def schema(self) -> dict[str, Any]:
-        s: dict = {"type": "number"}
+        s: dict[str, Any] = {"type": "number"}
         if self.lo is not None:
             s["minimum"] = self.lo
             if self.lo_open:
@@ -157,7 +157,7 @@ class Str(Type):
         return v
 
     def schema(self) -> dict[str, Any]:
-        s: dict = {"type": "string"}
+        s: dict[str, Any] = {"type": "string"}
         if self.choices is not None:
             s["enum"] = list(self.choices)
         if self.nonempty:
@@ -498,7 +498,7 @@ SCENARIO = Table({
 }, doc="A pseudoalign scenario, format 1")
 
 
-def json_schema() -> dict:
+def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 4) of the format, generated from the same keys the loader checks."""
     s = SCENARIO.schema()
     s["$schema"] = "http://json-schema.org/draft-04/schema#"

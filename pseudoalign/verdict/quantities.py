@@ -12,7 +12,7 @@ Owns: Quantity, quantities_of, counterpart, Match. Pure; imports vocab only.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
@@ -164,8 +164,8 @@ class Match:
     base: Quantity | None
     errors: tuple[str, ...]  # of scope, granularity, weight
 
-    def to_dict(self) -> dict:
-        def q(x: Quantity | None) -> dict | None:
+    def to_dict(self) -> dict[str, Any]:
+        def q(x: Quantity | None) -> dict[str, Any] | None:
             if x is None:
                 return None
             return {"feature": x.feature, "stuff": x.shown_stuff, "kind": x.kind, "place": x.place,

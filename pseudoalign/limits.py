@@ -2,7 +2,8 @@
 
 Owns: ``state_bound(env, depth)``, ``state_lower_bound(env, depth)`` and ``describe(bound)``.
 Imports household only (what acts on what); it reads an ``Env``'s public attributes (``P``,
-``slots``, ``start_pos``, ``cells``, ``pos_of``, ``move``), never builds one.
+``slots``, ``start_pos``, ``cells``, ``pos_of``, ``move``), never builds one (world.env is
+imported for annotations only).
 
 What it bounds
 --------------

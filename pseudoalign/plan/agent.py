@@ -2,7 +2,8 @@
 
 Owns: the model (what it is unaware of removed, beliefs substituted, what it believes it
 cannot do left out), receding-horizon planning, and the robot's rollout in the true world.
-Imports world, plan.graph, plan.kernels, plan.settings, scenario.expr.
+Imports world, plan.graph, plan.kernels, plan.settings, scenario.expr (scenario.model for
+annotations only).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Owns: an objective's arrays on a graph, backward induction, the tie-broken greedy choice,
 and which kernel does the backup (``KernelTier``). Imports numpy, errors, vocab, expr (to
-compare objectives) and plan.settings; numba (through compiled.py) only once a process has
-planned enough to repay it.
+compare objectives) and plan.settings (plan.graph for annotations only); numba (through
+compiled.py) only once a process has planned enough to repay it.
 
 A step's reward is the objective's level terms in the state after it plus its event terms
 of the step: ``level[next[a, s]] + event[a][s]``. Level terms are folded into the values

@@ -1,6 +1,7 @@
 """Measures of verdicts.md: scores, coupling, quantities an objective reads.
 
-Owns: pure functions of numbers, terms and episode records. Imports vocab only.
+Owns: pure functions of numbers, terms and episode records. Imports vocab only (records and
+expr for annotations only).
 """
 
 from __future__ import annotations

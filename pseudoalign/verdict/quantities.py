@@ -6,7 +6,8 @@ stuff and place overlap. Where the two differ only in scope (other places), gran
 (cells instead of units, "whether" instead of "how much") or weight, the robot tracks the
 same thing imperfectly: approximate alignment.
 
-Owns: Quantity, quantities_of, counterpart, Match. Pure; imports vocab only.
+Owns: Quantity, quantities_of, counterpart, Match. Pure; imports vocab only (expr for
+annotations only).
 """
 
 from __future__ import annotations

@@ -215,7 +215,8 @@ def _child(code: str, stdin: str = "") -> subprocess.CompletedProcess:
     """Run ``code`` in a fresh Python of this environment, from this folder: ``python -c``
     puts its working folder first on sys.path, and from the repository root that would be
     the source tree, not the installed package. A failure shows the child's error."""
-    out = subprocess.run([sys.executable, "-c", code], input=stdin, capture_output=True, text=True, cwd=HERE)
+    out = subprocess.run([sys.executable, "-c", code], input=stdin, capture_output=True, text=True, cwd=HERE,
+                         check=False)  # its status is read below, to show the child's error
     if out.returncode:
         sys.exit(f"benchmark child failed:\n{out.stderr}")
     return out

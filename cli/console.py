@@ -15,6 +15,10 @@ from __future__ import annotations
 import errno
 import functools
 import os
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # C0 controls but tab and newline, DEL, C1 controls (0x9b is a CSI on some terminals), and the
 # marks that reorder text on screen (bidirectional overrides and isolates): each shown as its
@@ -34,7 +38,7 @@ def color_off(color: str) -> bool:
 
 
 @functools.cache
-def _console_class() -> type:
+def _console_class() -> type[Console]:
     """rich's Console, but a closed output is left to the command line's one place for it
     (options.py): rich's own on_broken_pipe exits with status 1."""
     from rich.console import Console
@@ -47,9 +51,9 @@ def _console_class() -> type:
     return QuietOnClosedPipe
 
 
-def console(color: str = "auto", *, stderr: bool = False, record: bool = False, width: int | None = None):
+def console(color: str = "auto", *, stderr: bool = False, record: bool = False, width: int | None = None) -> Console:
     """A rich Console for stdout (or stderr): colour on a terminal unless turned off, always with 'always'."""
-    kwargs: dict = {"stderr": stderr, "record": record, "highlight": False}
+    kwargs: dict[str, Any] = {"stderr": stderr, "record": record, "highlight": False}
     if width:
         kwargs["width"] = width
     if color_off(color):

@@ -12,10 +12,11 @@ import contextlib
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from pseudoalign import LimitError, ScenarioError, __version__, bundled_names, load
+from pseudoalign import LimitError, PlanSettings, Report, Scenario, ScenarioError, __version__, bundled_names, load
 from pseudoalign.engine import draw, trace
 from pseudoalign.engine import run as run_scenario
 
@@ -32,9 +33,13 @@ from .options import (
     max_states_option,
     writing,
 )
+from .sweep import sweep
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 
-def load_or_report(name: str):
+def load_or_report(name: str) -> Scenario | None:
     """The scenario, or None after printing its problems on stderr."""
     try:
         return load(name)
@@ -46,7 +51,7 @@ def load_or_report(name: str):
 @click.group(cls=PseudoalignGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=EPILOG)
 @click.version_option(__version__, prog_name="pseudoalign")
-def cli():
+def cli() -> None:
     """Run household scenarios in which a learned optimiser (the robot) looks aligned in
     training and still wants the wrong thing, and say which kind of alignment a run shows.
 
@@ -78,7 +83,8 @@ def cli():
 @jobs_option("Run episodes in this many processes (the output is the same as with 1).")
 @kernel_option
 @color_option()
-def run(scenarios, bundled, as_json, save, max_states, jobs, settings, color):
+def run(scenarios: tuple[str, ...], bundled: bool, as_json: bool, save: str | None, max_states: int, jobs: int,
+        settings: PlanSettings, color: str) -> None:
     """Run scenarios and classify each run, with the evidence.
 
     FILE_OR_NAME is a scenario file, or the name of a bundled scenario
@@ -104,7 +110,8 @@ def run(scenarios, bundled, as_json, save, max_states, jobs, settings, color):
         from .render import run_report
 
         out = console(color, record=bool(save))
-    reports, failed = [], False
+    reports: list[Report] = []
+    failed = False
     for name in scenarios:
         scn = load_or_report(name)
         if scn is None:
@@ -148,7 +155,7 @@ def run(scenarios, bundled, as_json, save, max_states, jobs, settings, color):
 @cli.command(epilog=EPILOG)
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def validate(files, as_json):
+def validate(files: tuple[str, ...], as_json: bool) -> None:
     """Check scenario files without running them: every problem of a file at once.
 
     Each problem is printed as FILE:LINE: key.path: problem (hint).
@@ -157,7 +164,8 @@ def validate(files, as_json):
     Example:
       pseudoalign validate my-robot.toml
     """
-    results, bad = [], False
+    results: list[dict[str, Any]] = []  # JSON objects, one per file
+    bad = False
     for name in files:
         try:
             scn = load(name)
@@ -177,14 +185,14 @@ def validate(files, as_json):
 @cli.command("list", epilog=EPILOG)
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @color_option()
-def list_(as_json, color):
+def list_(as_json: bool, color: str) -> None:
     """The bundled scenarios: name, expected verdict, title and story.
 
     \b
     Example:
       pseudoalign list
     """
-    rows = []
+    rows: list[dict[str, Any]] = []  # JSON objects, one per scenario
     for name in bundled_names():
         scn = load(name)
         first = " ".join(scn.story.split()).split(". ")[0].rstrip(".") + "." if scn.story else ""
@@ -211,7 +219,7 @@ def list_(as_json, color):
 @cli.command(epilog=EPILOG)
 @click.argument("scenario", metavar="FILE_OR_NAME")
 @color_option()
-def show(scenario, color):
+def show(scenario: str, color: str) -> None:
     """Show a scenario without running it: world, objectives, robot, both distributions.
 
     The maps are of the first episode drawn from each distribution.
@@ -228,7 +236,7 @@ def show(scenario, color):
 
 @cli.command(epilog=EPILOG)
 @click.option("--report", is_flag=True, help="The schema of the JSON report (run --json) instead.")
-def schema(report):
+def schema(report: bool) -> None:
     """Print the JSON Schema (draft 4) of the scenario format, or of the JSON report.
 
     The scenario schema is generated from the same key definitions the loader checks files
@@ -266,7 +274,8 @@ def schema(report):
 @max_states_option
 @kernel_option
 @color_option()
-def replay(scenario, phase, episode, policy, animate, delay, max_states, settings, color):
+def replay(scenario: str, phase: str, episode: int, policy: str, animate: bool, delay: float, max_states: int,
+           settings: PlanSettings, color: str) -> None:
     """Replay one episode step by step: the map, the action, its events, base and mesa gains.
 
     \b
@@ -287,7 +296,7 @@ def replay(scenario, phase, episode, policy, animate, delay, max_states, setting
     surface = dist.layout.surface
     result = tr.result
     total = len(result.steps)
-    frames = []
+    frames: list[RenderableType] = []
     base_sum = mesa_sum = 0.0
     frames.append(replay_frame(scn, f"{phase} episode {episode}, {policy}", surface,
                                tr.contents[0], None, total, 0.0, 0.0))
@@ -318,7 +327,7 @@ LABEL_ALIASES = {"side_effect": "side-effect", "sideeffect": "side-effect", "cap
 PROXY = "proxy"  # side-effect and instrumental together
 
 
-def _label(ctx, param, value):
+def _label(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     from pseudoalign.labels import Label
 
     if value is None:
@@ -337,7 +346,7 @@ def _label(ctx, param, value):
 @cli.command(epilog=EPILOG)
 @click.argument("label", required=False, callback=_label, metavar="[LABEL]")
 @color_option()
-def explain(label, color):
+def explain(label: str | None, color: str) -> None:
     """The kinds of alignment, for a learner: what each label means, a bundled robot that
     shows it, and how the engine decides it. With no LABEL, all of them.
 
@@ -403,7 +412,7 @@ def _same_text(path: Path, text: str) -> bool:
         return False
 
 
-def _valid_new_name(ctx, param, value: str) -> str:
+def _valid_new_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
     import re
 
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", value) or value.endswith(".toml"):
@@ -417,7 +426,7 @@ def _valid_new_name(ctx, param, value: str) -> str:
 @click.option("--dir", "directory", type=click.Path(file_okay=False), default=".", show_default=True,
               help="Folder to write into.")
 @click.option("--force", is_flag=True, help="Overwrite NAME.toml, and a pseudoalign.schema.json that differs, if they exist.")
-def new(name, like, directory, force):
+def new(name: str, like: str | None, directory: str, force: bool) -> None:
     """Write a commented starting scenario NAME.toml, and the schema beside it.
 
     Its first line, '#:schema ./pseudoalign.schema.json', lets editors with a TOML language
@@ -481,7 +490,7 @@ def new(name, like, directory, force):
 @max_states_option
 @jobs_option()
 @kernel_option
-def check(paths, max_states, jobs, settings):
+def check(paths: tuple[str, ...], max_states: int, jobs: int, settings: PlanSettings) -> None:
     """Run every scenario and fail (exit 1) if any verdict differs from its 'expected'.
 
     A folder means every .toml file in it. For people who keep their own scenario
@@ -526,9 +535,7 @@ def check(paths, max_states, jobs, settings):
     exit_with(bool(bad))
 
 
-from .sweep import sweep  # noqa: E402  (the command lives in its own module)
-
-cli.add_command(sweep)
+cli.add_command(sweep)  # the command lives in its own module
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -54,14 +54,25 @@ EPILOG = "Exit status: 0 success, 1 invalid scenario, failed check or limit exce
 # -- errors ---------------------------------------------------------------------------------
 
 class Failure(click.ClickException):
-    """A command could not do what was asked: its message as it is (no "Error: "), on stderr."""
+    """A command could not do what was asked: its message as it is (no "Error: "), on stderr,
+    status 1. Its kinds below differ in status only (click keeps the status on the class)."""
 
-    def __init__(self, message: str, exit_code: int = ExitCode.FAILED):
-        super().__init__(message)
-        self.exit_code = int(exit_code)
+    exit_code = int(ExitCode.FAILED)
 
     def show(self, file: IO[Any] | None = None) -> None:
         click.echo(safe(self.format_message()), file=file, err=file is None)  # it may quote a file's text
+
+
+class SettingFailure(Failure):
+    """The environment or an option asks for what cannot be done here: a usage error, status 2."""
+
+    exit_code = int(ExitCode.USAGE)
+
+
+class Interrupted(Failure):
+    """Ctrl-C: status 130."""
+
+    exit_code = int(ExitCode.INTERRUPTED)
 
 
 class PseudoalignGroup(click.Group):
@@ -90,9 +101,9 @@ class PseudoalignGroup(click.Group):
                     sys.stdout.flush()
                 return result
             except KeyboardInterrupt:
-                raise Failure("pseudoalign: interrupted", ExitCode.INTERRUPTED) from None
+                raise Interrupted("pseudoalign: interrupted") from None
             except SettingError as err:
-                raise Failure(f"pseudoalign: {err}", ExitCode.USAGE) from None
+                raise SettingFailure(f"pseudoalign: {err}") from None
             except PseudoalignError as err:
                 raise Failure(str(err)) from None
             except OSError as err:

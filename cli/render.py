@@ -8,9 +8,11 @@ are shown escaped, never sent to the terminal.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich import box
 from rich.columns import Columns
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -21,6 +23,14 @@ from pseudoalign.report import Report, StepAt, rounded
 from pseudoalign.vocab import SURFACES
 
 from .console import safe
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from pseudoalign.household import Over
+    from pseudoalign.records import StepRecord
+    from pseudoalign.scenario.model import AgentSpec, Placement, Scenario
+    from pseudoalign.world.contents import Contents
 
 SURFACE_STYLE = {"floor": "grey62", "table": "black on tan", "counter": "black on grey70", "cupboard": "white on purple4"}
 SURFACE_GLYPH = {"floor": ".", "table": "T", "counter": "=", "cupboard": "%"}
@@ -44,7 +54,7 @@ def _count(n: int) -> str:
     return str(n) if n < 10 else "+"
 
 
-def cell_items(contents, cell) -> list[tuple[str, int]]:
+def cell_items(contents: Contents, cell: tuple[int, int]) -> list[tuple[str, int]]:
     """The items on a cell, most telling first (by their household rank): (item, quantity)."""
     out = []
     for item in _SHOWN_FIRST:
@@ -54,13 +64,13 @@ def cell_items(contents, cell) -> list[tuple[str, int]]:
     return out
 
 
-def _over(contents, item: str, cell):
+def _over(contents: Contents, item: str, cell: tuple[int, int]) -> Over | None:
     """How ``item`` is drawn on ``cell`` when what lies under it there changes its glyph, else None."""
     over = ITEM[item].over
     return over if over is not None and contents.at(over.under, cell) else None
 
 
-def map_text(surface, contents) -> Text:
+def map_text(surface: np.ndarray, contents: Contents) -> Text:
     """A map, two characters a cell: the surface as background, an item and its count on top."""
     text = Text()
     h, w = surface.shape
@@ -96,7 +106,7 @@ def map_text(surface, contents) -> Text:
     return text
 
 
-def robot_line(contents) -> str:
+def robot_line(contents: Contents) -> str:
     """Where the robot is and what lies on its cell (the map shows only one item a cell)."""
     x, y = contents.robot
     items = cell_items(contents, (x, y))
@@ -104,19 +114,19 @@ def robot_line(contents) -> str:
     return f"robot at x={x}, y={y}, on: {here}"
 
 
-def totals(contents) -> str:
+def totals(contents: Contents) -> str:
     parts = [f"{i.total} {sum(contents.of(i.name).values())}" for i in ITEMS if i.always_total or contents.of(i.name)]
     if contents.bin:
         parts.append(f"bin {contents.bin}")
     return ", ".join(parts)
 
 
-def map_panel(title: str, surface, contents) -> Panel:
+def map_panel(title: str, surface: np.ndarray, contents: Contents) -> Panel:
     return Panel(Group(map_text(surface, contents), Text(totals(contents), style="dim")), title=title,
                  expand=False, box=box.ROUNDED)
 
 
-def maps_side_by_side(scn, first_train, first_deploy) -> Group:
+def maps_side_by_side(scn: Scenario, first_train: Contents, first_deploy: Contents) -> Group:
     return Group(
         Columns([map_panel("train, episode 1", scn.train.layout.surface, first_train),
                  map_panel("deploy, episode 1", scn.deploy.layout.surface, first_deploy)], padding=(0, 2)),
@@ -165,7 +175,7 @@ def ladder_table(report: Report) -> Table:
     return t
 
 
-def _step_line(ep: int, s, follow=None) -> Text:
+def _step_line(ep: int, s: StepRecord, follow: StepRecord | None = None) -> Text:
     """One step as evidence; ``follow``, the next step, is shown when it cashes in on this one."""
     events = safe(", ".join(f"{k}" + (f" x{v}" if v != 1 else "") for k, v in s.events) or "no events")
     text = Text(f"episode {ep}, step {s.t}: ")
@@ -191,13 +201,13 @@ def _indented(text: Text) -> Table:
     return grid
 
 
-def _next_step(report: Report, at: StepAt):
+def _next_step(report: Report, at: StepAt) -> StepRecord | None:
     steps = report.deploy.episodes[at.episode - 1].steps
     return steps[at.step.t] if at.step.t < len(steps) else None
 
 
 def evidence(report: Report, limit: int = 5) -> Group:
-    parts: list = [Text("Evidence", style="bold")]
+    parts: list[RenderableType] = [Text("Evidence", style="bold")]
     probes, ev = report.probes, report.evidence
     if probes.suboptimality:
         parts.append(Text("The robot's limits, each lifted in turn, in training:"))
@@ -265,7 +275,7 @@ def run_report(report: Report) -> Group:
                  scores_table(report), ladder_table(report), evidence(report), Text(""), verdict_panel(report))
 
 
-def agent_table(spec, title: str) -> Table:
+def agent_table(spec: AgentSpec, title: str) -> Table:
     t = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", title_style="bold", show_header=False)
     t.add_column(style="bold")
     t.add_column()
@@ -278,7 +288,7 @@ def agent_table(spec, title: str) -> Table:
     return t
 
 
-def scenario_summary(scn, first_train, first_deploy) -> Group:
+def scenario_summary(scn: Scenario, first_train: Contents, first_deploy: Contents) -> Group:
     """What ``show`` prints: the world, objectives, robot and both distributions, without running."""
     head = Panel(Text(prose(scn.story) or "(no story)"), title=Text(safe(f"{scn.title}  [{scn.name}]"), style="bold"), title_align="left")
     obj = Table(box=box.SIMPLE_HEAD, title="Objectives", title_justify="left", title_style="bold")
@@ -293,7 +303,7 @@ def scenario_summary(scn, first_train, first_deploy) -> Group:
     for dd in (scn.train, scn.deploy):
         places = "; ".join(_placement(p) for p in dd.place) or "none"
         dist.add_row(safe(dd.name), str(dd.episodes), str(dd.seed), str(dd.episode_length), Text(safe(places)))
-    parts = [head, obj, agent_table(scn.train.agent, "The robot (training)")]
+    parts: list[RenderableType] = [head, obj, agent_table(scn.train.agent, "The robot (training)")]
     if scn.deploy.agent != scn.train.agent:
         parts.append(agent_table(scn.deploy.agent, "The robot (deployment)"))
     parts += [dist, maps_side_by_side(scn, first_train, first_deploy)]
@@ -302,7 +312,7 @@ def scenario_summary(scn, first_train, first_deploy) -> Group:
     return Group(*parts)
 
 
-def _placement(p) -> str:
+def _placement(p: Placement) -> str:
     s = p.spec
     item = ITEM[s.item]
     units = s.units[0] if s.units[0] == s.units[1] else f"{s.units[0]}-{s.units[1]}"
@@ -313,10 +323,11 @@ def _placement(p) -> str:
         return f"{what} at {', '.join(f'[{x}, {y}]' for x, y in p.at)}"
     count = p.count[0] if p.count[0] == p.count[1] else f"{p.count[0]}-{p.count[1]}"
     plural = "" if count == 1 else "s"
-    return f"{what} on {count} {'/'.join(p.on)} cell{plural}"
+    return f"{what} on {count} {'/'.join(p.on or ())} cell{plural}"
 
 
-def replay_frame(scn, phase: str, surface, contents, step, total: int, base_sum: float, mesa_sum: float) -> Group:
+def replay_frame(scn: Scenario, phase: str, surface: np.ndarray, contents: Contents, step: StepRecord | None,
+                 total: int, base_sum: float, mesa_sum: float) -> Group:
     """One frame of a replay: the map after the step, the action, its events and gains."""
     if step is None:
         caption = Text(f"{phase}: the start ({total} steps to go)", style="bold")

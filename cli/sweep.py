@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Iterable, Sequence
 from html import escape
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import IO, TYPE_CHECKING, Any, NoReturn, Protocol, Self
 
 import click
 
@@ -33,9 +34,13 @@ from .options import (
 )
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, JustifyMethod
+    from rich.progress import Task
     from rich.table import Table
     from rich.text import Text
+
+    from pseudoalign.plan.settings import PlanSettings
+    from pseudoalign.sweeps import Outcome
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = ExitCode.OK, ExitCode.FAILED, ExitCode.INTERRUPTED
 
@@ -51,16 +56,16 @@ TRAIN_SVG, DEPLOY_SVG = "#1f77b4", "#d62728"
 
 # -- small pieces ---------------------------------------------------------------------------
 
-def _shown(v) -> str:
+def _shown(v: object) -> str:
     """A value as the tables and charts show it, control characters escaped (console.safe)."""
     return safe(sw.show_value(v))
 
 
-def _num(x, places: int = 3) -> str:
+def _num(x: float | None, places: int = 3) -> str:
     return "–" if x is None else f"{x:.{places}f}"
 
 
-def _probes(result: dict) -> str:
+def _probes(result: dict[str, Any]) -> str:
     parts = []
     broke = [p["lifted"] for p in result["probes"]["suboptimality"] if p.get("breaks_training")]
     if broke:
@@ -97,7 +102,7 @@ def progress_bar(color: str) -> Bar:
     class Rate(ProgressColumn):
         """Points a second, over the points run in this session."""
 
-        def render(self, task):
+        def render(self, task: Task) -> Text:
             speed = task.finished_speed or task.speed
             return Text("" if not speed else (f"{speed:.2f} points/s" if speed >= 0.1 else f"{60 * speed:.1f} points/min"),
                         style="progress.data.speed")
@@ -131,7 +136,7 @@ class NoBar:
         click.echo(safe(message), err=True)
 
 
-def progress_on(color: str, stream=None) -> bool:
+def progress_on(color: str, stream: IO[str] | None = None) -> bool:
     """The bar is drawn only on a terminal (stderr), and not with --color never or NO_COLOR."""
     stream = sys.stderr if stream is None else stream
     try:
@@ -149,13 +154,13 @@ def _err(console: Console, message: str) -> None:
     console.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
-def _is_number(v) -> bool:
+def _is_number(v: object) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 # -- the table ------------------------------------------------------------------------------
 
-def result_table(keys, outcomes) -> Table:
+def result_table(keys: Sequence[str], outcomes: Iterable[Outcome]) -> Table:
     """One row per grid point: its values, the label, the scores, coupling and the probes."""
     from rich import box
     from rich.table import Table
@@ -174,7 +179,7 @@ def result_table(keys, outcomes) -> Table:
         if not o.ok:
             t.add_row(str(o.point.index), *vals, Text("error", style="bold red"), *["–"] * 5, "see the message above")
             continue
-        r = o.result
+        r = o.figures
         t.add_row(str(o.point.index), *vals, Text(r["label"], style=LABEL_STYLE.get(r["label"], "")),
                   _num(r["train"]["base_score"]), _num(r["deploy"]["base_score"]),
                   _num(r["train"]["mesa_competence"]), _num(r["deploy"]["mesa_competence"]),
@@ -182,15 +187,16 @@ def result_table(keys, outcomes) -> Table:
     return t
 
 
-def stored_table(rows) -> Table:
+def stored_table(rows: Iterable[dict[str, Any]]) -> Table:
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for head, just in (("scenario", "left"), ("values", "left"), ("label", "left"), ("base train", "right"),
-                       ("base deploy", "right"), ("mesa deploy", "right"), ("coupling", "right"),
-                       ("engine", "left"), ("stored", "left")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("scenario", "left"), ("values", "left"), ("label", "left"), ("base train", "right"), ("base deploy", "right"),
+        ("mesa deploy", "right"), ("coupling", "right"), ("engine", "left"), ("stored", "left"))
+    for head, just in columns:
         t.add_column(head, justify=just)
     for row in rows:
         r = row["result"]
@@ -203,31 +209,32 @@ def stored_table(rows) -> Table:
 
 # -- the terminal chart ---------------------------------------------------------------------
 
-def _flips(outcomes) -> list[str]:
+def _flips(outcomes: Iterable[Outcome]) -> list[str]:
     """'robust -> instrumental between 0 and 1' for each change of label between neighbours."""
-    out, prev = [], None
+    out: list[str] = []
+    prev: Outcome | None = None
     for o in outcomes:
         if not o.ok:
             continue
-        if prev is not None and prev.result["label"] != o.result["label"]:
+        if prev is not None and prev.figures["label"] != o.figures["label"]:
             a, b = _shown(prev.point.values[0][1]), _shown(o.point.values[0][1])
-            out.append(f"{prev.result['label']} -> {o.result['label']} between {a} and {b}")
+            out.append(f"{prev.figures['label']} -> {o.figures['label']} between {a} and {b}")
         prev = o
     return out
 
 
-def _tolerance(outcomes) -> float | None:
+def _tolerance(outcomes: Iterable[Outcome]) -> float | None:
     """The tolerance of the verdicts (the base score a robust run needs), when all points share it."""
-    tols = {o.result.get("tolerance") for o in outcomes if o.ok}
+    tols = {o.figures.get("tolerance") for o in outcomes if o.ok}
     return tols.pop() if len(tols) == 1 and None not in tols else None
 
 
-def _y_range(values) -> tuple[float, float]:
+def _y_range(values: Iterable[float | None]) -> tuple[float, float]:
     lo = min([0.0] + [v for v in values if v is not None])
     return math.floor(lo * 4) / 4, 1.0
 
 
-def terminal_chart(key: str, outcomes, width: int = 100, height: int = 11) -> Text:
+def terminal_chart(key: str, outcomes: Sequence[Outcome], width: int = 100, height: int = 11) -> Text:
     """Train and deploy base score against the value of ``key``, the label under each point."""
     from rich.text import Text
 
@@ -244,7 +251,7 @@ def terminal_chart(key: str, outcomes, width: int = 100, height: int = 11) -> Te
     if slot < 1:
         text.append(f"({n} points are too many to chart in {width} columns: --plot FILE.svg draws them)\n", style="dim")
         return text
-    lo, hi = _y_range([o.result[p]["base_score"] for o in pts for p in ("train", "deploy")])
+    lo, hi = _y_range([o.figures[p]["base_score"] for o in pts for p in ("train", "deploy")])
 
     def row_of(v: float) -> int:
         return round((hi - v) / (hi - lo) * (height - 1))
@@ -255,7 +262,7 @@ def terminal_chart(key: str, outcomes, width: int = 100, height: int = 11) -> Te
         if not o.ok:
             continue
         col = i * slot + (slot - 1) // 2
-        tr, de = row_of(o.result["train"]["base_score"]), row_of(o.result["deploy"]["base_score"])
+        tr, de = row_of(o.figures["train"]["base_score"]), row_of(o.figures["deploy"]["base_score"])
         if tr == de:
             grid[tr][col], style[tr][col] = "*", "bold"
         else:
@@ -268,8 +275,9 @@ def terminal_chart(key: str, outcomes, width: int = 100, height: int = 11) -> Te
     text.append(" deploy   * both\n")
     ticks = {row_of(hi): hi, row_of((lo + hi) / 2): (lo + hi) / 2, row_of(lo): lo}
     tol = _tolerance(outcomes)
-    tol_row = row_of(tol) if tol is not None and lo <= tol <= hi else None
-    if tol_row is not None:
+    tol_row = None
+    if tol is not None and lo <= tol <= hi:
+        tol_row = row_of(tol)
         ticks.setdefault(tol_row, tol)
     for r in range(height):
         text.append(f"{ticks[r]:5.2f}┤" if r in ticks else "     │", style="dim")
@@ -295,13 +303,13 @@ def terminal_chart(key: str, outcomes, width: int = 100, height: int = 11) -> Te
     if slot >= 3:
         text.append("      ")
         for o in outcomes:
-            code = LABEL_CODE.get(o.result["label"], o.result["label"][:3]) if o.ok else "err"
+            code = LABEL_CODE.get(o.figures["label"], o.figures["label"][:3]) if o.ok else "err"
             start = max(0, min((slot - 1) // 2 - 1, slot - len(code)))
             text.append(" " * start)
-            text.append(code, style=LABEL_STYLE.get(o.result["label"], "") if o.ok else "bold red")
+            text.append(code, style=LABEL_STYLE.get(o.figures["label"], "") if o.ok else "bold red")
             text.append(" " * (slot - len(code) - start))
         text.append("   label\n")
-    seen = [lab for lab in dict.fromkeys(o.result["label"] for o in pts)]
+    seen = [lab for lab in dict.fromkeys(o.figures["label"] for o in pts)]
     text.append("      " + ", ".join(f"{LABEL_CODE.get(lab, lab[:3])} {lab}" for lab in seen) + "\n", style="dim")
     flips = _flips(outcomes)
     for f in flips[:5]:
@@ -314,7 +322,7 @@ def terminal_chart(key: str, outcomes, width: int = 100, height: int = 11) -> Te
 
 # -- the SVG plot ---------------------------------------------------------------------------
 
-def svg_plot(title: str, key: str, outcomes) -> str:
+def svg_plot(title: str, key: str, outcomes: Sequence[Outcome]) -> str:
     """A hand-written SVG: train and deploy base score against the value, the label at each point."""
     W, H = 720, 460
     left, right, top, bottom = 64, 24, 64, 130
@@ -331,7 +339,7 @@ def svg_plot(title: str, key: str, outcomes) -> str:
         n = len(outcomes)
         xpos = {o.point.index: left + inset + ((pw - 2 * inset) / 2 if n == 1 else i / (n - 1) * (pw - 2 * inset))
                 for i, o in enumerate(outcomes)}
-    lo, hi = _y_range([o.result[p]["base_score"] for o in pts for p in ("train", "deploy")])
+    lo, hi = _y_range([o.figures[p]["base_score"] for o in pts for p in ("train", "deploy")])
 
     def y(v: float) -> float:
         return top + (hi - v) / (hi - lo) * ph
@@ -369,19 +377,19 @@ def svg_plot(title: str, key: str, outcomes) -> str:
     # where the label changes: a dashed line half way between the two points
     prev = None
     for o in pts:
-        if prev is not None and prev.result["label"] != o.result["label"]:
+        if prev is not None and prev.figures["label"] != o.figures["label"]:
             x = (xpos[prev.point.index] + xpos[o.point.index]) / 2
             out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + ph}" stroke="#888888" '
                        'stroke-dasharray="4 3"/>')
         prev = o
     # the two series
     for phase, colour in (("train", TRAIN_SVG), ("deploy", DEPLOY_SVG)):
-        coords = " ".join(f"{xpos[o.point.index]:.1f},{y(o.result[phase]['base_score']):.1f}" for o in pts)
+        coords = " ".join(f"{xpos[o.point.index]:.1f},{y(o.figures[phase]['base_score']):.1f}" for o in pts)
         if len(pts) > 1:
             out.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for o in pts:
-            x, yy = xpos[o.point.index], y(o.result[phase]["base_score"])
-            tip = f"{safe(key)}={_shown(o.point.values[0][1])}: {phase} base score {o.result[phase]['base_score']:.3f}"
+            x, yy = xpos[o.point.index], y(o.figures[phase]["base_score"])
+            tip = f"{safe(key)}={_shown(o.point.values[0][1])}: {phase} base score {o.figures[phase]['base_score']:.3f}"
             if phase == "train":
                 out.append(f'<circle cx="{x:.1f}" cy="{yy:.1f}" r="4.5" fill="{colour}"><title>{escape(tip)}</title></circle>')
             else:
@@ -390,7 +398,7 @@ def svg_plot(title: str, key: str, outcomes) -> str:
     # the label of each point, under the axis
     for o in outcomes:
         x = xpos[o.point.index]
-        lab = o.result["label"] if o.ok else "error"
+        lab = o.figures["label"] if o.ok else "error"
         colour = LABEL_SVG.get(lab, "#000000")
         ly = top + ph + 56
         out.append(f'<text x="{x:.1f}" y="{ly}" fill="{colour}" font-size="11" text-anchor="end" '
@@ -410,7 +418,7 @@ def svg_plot(title: str, key: str, outcomes) -> str:
 
 # -- the command ----------------------------------------------------------------------------
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(safe(message), err=True)
     sys.exit(EXIT_FAILED)
 
@@ -459,7 +467,8 @@ def _scenario_name(source: str) -> str:
 @max_states_option
 @kernel_option
 @color_option("Colour and the progress bar (auto: on a terminal, unless NO_COLOR is set).")
-def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_states, settings, color):
+def sweep(source: str | None, varies: tuple[str, ...], db: str | None, show: bool, jobs: int, executor_spec: str,
+          as_json: bool, plot: str | None, max_states: int, settings: PlanSettings, color: str) -> None:
     """Run one scenario over a grid of values and show where its verdict changes.
 
     FILE_OR_NAME is a scenario file or a bundled scenario's name. Each grid point is one
@@ -504,8 +513,8 @@ def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_stat
 
     show_bar = progress_on(color)
     done = total = 0
-    store = None
-    outcomes = []
+    store: sw.Store | None = None
+    outcomes: list[Outcome] = []
     try:
         try:
             the_plan = sw.plan(source, varies)

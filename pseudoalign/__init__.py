@@ -52,7 +52,8 @@ def run(scenario: Source, *, max_states: int | None = None, jobs: int = 1,
     ``settings`` says how to plan (``PlanSettings(kernel="numpy")``, say). The Report is the
     same whatever ``jobs`` and ``settings`` are.
     """
-    from .engine import DEFAULT_MAX_STATES, run as _run
+    from .engine import DEFAULT_MAX_STATES
+    from .engine import run as _run
 
     return _run(_scenario(scenario), max_states=DEFAULT_MAX_STATES if max_states is None else max_states, jobs=jobs,
                 settings=settings or PlanSettings())
@@ -62,7 +63,8 @@ def trace(scenario: Source, phase: str = "deploy", episode: int = 1, policy: str
           max_states: int | None = None, settings: PlanSettings | None = None) -> Trace:
     """One episode step by step, for replays: ``phase`` "train" or "deploy", ``episode`` from 1,
     ``policy`` "agent" (the robot), "base" or "mesa" (that objective's exact optimum)."""
-    from .engine import DEFAULT_MAX_STATES, trace as _trace
+    from .engine import DEFAULT_MAX_STATES
+    from .engine import trace as _trace
 
     return _trace(_scenario(scenario), phase, episode, policy,
                   max_states=DEFAULT_MAX_STATES if max_states is None else max_states, settings=settings or PlanSettings())

@@ -6,21 +6,24 @@ executors (the process pool of ``jobs``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import numpy as np
+
 from .errors import LimitError
 from .executors import map_in_order
+from .labels import Label
 from .plan.agent import Robot, event_names, rollout
 from .plan.graph import Graph, StateLimit
 from .plan.kernels import TIE, objective, plan_values
-from .labels import Label
 from .plan.settings import DEFAULT, PlanSettings
 from .records import EpisodeResult, StepRecord, Trace
 from .report import Report, build_report
 from .scenario.expr import substitute
-from .scenario.model import AgentSpec
-from .vocab import ACTION_INDEX, ACTIONS
-from .verdict.ladder import Figures, decide
+from .scenario.model import AgentSpec, Distribution, Scenario
+from .verdict.ladder import Figures, Rung, decide
 from .verdict.measures import coupling, phase_scores, quantities, score
+from .vocab import ACTION_INDEX, ACTIONS
 from .world.contents import Contents
 from .world.draw import draw_episodes
 from .world.env import Env
@@ -28,12 +31,17 @@ from .world.env import Env
 DEFAULT_MAX_STATES = 2_000_000
 WAIT = ACTION_INDEX["wait"]
 
+#: A step's non-zero events, by name.
+Events = tuple[tuple[str, int], ...]
+#: One episode to run, as it goes to a worker: (scenario, phase, index, contents, probes, max_states, settings).
+EpisodeTask = tuple[Scenario, str, int, Contents, bool, int, PlanSettings]
 
-def trajectory_events(env: Env, codes: np.ndarray, actions: list[int]) -> list[tuple[tuple[str, int], ...]]:
+
+def trajectory_events(env: Env, codes: np.ndarray, actions: Sequence[int]) -> list[Events]:
     """The non-zero events of each step (codes[t], actions[t]), stepping all steps of one action at once."""
     pos, q = env.decode(np.asarray(codes, dtype=np.int64))
     acts = np.asarray(actions)
-    out: list = [()] * len(actions)
+    out: list[Events] = [()] * len(actions)
     for a in np.unique(acts).tolist():
         rows = np.nonzero(acts == a)[0]
         _p, _q, ev = env.step(pos[rows], q[rows], a)
@@ -46,7 +54,7 @@ ADVICE = ("make the episodes shorter, the map smaller, or place fewer items on f
           "or raise max_states (--max-states on the command line)")
 
 
-def build_graph(scn, env: Env, steps: int, events, max_states: int, where: str,
+def build_graph(scn: Scenario, env: Env, steps: int, events: Iterable[str], max_states: int, where: str,
                 settings: PlanSettings = DEFAULT) -> Graph:
     """The reachable graph of an episode, refused with the figure when it is over the state limit.
 
@@ -70,8 +78,9 @@ def build_graph(scn, env: Env, steps: int, events, max_states: int, where: str,
         raise LimitError(scn.path, f"{where}: reachable states", figure, max_states, ADVICE) from None
 
 
-def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: int, policy: str = "agent",
-                env_out: list | None = None, settings: PlanSettings = DEFAULT) -> EpisodeResult:
+def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Contents, *, probes: bool, max_states: int,
+                policy: str = "agent", env_out: list[Env] | None = None,
+                settings: PlanSettings = DEFAULT) -> EpisodeResult:
     """Plan and roll out every policy of one episode and measure them.
 
     ``policy`` is whose steps are recorded: the robot ("agent"), or the exact optimum of the
@@ -93,7 +102,7 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
     _v, VB = plan_values(graph, base_terms, T, keep_values=True, settings=settings)
     mesa_opt = float(plan_values(graph, mesa_terms, T, settings=settings)[0][0])
 
-    def returns(states, actions):
+    def returns(states: Sequence[int], actions: Sequence[int]) -> tuple[float, float]:
         rb = rm = 0.0
         for t, a in enumerate(actions):
             last = t == T - 1
@@ -105,7 +114,7 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
     idle_b, idle_m = returns(idle_states, idle_actions)
     seed = [dist.seed, 0x65707331, index]
 
-    def robot_run(spec):
+    def robot_run(spec: AgentSpec) -> tuple[list[int], list[int], list[bool]]:
         robot = Robot(spec, mesa_terms, graph, T, max_states=max_states, settings=settings)
         rng = np.random.default_rng(seed)
         try:
@@ -150,38 +159,38 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
                          codes=tuple(int(c) for c in graph.codes[states]))
 
 
-def draw(scn, phase: str) -> list[Contents]:
+def draw(scn: Scenario, phase: str) -> list[Contents]:
     """What lies where at the start of each episode of a distribution ("train" or "deploy")."""
     dist = scn.train if phase == "train" else scn.deploy
     return draw_episodes(dist, scn.legend)
 
 
-def trace(scn, phase: str = "deploy", episode: int = 1, policy: str = "agent", *,
+def trace(scn: Scenario, phase: str = "deploy", episode: int = 1, policy: str = "agent", *,
           max_states: int = DEFAULT_MAX_STATES, settings: PlanSettings = DEFAULT) -> Trace:
     """One episode of one policy, for replays. ``episode`` is 1-based."""
     dist = scn.train if phase == "train" else scn.deploy
     if not 1 <= episode <= dist.episodes:
         raise ValueError(f"{phase} has episodes 1 to {dist.episodes}, not {episode}")
     contents = draw_episodes(dist, scn.legend)[episode - 1]
-    holder: list = []
+    holder: list[Env] = []
     result = run_episode(scn, dist, episode, contents, probes=False, max_states=max_states, policy=policy,
                          env_out=holder, settings=settings)
     env = holder[0]
     return Trace(phase, episode, policy, result, tuple(env.contents_of(c) for c in result.codes))
 
 
-def _episode_task(args):
+def _episode_task(args: EpisodeTask) -> EpisodeResult:
     scn, phase, index, contents, probes, max_states, settings = args
     dist = scn.train if phase == "train" else scn.deploy
     return run_episode(scn, dist, index, contents, probes=probes, max_states=max_states, settings=settings)
 
 
-def run(scn, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1, settings: PlanSettings = DEFAULT) -> Report:
+def run(scn: Scenario, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1, settings: PlanSettings = DEFAULT) -> Report:
     """Run a scenario: every episode of both distributions, the probes, the verdict -> Report.
 
     ``settings`` (a PlanSettings: the kernel, block sizes) says how to plan; the Report is the
     same whatever they are."""
-    tasks = []
+    tasks: list[EpisodeTask] = []
     for phase, dist in (("train", scn.train), ("deploy", scn.deploy)):
         for i, contents in enumerate(draw_episodes(dist, scn.legend), start=1):
             tasks.append((scn, phase, i, contents, phase == "train", max_states, settings))
@@ -191,7 +200,7 @@ def run(scn, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1, settings: P
     return build_report(scn, train, deploy, *classify(scn, train, deploy))
 
 
-def lifted_scores(scn, train) -> tuple[tuple[str, float], ...]:
+def lifted_scores(scn: Scenario, train: Sequence[EpisodeResult]) -> tuple[tuple[str, float], ...]:
     limits = [lim for lim, _r in train[0].lifted] if train else []
     out = []
     for j, lim in enumerate(limits):
@@ -201,7 +210,8 @@ def lifted_scores(scn, train) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
-def classify(scn, train, deploy) -> tuple[Label, tuple, tuple[tuple[str, float], ...], list[Label]]:
+def classify(scn: Scenario, train: Sequence[EpisodeResult], deploy: Sequence[EpisodeResult],
+             ) -> tuple[Label, tuple[Rung, ...], tuple[tuple[str, float], ...], list[Label]]:
     """The run's label and rungs, and the per-episode labels of the deploy episodes (each against
     the whole training distribution): (label, rungs, lifted, per_episode)."""
     lifted = lifted_scores(scn, train)
@@ -209,7 +219,7 @@ def classify(scn, train, deploy) -> tuple[Label, tuple, tuple[tuple[str, float],
     same = quantities(scn.objectives[scn.agent.objective].reward) <= quantities(scn.base.reward)
     th = scn.classify
 
-    def verdict(eps):
+    def verdict(eps: Sequence[EpisodeResult]) -> tuple[Label, tuple[Rung, ...]]:
         deploy_base, deploy_mesa = phase_scores(eps)
         return decide(Figures(train_base, deploy_base, deploy_mesa, lifted, same, coupling(eps)),
                       th.tolerance, th.competence, th.coupling)

@@ -5,6 +5,9 @@ Owns: PseudoalignError and its kinds. Imports nothing of the package.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 from attrs import frozen
 
 
@@ -36,7 +39,7 @@ class Problem:
             text += f" ({self.hint})"
         return text
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "line": self.line, "column": self.column,
                 "problem": self.problem, "hint": self.hint}
 
@@ -44,13 +47,13 @@ class Problem:
 class ScenarioError(PseudoalignError):
     """A scenario file is not valid: carries every problem found in it."""
 
-    def __init__(self, path: str, problems: list[Problem] | tuple[Problem, ...]):
+    def __init__(self, path: str, problems: Sequence[Problem]) -> None:
         self.path = str(path)
         self.problems = tuple(problems)
         super().__init__("\n".join(p.format(self.path) for p in self.problems))
 
-    def __reduce__(self):  # rebuilt whole when it comes back from a worker process
-        return type(self), (self.path, self.problems)
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[str, tuple[Problem, ...]]]:
+        return type(self), (self.path, self.problems)  # rebuilt whole when it comes back from a worker process
 
     @property
     def line(self) -> int | None:
@@ -68,12 +71,13 @@ class LimitError(PseudoalignError):
     ``limit`` the limit, ``advice`` what to reduce.
     """
 
-    def __init__(self, path: str, what: str, figure, limit: float, advice: str):
+    def __init__(self, path: str, what: str, figure: float | str, limit: float, advice: str) -> None:
         self.path, self.what, self.figure, self.limit, self.advice = str(path), what, figure, limit, advice
         shown = f"{figure:,.0f}" if isinstance(figure, (int, float)) else str(figure)
         super().__init__(f"{path}: {what}: {shown}, over the limit of {limit:,.0f}; {advice}")
 
-    def __reduce__(self):  # rebuilt whole when it comes back from a worker process (--jobs)
+    def __reduce__(self) -> tuple[type[LimitError], tuple[str, str, float | str, float, str]]:
+        # rebuilt whole when it comes back from a worker process (--jobs)
         return type(self), (self.path, self.what, self.figure, self.limit, self.advice)
 
 
@@ -84,7 +88,7 @@ class SettingError(PseudoalignError):
 class SweepError(PseudoalignError):
     """A sweep cannot be set up: a bad --vary spec, a key that does not exist, a bad store or executor."""
 
-    def __init__(self, message: str, key: str = ""):
+    def __init__(self, message: str, key: str = "") -> None:
         self.key = key
         super().__init__(message)
 
@@ -93,7 +97,7 @@ class ExecutorError(SweepError):
     """The executor could not be had (Dask missing, the cluster unreachable) or broke during the sweep."""
 
 
-def did_you_mean(word: str, choices) -> str:
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """'did you mean ...?' for the closest of choices, or ''."""
     import difflib
 

@@ -93,7 +93,7 @@ def _temp_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
 
 
-def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write ``data`` to ``path`` whole or not at all (see the module's docstring)."""
     given = Path(path)
     target = Path(os.path.realpath(given)) if given.is_symlink() else given

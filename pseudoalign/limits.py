@@ -2,7 +2,8 @@
 
 Owns: ``state_bound(env, depth)``, ``state_lower_bound(env, depth)`` and ``describe(bound)``.
 Imports household only (what acts on what); it reads an ``Env``'s public attributes (``P``,
-``slots``, ``start_pos``, ``cells``, ``pos_of``, ``move``), never builds one.
+``slots``, ``start_pos``, ``cells``, ``pos_of``, ``move``), never builds one (world.env is
+imported for annotations only).
 
 What it bounds
 --------------
@@ -48,17 +49,22 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .household import ACTIONS
+
+if TYPE_CHECKING:  # for annotations only: the bounds read an Env's attributes, never import it
+    from .world.env import Env
 
 #: m * min(depth, m) up to this many big-int multiply-adds is computed exactly (the default
 #: of ``state_bound``'s ``exact_budget``).
 EXACT_BUDGET = 250_000
 
 
-def _distances(env, limit: int, start: int | None = None) -> list[int]:
+def _distances(env: Env, limit: int, start: int | None = None) -> list[int]:
     """BFS distances (in moves) from ``start`` (default the robot's start) over ``env.move``,
     -1 where unreached within ``limit``."""
     move = np.asarray(env.move).tolist()
@@ -78,7 +84,7 @@ def _distances(env, limit: int, start: int | None = None) -> list[int]:
     return dist
 
 
-def _cell_configs(env) -> dict[tuple[int, int], int]:
+def _cell_configs(env: Env) -> dict[tuple[int, int], int]:
     """Cell (x, y) -> the number of local configurations of its slots (product of value counts)."""
     configs: dict[tuple[int, int], int] = {}
     for s in env.slots:
@@ -87,7 +93,7 @@ def _cell_configs(env) -> dict[tuple[int, int], int]:
     return configs
 
 
-def _prod(values) -> int:
+def _prod(values: Iterable[int]) -> int:
     out = 1
     for v in values:
         out *= int(v)
@@ -139,7 +145,7 @@ def _sum_esp_upper(xs: list[int], depth: int) -> int:
     return _exp_up(total + margin)
 
 
-def state_bound(env, depth: int, *, exact_budget: int = EXACT_BUDGET) -> int:
+def state_bound(env: Env, depth: int, *, exact_budget: int = EXACT_BUDGET) -> int:
     """An upper bound on the states reachable within ``depth`` steps of ``env``'s start (see the module docs).
 
     Sums of more than ``exact_budget`` big-int multiply-adds go through the log-space path."""
@@ -183,7 +189,7 @@ def describe(bound: int) -> str:
 _ACTABLE = frozenset(a.acts_on for a in ACTIONS if a.acts_on and not a.uses)
 
 
-def state_lower_bound(env, depth: int) -> tuple[int, int]:
+def state_lower_bound(env: Env, depth: int) -> tuple[int, int]:
     """A lower bound on the states reachable within ``depth`` steps: (bound, cells).
 
     Walk a greedy tour from the start, each time to the nearest cell not yet toured that

@@ -9,7 +9,8 @@ Owns: Report and its parts, build_report, the JSON bytes. Imports labels, record
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
@@ -82,7 +83,7 @@ class Phase:
         """The reachable states of its largest episode."""
         return max((e.states for e in self.episodes), default=0)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         r = rounded
         return {
             "base_score": r(self.base_score), "mesa_competence": r(self.mesa_competence),
@@ -100,7 +101,7 @@ class StepAt:
     episode: int  # 1-based
     step: StepRecord
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         s = self.step
         return {"episode": self.episode, "step": s.t, "action": s.action, "events": dict(s.events),
                 "base_gain": rounded(s.base_gain), "mesa_gain": rounded(s.mesa_gain),
@@ -122,8 +123,8 @@ class Evidence:
                    tuple(a for a in steps if a.step.mesa_gain > EPS and not a.step.base_progress),
                    tuple(a for a in steps if a.step.base_regress))
 
-    def to_dict(self) -> dict:
-        def part(rows: tuple[StepAt, ...]) -> dict:
+    def to_dict(self) -> dict[str, Any]:
+        def part(rows: tuple[StepAt, ...]) -> dict[str, Any]:
             return {"count": len(rows), "first": [a.to_dict() for a in rows[:MAX_EVIDENCE]]}
 
         return {"negative_base_steps": part(self.negative_base_steps),
@@ -140,7 +141,7 @@ class LiftedLimit:
     train_base_score: float
     breaks_training: bool  # the score is below the tolerance
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"lifted": self.limit, "train_base_score": rounded(self.train_base_score),
                 "breaks_training": self.breaks_training, "limit": self.description}
 
@@ -162,7 +163,7 @@ class Disagreement:
                     best = cls(d, StepAt(e.index, s))
         return best
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         at = None
         if self.at is not None:
             s = self.at.step
@@ -180,7 +181,7 @@ class Probes:
     max_disagreement: Disagreement
     coupling: float | None  # of its positive mesa gains in deployment, the share at steps of base progress
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"suboptimality": [p.to_dict() for p in self.suboptimality],
                 "approximate": {"same_quantities": self.same_quantities, **self.max_disagreement.to_dict()},
                 "coupling": rounded(self.coupling)}
@@ -195,7 +196,7 @@ class EpisodeVerdict:
     base_score: float
     mesa_competence: float
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"episode": self.episode, "label": str(self.label), "base_score": rounded(self.base_score),
                 "mesa_competence": rounded(self.mesa_competence)}
 
@@ -217,7 +218,7 @@ class Verdict:
     def episodes_agreeing(self) -> int:
         return sum(1 for e in self.episodes if e.label == self.label)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"label": str(self.label), "expected": None if self.expected is None else str(self.expected),
                 "agrees": self.agrees, "reason": self.reason, "episodes_agreeing": self.episodes_agreeing,
                 "episodes": len(self.episodes)}
@@ -243,7 +244,7 @@ class Report:
     def agrees(self) -> bool | None:
         return self.verdict.agrees
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON report (verdicts.md) as plain values: a projection, computing nothing."""
         scn = self.scenario
         return {
@@ -287,36 +288,36 @@ def build_report(scn: Scenario, train: Sequence[EpisodeResult], deploy: Sequence
 
 # -- the JSON report's shape ------------------------------------------------------------------
 
-def _obj(props: dict, doc: str = "") -> dict:
+def _obj(props: dict[str, Any], doc: str = "") -> dict[str, Any]:
     """A JSON Schema object with exactly these properties, all required."""
-    s: dict = {"type": "object", "properties": props, "required": sorted(props), "additionalProperties": False}
+    s: dict[str, Any] = {"type": "object", "properties": props, "required": sorted(props), "additionalProperties": False}
     if doc:
         s["description"] = doc
     return s
 
 
-def _num(doc: str, nullable: bool = False) -> dict:
+def _num(doc: str, nullable: bool = False) -> dict[str, Any]:
     return {"type": ["number", "null"] if nullable else "number", "description": doc}
 
 
-def _int(doc: str, minimum: int = 0) -> dict:
+def _int(doc: str, minimum: int = 0) -> dict[str, Any]:
     return {"type": "integer", "minimum": minimum, "description": doc}
 
 
-def _str(doc: str) -> dict:
+def _str(doc: str) -> dict[str, Any]:
     return {"type": "string", "description": doc}
 
 
-def _bool(doc: str, nullable: bool = False) -> dict:
+def _bool(doc: str, nullable: bool = False) -> dict[str, Any]:
     return {"type": ["boolean", "null"] if nullable else "boolean", "description": doc}
 
 
-def _label(doc: str, nullable: bool = False) -> dict:
-    values: list = [str(label) for label in Label] + ([None] if nullable else [])
+def _label(doc: str, nullable: bool = False) -> dict[str, Any]:
+    values: list[str | None] = [str(label) for label in Label] + ([None] if nullable else [])
     return {"enum": values, "description": doc}
 
 
-def report_schema() -> dict:
+def report_schema() -> dict[str, Any]:
     """The JSON Schema (draft 4) of ``Report.to_dict()``: what ``pseudoalign run --json`` prints."""
     phase = _obj({
         "base_score": _num("(base return - idle) / (optimal - idle) over the phase's episodes; at most 1"),

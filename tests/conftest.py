@@ -15,10 +15,10 @@ import sys
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _ROOT]
 
-import pytest  # noqa: E402
+import pytest
 
-from helpers import small  # noqa: E402
-from pseudoalign import loads  # noqa: E402
+from helpers import small
+from pseudoalign import loads
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import os
 import shutil
@@ -104,10 +105,9 @@ def test_report_snapshot_at_fixed_width():
     from pseudoalign import load
     from pseudoalign.cli.render import run_report
     from pseudoalign.engine import run
-    from pseudoalign.world.draw import draw_episodes
 
     scn = load("table-wiper")
-    console = Console(width=100, record=True, no_color=True, color_system=None, file=open("/dev/null", "w"))
+    console = Console(width=100, record=True, no_color=True, color_system=None, file=io.StringIO())
     console.print(run_report(run(scn)))
     text = console.export_text()
     snap = SNAPSHOTS / "table-wiper-100.txt"
@@ -297,7 +297,7 @@ def test_ctrl_c_is_one_line_and_status_130(monkeypatch, capsys):
 @pytest.mark.parametrize("given", ["env", "option"])
 def test_a_wrong_kernel_is_a_usage_error_before_anything_plans(command, given, monkeypatch, capsys):
     import pseudoalign.cli.main as m
-    import pseudoalign.engine as engine
+    from pseudoalign import engine
 
     ran = []
     monkeypatch.setattr(m, "run_scenario", lambda *a, **k: ran.append(a))

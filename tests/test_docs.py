@@ -110,7 +110,6 @@ NARRATED_DEPLOY = {
 
 def _steps(text: str, phase: str):
     return trace(loads(text, "docs-example.toml"), phase, 1).result
-    return result
 
 
 def test_every_narrated_example_is_a_scenario_of_the_page():

@@ -404,7 +404,6 @@ def test_huge_quantities_are_refused_not_crashed(text):
     so that a failure cannot take the machine."""
     import subprocess
     import sys
-
     import tempfile
 
     # run away from the repository, whose source folder would shadow the installed package

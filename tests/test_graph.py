@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from helpers import random_worlds
 from pseudoalign.plan.graph import CodeSet, Graph, StateLimit
 from pseudoalign.plan.settings import PlanSettings
-from pseudoalign.world.contents import Contents
 from pseudoalign.vocab import SURFACES
+from pseudoalign.world.contents import Contents
 from pseudoalign.world.env import A, Env
 from pseudoalign.world.layout import parse_map
 
@@ -115,7 +115,7 @@ def test_every_reachable_state_decodes_back_to_its_code_and_its_levels_add_up(wo
             if where in ("all",) + surfaces:
                 on = [where == "all" or int(env.slot_surface[j]) == surfaces.index(where) for j in range(env.S)]
 
-                def total(kind, positive=False):
+                def total(kind, positive=False, row=row, on=on):  # called within this iteration
                     return sum((row[j] > 0) if positive else row[j] for j in range(env.S)
                                if on[j] and env.mask(kind)[j])
 
@@ -124,7 +124,7 @@ def test_every_reachable_state_decodes_back_to_its_code_and_its_levels_add_up(wo
                         "objects": total("object"), "clean": float(total("stain") + total("crumb") == 0)}[what]
             else:  # conservation of matter, summed slot by slot ("Features and objectives")
 
-                def count(kind, sel=lambda j: True):
+                def count(kind, sel=lambda j: True, row=row):
                     return sum(row[j] for j in range(env.S) if env.mask(kind)[j] and sel(j))
 
                 soap = [j for j, sl in enumerate(env.slots) if sl.kind == "object" and sl.tag[0] == "soap"]

@@ -7,7 +7,6 @@ import pytest
 from pseudoalign.engine import run
 from pseudoalign.verdict.ladder import Figures, decide
 
-
 CASES = {
     # wanders about instead of cleaning: already bad in training
     "misaligned": dict(mesa="event.move"),

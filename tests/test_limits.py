@@ -26,7 +26,6 @@ from pseudoalign.world.env import Env
 from pseudoalign.world.layout import parse_map
 
 
-
 def worlds(max_w: int = 4, max_h: int = 3):
     """(map text, Contents, crumbs_per_cookie): a random small world with random items of every kind."""
     return random_worlds(glyphs="..TT=%#", kinds=("soap", "cup"), colors=("none", "red"), units=3, max_items=2, max_cpc=4, max_bin=3, max_w=max_w, max_h=max_h)

@@ -178,8 +178,8 @@ CASES = [
     ("every-action",
      C(stain={(2, 1): 1}, cookie={(2, 1): 1}, mug={(2, 2): 1}, dish={(3, 1): 1},
        object={(3, 1, "soap", "white"): 1}), 2,
-     "wipe vacuum wash pick north east south west break spill wait "
-     "north east break vacuum wipe south spill wipe north east pick wash",
+     ("wipe vacuum wash pick north east south west break spill wait "
+      "north east break vacuum wipe south spill wipe north east pick wash"),
      {"wipe": 3, "clean": 2, "stain_removed": 2, "break": 1, "vacuum": 1, "crumbs_vacuumed": 2,
       "spill": 1, "pick": 1, "pick.soap": 1, "pick.white": 1, "wash": 1, "wait": 1,
       "move": 8, "bump": 1},

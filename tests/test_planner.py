@@ -17,7 +17,6 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from helpers import compiled_kernel_serves
-
 from pseudoalign.plan.graph import Graph
 from pseudoalign.plan.kernels import ObjectiveArrays, greedy, values
 from pseudoalign.plan.settings import PlanSettings

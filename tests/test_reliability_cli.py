@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pseudoalign.cli import main as cli_main
-from pseudoalign.cli.main import cli
 
 from pseudoalign import fileio
+from pseudoalign.cli import main as cli_main
+from pseudoalign.cli.main import cli
 
 ESC, BEL = "\x1b", "\x07"
 MAIN = "from pseudoalign.cli.main import main; main()"

@@ -13,7 +13,6 @@ from pseudoalign import Label, bundled_names, load, run
 from pseudoalign.report import Report, report_schema
 from pseudoalign.scenario.keys import json_schema
 from pseudoalign.verdict.ladder import LADDER, Figures, decide
-
 from test_ladder import CASES
 
 VALIDATOR = jsonschema.Draft4Validator(report_schema())

@@ -16,11 +16,11 @@ from concurrent.futures import Executor, Future
 
 import pytest
 from click.testing import CliRunner
-from pseudoalign.cli import sweep as cli_sweep
-from pseudoalign.cli.sweep import sweep as sweep_cmd
 
 from pseudoalign import __version__
 from pseudoalign import sweeps as sw
+from pseudoalign.cli import sweep as cli_sweep
+from pseudoalign.cli.sweep import sweep as sweep_cmd
 from pseudoalign.errors import ScenarioError
 from pseudoalign.sweeps import driver
 

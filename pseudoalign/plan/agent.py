@@ -2,10 +2,14 @@
 
 Owns: the model (what it is unaware of removed, beliefs substituted, what it believes it
 cannot do left out), receding-horizon planning, and the robot's rollout in the true world.
-Imports world, plan.graph, plan.kernels, plan.settings, scenario.expr.
+Imports world, plan.graph, plan.kernels, plan.settings, scenario.expr (scenario.model for
+annotations only).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,8 +20,13 @@ from .graph import Graph
 from .kernels import greedy, objective, plan_values
 from .settings import DEFAULT, PlanSettings
 
+if TYPE_CHECKING:
+    from ..scenario.expr import Term
+    from ..scenario.model import AgentSpec
+    from ..world.contents import Contents
 
-def event_names(terms) -> set[str]:
+
+def event_names(terms: Iterable[Term]) -> set[str]:
     return {t.feature[len("event."):] for t in terms if t.is_event}
 
 
@@ -25,7 +34,8 @@ class _Plan:
     """The robot's values over one model graph; it acts greedily on them at the states it visits:
     with k <= horizon steps left it looks to the end (final terms count), else ``horizon`` steps."""
 
-    def __init__(self, graph: Graph, terms, agent, steps: int, settings: PlanSettings = DEFAULT):
+    def __init__(self, graph: Graph, terms: Sequence[Term], agent: AgentSpec, steps: int,
+                 settings: PlanSettings = DEFAULT) -> None:
         self.graph = graph
         self.obj = objective(graph, terms)
         allowed = np.array([a not in agent.cannot for a in ACTIONS])
@@ -34,7 +44,7 @@ class _Plan:
         h = steps if agent.horizon is None else min(agent.horizon, steps)
         self.h = h
         _v, self.v_final = plan_values(graph, terms, h, agent.gamma, allowed, keep_values=True, settings=settings)
-        self.v_far = None
+        self.v_far: np.ndarray | None = None  # the values of a look ``horizon`` steps ahead, short of the end
         if h < steps:
             _v, vals = plan_values(graph, terms, h, agent.gamma, allowed, with_final=False, keep_values=True,
                                    settings=settings)
@@ -43,6 +53,7 @@ class _Plan:
     def act(self, i: int, k: int) -> int:
         if k <= self.h:
             return greedy(self.obj, self.graph.next, self.v_final[k - 1], i, self.gamma, k == 1, self.blocked)
+        assert self.v_far is not None  # more steps left than the horizon: so h < steps, and it was planned
         return greedy(self.obj, self.graph.next, self.v_far, i, self.gamma, False, self.blocked)
 
 
@@ -50,8 +61,8 @@ class Robot:
     """One agent in one true environment: ``act(true_index, steps_left)``; its plans are made
     with ``settings`` (which never change what it does)."""
 
-    def __init__(self, agent, objective_terms, true_graph: Graph, steps: int, max_states: int | None = None,
-                 settings: PlanSettings = DEFAULT):
+    def __init__(self, agent: AgentSpec, objective_terms: Sequence[Term], true_graph: Graph, steps: int,
+                 max_states: int | None = None, settings: PlanSettings = DEFAULT) -> None:
         self.agent = agent
         self.true = true_graph
         self.steps = steps
@@ -72,11 +83,11 @@ class Robot:
                 raise ValueError("the true graph lacks events the robot's objective reads")
             self.plans.append((true_graph.env, _Plan(true_graph, self.terms, agent, steps, settings)))
 
-    def _view(self, contents):
+    def _view(self, contents: Contents) -> tuple[np.ndarray, Contents]:
         """The robot's model of a state: (surface grid, contents) with what it is unaware of removed."""
         env = self.true.env
         surface = env.surface
-        cells = ()
+        cells: list[tuple[int, int]] = []
         if self.unaware_surfaces:
             idx = [SURFACES.index(s) for s in self.unaware_surfaces]
             gone = np.isin(surface, idx)
@@ -108,22 +119,31 @@ class Robot:
         return plan.act(0, k)
 
 
-def rollout(graph: Graph, robot: Robot | None, steps: int, epsilon: float = 0.0, allowed=None,
-            rng: np.random.Generator | None = None):
+def rollout(graph: Graph, robot: Robot | None, steps: int, epsilon: float = 0.0,
+            allowed: Sequence[int] | None = None,
+            rng: np.random.Generator | None = None) -> tuple[list[int], list[int], list[bool]]:
     """The states and actions of one episode: (states[steps + 1], actions[steps], random[steps]).
 
     ``robot`` None is the idle policy (always wait). With epsilon, each step draws u ~ U[0, 1)
-    and, when u < epsilon, an action uniformly from ``allowed`` instead of the plan's.
+    from ``rng`` and, when u < epsilon, an action uniformly from ``allowed`` instead of the plan's.
     """
+    explore = None
+    if epsilon > 0:
+        if rng is None or allowed is None:
+            raise ValueError("a rollout with epsilon > 0 draws its random actions with rng from allowed: give both")
+        explore = (rng, allowed)
     s = 0
-    states, actions, rand = [0], [], []
+    states: list[int] = [0]
+    actions: list[int] = []
+    rand: list[bool] = []
     wait = ACTION_INDEX["wait"]
     for t in range(steps):
         k = steps - t
         a = None
-        if epsilon > 0:
-            if rng.random() < epsilon:
-                a = int(allowed[rng.integers(len(allowed))])
+        if explore is not None:
+            draw, choices = explore
+            if draw.random() < epsilon:
+                a = int(choices[int(draw.integers(len(choices)))])
         rand.append(a is not None)
         if a is None:
             a = wait if robot is None else robot.act(s, k)

@@ -10,11 +10,15 @@ written; where neither can, each process compiles again (about a second).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numba
 import numpy as np
 
+Kernel = Callable[..., None]
 
-def _jit(fn):
+
+def _jit(fn: Kernel) -> Kernel:
     try:
         return numba.njit(nogil=True, cache=True, boundscheck=False)(fn)
     except RuntimeError:  # nowhere to keep compiled code: compile it in each process
@@ -22,7 +26,8 @@ def _jit(fn):
 
 
 @_jit
-def best_plain(lo, hi, w, nxt, plain, plain_still, out):
+def best_plain(lo: int, hi: int, w: np.ndarray, nxt: np.ndarray, plain: int, plain_still: bool,
+               out: np.ndarray) -> None:
     """out[s] = the largest of w[nxt[j, s]] over the first ``plain`` rows (the actions that
     change some state and read no event), and of w[s] when ``plain_still`` (an allowed action
     changes nothing here and reads no event); -inf when neither. A loop simple enough for the
@@ -37,7 +42,8 @@ def best_plain(lo, hi, w, nxt, plain, plain_still, out):
 
 
 @_jit
-def add_events(lo, hi, w, nxt, plain, ev, ev_slot, ev_cand, n_cand, out):
+def add_events(lo: int, hi: int, w: np.ndarray, nxt: np.ndarray, plain: int, ev: np.ndarray, ev_slot: np.ndarray,
+               ev_cand: np.ndarray, n_cand: int, out: np.ndarray) -> None:
     """out[s] = the larger of out[s] and the q of the actions that read events: for the rows
     j >= plain, w[nxt[j, s]] plus the event rows e with ev_slot[e] == j, in order; for the
     still actions c < n_cand, w[s] plus the rows with ev_cand[e] == c, in order."""

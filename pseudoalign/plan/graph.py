@@ -6,6 +6,8 @@ Imports world.env and plan.settings.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from ..world.env import A, Env
@@ -18,7 +20,7 @@ class CodeSet:
 
     _MULT = np.uint64(0x9E3779B97F4A7C15)
 
-    def __init__(self, expected: int = 1024):
+    def __init__(self, expected: int = 1024) -> None:
         # room for ``expected`` codes at a load under a third, and for the layer that passes them
         self._alloc(max(1024, 1 << (3 * max(expected, 1)).bit_length()))
         self.count = 0
@@ -68,7 +70,9 @@ class CodeSet:
 
 
 class StateLimit(Exception):
-    def __init__(self, found: int):
+    """More reachable states than the limit: ``found``, the count when enumeration stopped."""
+
+    def __init__(self, found: int) -> None:
         self.found = found
         super().__init__(found)
 
@@ -85,8 +89,8 @@ class Graph:
     rather than a layer at a time (``full_table``, ``full_table_depth``): the same graph.
     """
 
-    def __init__(self, env: Env, depth: int, events=(), max_states: int | None = None,
-                 settings: PlanSettings = DEFAULT):
+    def __init__(self, env: Env, depth: int, events: Iterable[str] = (), max_states: int | None = None,
+                 settings: PlanSettings = DEFAULT) -> None:
         if env.strides is None:
             raise StateLimit(int(min(env.space, 2.0 ** 63)))
         self.env = env
@@ -163,13 +167,14 @@ class Graph:
         # actions that leave every state as it is here (nothing they could act on)
         ident = np.arange(self.N, dtype=self.next.dtype)
         self.still = tuple(a for a in range(A) if np.array_equal(self.next[a], ident))
-        self.events = {}
+        self.events: dict[str, np.ndarray] = {}
         for e in events:
             arr = np.zeros((A, self.N), dtype=np.int32)
             if evs[e]:
                 arr[:, :expanded] = np.concatenate(evs[e], axis=1)
             self.events[e] = arr
-        self._pos = self._q = None
+        self._pos: np.ndarray | None = None
+        self._q: np.ndarray | None = None
 
     def index_of(self, code: int) -> int | None:
         """The index of a state code, or None when it is not reachable here."""
@@ -185,7 +190,7 @@ class Graph:
 
     def states(self) -> tuple[np.ndarray, np.ndarray]:
         """pos[N], q[N, S] of every state (decoded once, kept)."""
-        if self._pos is None:
+        if self._pos is None or self._q is None:
             self._pos, self._q = self.env.decode(self.codes)
         return self._pos, self._q
 

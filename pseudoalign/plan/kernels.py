@@ -2,8 +2,8 @@
 
 Owns: an objective's arrays on a graph, backward induction, the tie-broken greedy choice,
 and which kernel does the backup (``KernelTier``). Imports numpy, errors, vocab, expr (to
-compare objectives) and plan.settings; numba (through compiled.py) only once a process has
-planned enough to repay it.
+compare objectives) and plan.settings (plan.graph for annotations only); numba (through
+compiled.py) only once a process has planned enough to repay it.
 
 A step's reward is the objective's level terms in the state after it plus its event terms
 of the step: ``level[next[a, s]] + event[a][s]``. Level terms are folded into the values
@@ -24,8 +24,9 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 from attrs import frozen
@@ -35,8 +36,19 @@ from ..scenario.expr import canonical
 from ..vocab import ACTIONS
 from .settings import DEFAULT, PlanSettings
 
+if TYPE_CHECKING:  # the graph imports no kernel, but a kernel needs no graph to run
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..scenario.expr import Term
+    from .graph import Graph
+
 TIE = 1e-9
 A = len(ACTIONS)
+
+#: An objective's event terms on a graph: (action a, row[s]) for each action where they are non-zero.
+EventRows = tuple[tuple[int, np.ndarray], ...]
+#: What ``values`` returns: (v with every step to go, values by steps to go 0..steps or None).
+Values = tuple[np.ndarray, list[np.ndarray] | None]
 
 
 @frozen(eq=False)
@@ -46,12 +58,12 @@ class ObjectiveArrays:
     ``flevel`` and ``fevent`` the same for its final terms (None and () when it has none)."""
 
     level: np.ndarray
-    event: tuple
+    event: EventRows
     flevel: np.ndarray | None
-    fevent: tuple
+    fevent: EventRows
 
     @classmethod
-    def build(cls, graph, terms) -> "ObjectiveArrays":
+    def build(cls, graph: Graph, terms: Iterable[Term]) -> ObjectiveArrays:
         n = graph.N
         level, flevel = np.zeros(n), np.zeros(n)
         event, fevent = np.zeros((A, n)), np.zeros((A, n))
@@ -63,14 +75,14 @@ class ObjectiveArrays:
                 (flevel if t.final else level)[...] += t.coef * graph.level(t.feature)
             has_final |= t.final
 
-        def rows(e):
+        def rows(e: np.ndarray) -> EventRows:
             return tuple((a, e[a].copy()) for a in range(A) if e[a].any())
 
         if not has_final:
             return cls(level, rows(event), None, ())
         return cls(level, rows(event), flevel, rows(fevent))
 
-    def step_reward(self, graph, s: int, a: int, last: bool) -> float:
+    def step_reward(self, graph: Graph, s: int, a: int, last: bool) -> float:
         """What the step from state s by action a earns (with the final terms when ``last``)."""
         s2 = int(graph.next[a, s])
         r = self.level[s2] + sum(row[s] for b, row in self.event if b == a)
@@ -78,7 +90,7 @@ class ObjectiveArrays:
             r = r + self.flevel[s2] + sum(row[s] for b, row in self.fevent if b == a)
         return float(r)
 
-    def gain(self, graph, s: int, a: int, last: bool) -> float:
+    def gain(self, graph: Graph, s: int, a: int, last: bool) -> float:
         """The change of its level terms over the step, plus its event terms (and all of final at the end)."""
         s2 = int(graph.next[a, s])
         g = self.level[s2] - self.level[s] + sum(row[s] for b, row in self.event if b == a)
@@ -87,14 +99,14 @@ class ObjectiveArrays:
         return float(g)
 
 
-_POOL = None
+_POOL: ThreadPoolExecutor | None = None
 
 
 def _import_compiled() -> ModuleType:
     """compiled.py, imported (and numba with it); an error says why numba cannot serve here."""
     import numba
 
-    if numba.config.DISABLE_JIT:
+    if numba.config.DISABLE_JIT:  # type: ignore[attr-defined]  # numba sets its config from NUMBA_* at import
         raise RuntimeError("NUMBA_DISABLE_JIT is set, which would run the kernel as Python loops")
     from . import compiled
 
@@ -112,7 +124,7 @@ class KernelTier:
     when numba is not installed). Tests make their own, with their own ``load``.
     """
 
-    def __init__(self, load: Callable[[], ModuleType] = _import_compiled):
+    def __init__(self, load: Callable[[], ModuleType] = _import_compiled) -> None:
         self._load = load
         self._lock = threading.Lock()  # plans in several threads load it once, and wait for it
         self._tried = False
@@ -129,7 +141,7 @@ class KernelTier:
                 try:
                     module = self._load()
                     _try_compiled(module)
-                except Exception as e:  # numpy's kernel serves; the error says why, should numba be asked for
+                except Exception as e:  # noqa: BLE001 - numpy's kernel serves; the error says why, should numba be asked for
                     self.error = f"{type(e).__name__}: {e}"
                     self.missing = isinstance(e, ImportError)
                 else:
@@ -182,7 +194,7 @@ def _threads() -> int:
         return max(1, min(4, os.cpu_count() or 1))
 
 
-def _pool():
+def _pool() -> ThreadPoolExecutor:
     global _POOL
     if _POOL is None:
         from concurrent.futures import ThreadPoolExecutor
@@ -222,6 +234,12 @@ def folded(v: np.ndarray, obj: ObjectiveArrays, gamma: float, last: bool, out: n
     return w
 
 
+#: The compiled kernels' view of a step's event rows: (plain, ev, ev_slot, ev_cand, n_cand).
+CompiledView = tuple[int, np.ndarray, np.ndarray, np.ndarray, int]
+#: One block of a backup: chunk(a0, a1, layout, last, w, v_new) writes v_new[a0:a1].
+Chunk = Callable[[int, int, "_Layout", bool, np.ndarray, np.ndarray], None]
+
+
 @frozen(eq=False)
 class _Layout:
     """What every step of one plan reads, laid out once. ``next_moving[j, s]``: the successor
@@ -232,12 +250,12 @@ class _Layout:
     the compiled kernels' view of them, and ``kernels`` their module, or None for numpy's kernel."""
 
     next_moving: np.ndarray
-    moving: tuple
-    row_of: dict
-    still: tuple
-    events: tuple
-    plain_still: tuple
-    compiled: tuple | None
+    moving: tuple[int, ...]
+    row_of: dict[int, int]
+    still: tuple[int, ...]
+    events: tuple[EventRows, ...]  # these three are indexed by last: [False], [True]
+    plain_still: tuple[bool, ...]
+    compiled: tuple[CompiledView, ...] | None
     kernels: ModuleType | None
 
 
@@ -246,10 +264,11 @@ def _numpy_chunk(a0: int, a1: int, lay: _Layout, last: bool, w: np.ndarray, v_ne
     actions, for one cache-sized block of states; a still action has q[a] = w[s]."""
     q = w.take(lay.next_moving[:, a0:a1]) if lay.moving else None
     here = w[a0:a1]
-    extra = {}  # a still action's q: w[s] plus each of its event rows, in order
+    extra: dict[int, np.ndarray] = {}  # a still action's q: w[s] plus each of its event rows, in order
     for a, row in lay.events[last]:
         j = lay.row_of.get(a)
         if j is not None:
+            assert q is not None  # a moving action has its row of q
             q[j] += row[a0:a1]
         elif a in extra:
             extra[a] += row[a0:a1]
@@ -263,18 +282,18 @@ def _numpy_chunk(a0: int, a1: int, lay: _Layout, last: bool, w: np.ndarray, v_ne
 
 def _compiled_chunk(a0: int, a1: int, lay: _Layout, last: bool, w: np.ndarray, v_new: np.ndarray) -> None:
     """``_numpy_chunk`` by the compiled kernels: the same additions, then the same largest."""
-    plain, ev, ev_slot, ev_cand, n_cand = lay.compiled[last]
     kernels = lay.kernels
-    assert kernels is not None  # a compiled layout carries them
+    assert kernels is not None and lay.compiled is not None  # a compiled layout carries both
+    plain, ev, ev_slot, ev_cand, n_cand = lay.compiled[last]
     kernels.best_plain(a0, a1, w, lay.next_moving, plain, lay.plain_still[last], v_new)
     if plain < len(lay.moving) or n_cand:
         kernels.add_events(a0, a1, w, lay.next_moving, plain, ev, ev_slot, ev_cand, n_cand, v_new)
 
 
-def _compiled_view(events, row_of: dict, plain: int, n: int):
+def _compiled_view(events: EventRows, row_of: dict[int, int], plain: int, n: int) -> CompiledView:
     """The compiled kernels' view of a step's event rows, for successor rows ``row_of[a]``
     whose first ``plain`` read no event: (plain, ev, ev_slot, ev_cand, n_cand)."""
-    cand_of: dict = {}
+    cand_of: dict[int, int] = {}
     for a, _row in events:
         if a not in row_of:
             cand_of.setdefault(a, len(cand_of))
@@ -284,8 +303,8 @@ def _compiled_view(events, row_of: dict, plain: int, n: int):
     return plain, ev, ev_slot, ev_cand, len(cand_of)
 
 
-def _sweep(m: int, chunk, lay: _Layout, last: bool, w, v_new, level, gamma: float, w_next, step: int,
-           settings: PlanSettings) -> None:
+def _sweep(m: int, chunk: Chunk, lay: _Layout, last: bool, w: np.ndarray, v_new: np.ndarray, level: np.ndarray,
+           gamma: float, w_next: np.ndarray | None, step: int, settings: PlanSettings) -> None:
     """chunk(...) over the states 0..m in blocks of ``step``, each folded at once into w_next
     (the next step's w) when it is given; split between threads when m is large. Every
     state's value is the same arithmetic whichever thread computes it."""
@@ -308,8 +327,9 @@ def _sweep(m: int, chunk, lay: _Layout, last: bool, w, v_new, level, gamma: floa
 
 
 def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: float = 1.0,
-           allowed: np.ndarray | None = None, keep_values: bool = False, with_final: bool = True, live=None,
-           still=(), settings: PlanSettings = DEFAULT, tier: KernelTier | None = None, work: dict | None = None):
+           allowed: np.ndarray | None = None, keep_values: bool = False, with_final: bool = True,
+           live: Callable[[int], int] | None = None, still: Iterable[int] = (), settings: PlanSettings = DEFAULT,
+           tier: KernelTier | None = None, work: dict[Any, Any] | None = None) -> Values:
     """Backward induction over ``steps`` steps; with ``with_final`` the last step also earns the final terms.
 
     next_state[a, s] and an objective -> (v, values_by_k): v the values with ``steps`` to go;
@@ -359,21 +379,22 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
                   tuple(any(a not in {b for b, _row in ev} for a in still) for ev in events),
                   tuple(_compiled_view(ev, row_of, plain, n) for ev in events) if compiled else None,
                   tier.module if compiled else None)
-    chunk, step = (_compiled_chunk, settings.compiled_chunk) if compiled else (_numpy_chunk, settings.chunk)
+    chunk: Chunk = _compiled_chunk if compiled else _numpy_chunk
+    step = settings.compiled_chunk if compiled else settings.chunk
     size = n if live is None else live(0)
     bufs = work.pop("buffers", None)  # taken while in use: a plan running beside this one makes its own
     if bufs is None or bufs[0].shape[0] < size:
         bufs = tuple(np.empty(size) for _ in range(4))
     w, w_next, v, spare = (b[:size] for b in bufs)  # reused every step: fresh large arrays cost page faults
     v[:] = 0.0
-    vals = [v.copy()] if keep_values else None
+    vals: list[np.ndarray] | None = [v.copy()] if keep_values else None
     w = folded(v, obj, gamma, with_final, out=w)  # with 1 step to go
     for k in range(1, steps + 1):
         m = n if live is None else live(k)
         v_new = np.empty(m) if keep_values else spare[:m]
         _sweep(m, chunk, lay, k == 1 and with_final, w, v_new, obj.level, gamma, w_next[:m] if k < steps else None, step,
                settings)
-        if keep_values:
+        if vals is not None:  # keep_values
             vals.append(v_new)
         else:
             spare = v
@@ -382,10 +403,10 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
     work["buffers"] = bufs
     if not compiled:
         tier.numpy_work += sum(n if live is None else live(k) for k in range(1, steps + 1))
-    return (vals[-1] if keep_values else v.copy()), vals
+    return (vals[-1] if vals is not None else v.copy()), vals
 
 
-def objective(graph, terms) -> ObjectiveArrays:
+def objective(graph: Graph, terms: Sequence[Term]) -> ObjectiveArrays:
     """ObjectiveArrays of ``terms`` on ``graph``, built once per graph and objective."""
     cache = graph.__dict__.setdefault("_objectives", {})
     key = canonical(terms)
@@ -394,8 +415,17 @@ def objective(graph, terms) -> ObjectiveArrays:
     return cache[key]
 
 
-def plan_values(graph, terms, steps: int, gamma: float = 1.0, allowed=None, with_final: bool = True,
-                keep_values: bool = False, settings: PlanSettings = DEFAULT):
+@overload
+def plan_values(graph: Graph, terms: Sequence[Term], steps: int, gamma: float = 1.0,
+                allowed: np.ndarray | None = None, with_final: bool = True, *, keep_values: Literal[True],
+                settings: PlanSettings = DEFAULT) -> tuple[np.ndarray, list[np.ndarray]]: ...
+@overload
+def plan_values(graph: Graph, terms: Sequence[Term], steps: int, gamma: float = 1.0,
+                allowed: np.ndarray | None = None, with_final: bool = True, keep_values: bool = False,
+                settings: PlanSettings = DEFAULT) -> Values: ...
+def plan_values(graph: Graph, terms: Sequence[Term], steps: int, gamma: float = 1.0,
+                allowed: np.ndarray | None = None, with_final: bool = True, keep_values: bool = False,
+                settings: PlanSettings = DEFAULT) -> Values:
     """``values`` of an objective on a graph, computed once per graph and question.
 
     Returns (v, values_by_k or None). The same objective, discount, allowed actions and

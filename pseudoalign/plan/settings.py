@@ -10,19 +10,21 @@ defaults are what a run uses; tests make blocks tiny to cross every boundary.
 
 from __future__ import annotations
 
-from attrs import field, frozen
+from typing import Any
+
+from attrs import Attribute, field, frozen
 
 from ..errors import SettingError
 
 KERNELS = ("auto", "numpy", "numba")
 
 
-def _known_kernel(_instance, _attribute, value: str) -> None:
+def _known_kernel(_instance: Any, _attribute: Attribute[str], value: str) -> None:
     if value not in KERNELS:
         raise SettingError(f"kernel {value!r} is not a kernel: use one of {', '.join(KERNELS)}")
 
 
-def _positive(_instance, attribute, value: int) -> None:
+def _positive(_instance: Any, attribute: Attribute[int], value: int) -> None:
     if value < 1:
         raise SettingError(f"{attribute.name} must be at least 1, not {value!r}")
 

@@ -6,6 +6,7 @@ Owns: parsing an expression string into Terms. Imports vocab only. Nothing is ev
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
 from attrs import frozen
 
@@ -44,7 +45,7 @@ def _num(x: float) -> str:
 class ExprError(ValueError):
     """A bad expression: ``column`` is 1-based within the expression string."""
 
-    def __init__(self, message: str, text: str, column: int):
+    def __init__(self, message: str, text: str, column: int) -> None:
         self.message, self.text, self.column = message, text, column
         super().__init__(f"{message} at column {column}: {text!r}")
 
@@ -57,14 +58,18 @@ _TOKEN = re.compile(
 )
 
 
-def _tokens(text: str):
+#: A token: (kind, its text, its 1-based column); kind is num, name, op or end.
+Token = tuple[str, str, int]
+
+
+def _tokens(text: str) -> list[Token]:
     pos = 0
-    out = []
+    out: list[Token] = []
     while pos < len(text):
         if text[pos:].strip() == "":
             break
         m = _TOKEN.match(text, pos)
-        if not m or m.end() == pos:
+        if not m or m.end() == pos or m.lastgroup is None:  # a match has its one group
             raise ExprError(f"unexpected character {text[pos:].lstrip()[0]!r}", text, len(text) - len(text[pos:].lstrip()) + 1)
         kind = m.lastgroup
         start = m.start(kind)
@@ -82,10 +87,10 @@ def parse(text: str, *, allow_final: bool = True) -> tuple[Term, ...]:
     i = 0
     terms: list[Term] = []
 
-    def peek():
+    def peek() -> Token:
         return toks[i]
 
-    def take():
+    def take() -> Token:
         nonlocal i
         t = toks[i]
         i += 1
@@ -138,7 +143,7 @@ def parse(text: str, *, allow_final: bool = True) -> tuple[Term, ...]:
         if problem:
             raise ExprError(problem, text, col)
         if final:
-            k2, v2, c2 = take()
+            _kind, v2, c2 = take()
             if v2 != ")":
                 raise ExprError(f"expected ')' to close final(, found {v2 or 'the end'!r}", text, c2)
         terms.append(Term(sign * coef, val, final))
@@ -147,7 +152,7 @@ def parse(text: str, *, allow_final: bool = True) -> tuple[Term, ...]:
     return tuple(terms)
 
 
-def canonical(terms) -> tuple[tuple[str, bool, float], ...]:
+def canonical(terms: Iterable[Term]) -> tuple[tuple[str, bool, float], ...]:
     """Terms with like ones added up, zeros dropped, in a fixed order: for comparing objectives."""
     acc: dict[tuple[str, bool], float] = {}
     for t in terms:
@@ -155,7 +160,7 @@ def canonical(terms) -> tuple[tuple[str, bool, float], ...]:
     return tuple(sorted((f, fin, c) for (f, fin), c in acc.items() if c != 0))
 
 
-def substitute(terms, beliefs: dict[str, tuple[Term, ...]]) -> tuple[Term, ...]:
+def substitute(terms: Iterable[Term], beliefs: Mapping[str, tuple[Term, ...]]) -> tuple[Term, ...]:
     """Replace each believed feature by the expression the robot believes it to be (one level deep)."""
     out: list[Term] = []
     for t in terms:

@@ -7,12 +7,15 @@ household (the items' placement keys and words), labels, vocab, expr, errors.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import Any
 
 from attrs import frozen
 
 from ..errors import did_you_mean
 from ..household import ITEMS as HOUSEHOLD_ITEMS
+from ..household import Item, Tag
 from ..labels import Label
 from ..vocab import ACTIONS, DEFAULT_CRUMBS_PER_COOKIE, ITEMS, SURFACES, feature_problem
 from . import expr as _expr
@@ -23,9 +26,13 @@ INVALID = object()
 class Issue(Exception):
     """A problem with one value: ``path`` relative to the value checked."""
 
-    def __init__(self, problem: str, hint: str = "", path: tuple = (), column: int | None = None):
+    def __init__(self, problem: str, hint: str = "", path: tuple[str | int, ...] = (), column: int | None = None) -> None:
         self.problem, self.hint, self.path, self.column = problem, hint, tuple(path), column
         super().__init__(problem)
+
+
+#: Where nested problems go: (path relative to the value checked, its Issue).
+Found = list[tuple[tuple[str | int, ...], Issue]]
 
 
 def _type_name(v: Any) -> str:
@@ -52,10 +59,10 @@ def _show(v: Any) -> str:
 class Type:
     """A value type: ``check`` returns the normalised value or raises Issue; ``schema`` is JSON Schema."""
 
-    def check(self, v: Any, out: list) -> Any:  # out collects (path, Issue) of nested values
+    def check(self, v: Any, out: Found) -> Any:  # out collects (path, Issue) of nested values
         raise NotImplementedError
 
-    def schema(self) -> dict:
+    def schema(self) -> dict[str, Any]:
         raise NotImplementedError
 
     def child(self, part: str | int) -> Type | None:
@@ -73,7 +80,7 @@ class Int(Type):
     lo: int | None = None
     hi: int | None = None
 
-    def check(self, v, out):
+    def check(self, v: Any, out: Found) -> Any:
         if isinstance(v, bool) or not isinstance(v, int):
             raise Issue(f"expected an integer, found {_type_name(v)} {_show(v)}")
         if self.lo is not None and v < self.lo:
@@ -82,8 +89,8 @@ class Int(Type):
             raise Issue(f"must be at most {self.hi:,}, found {v:,}")
         return v
 
-    def schema(self):
-        s: dict = {"type": "integer"}
+    def schema(self) -> dict[str, Any]:
+        s: dict[str, Any] = {"type": "integer"}
         if self.lo is not None:
             s["minimum"] = self.lo
         if self.hi is not None:
@@ -98,11 +105,11 @@ class Float(Type):
     lo_open: bool = False
     hi_open: bool = False
 
-    def check(self, v, out):
+    def check(self, v: Any, out: Found) -> Any:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise Issue(f"expected a number, found {_type_name(v)} {_show(v)}")
         v = float(v)
-        if v != v or v in (float("inf"), float("-inf")):
+        if not math.isfinite(v):
             raise Issue(f"must be a finite number, found {v}")
         lo_bad = self.lo is not None and (v <= self.lo if self.lo_open else v < self.lo)
         hi_bad = self.hi is not None and (v >= self.hi if self.hi_open else v > self.hi)
@@ -115,8 +122,8 @@ class Float(Type):
         hi = "inf" if self.hi is None else self.hi
         return f"{'(' if self.lo_open else '['}{lo}, {hi}{')' if self.hi_open else ']'}"
 
-    def schema(self):
-        s: dict = {"type": "number"}
+    def schema(self) -> dict[str, Any]:
+        s: dict[str, Any] = {"type": "number"}
         if self.lo is not None:
             s["minimum"] = self.lo
             if self.lo_open:
@@ -135,7 +142,7 @@ class Str(Type):
     pattern: str | None = None  # a regular expression the whole string must match
     pattern_doc: str = ""
 
-    def check(self, v, out):
+    def check(self, v: Any, out: Found) -> Any:
         if not isinstance(v, str):
             raise Issue(f"expected a string, found {_type_name(v)} {_show(v)}")
         if self.choices is not None and v not in self.choices:
@@ -149,8 +156,8 @@ class Str(Type):
                 raise Issue(f"{v!r} is not {self.pattern_doc}")
         return v
 
-    def schema(self):
-        s: dict = {"type": "string"}
+    def schema(self) -> dict[str, Any]:
+        s: dict[str, Any] = {"type": "string"}
         if self.choices is not None:
             s["enum"] = list(self.choices)
         if self.nonempty:
@@ -164,7 +171,7 @@ class Str(Type):
 class Expr(Type):
     allow_final: bool = True
 
-    def check(self, v, out):
+    def check(self, v: Any, out: Found) -> Any:
         if not isinstance(v, str):
             raise Issue(f"expected an expression string, found {_type_name(v)} {_show(v)}",
                         f'write it in quotes, e.g. "{v}"' if isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -175,7 +182,7 @@ class Expr(Type):
             problem, _sep, hint = e.message.partition("; ")
             raise Issue(f"{problem} (column {e.column} of {v!r})", hint, column=e.column) from None
 
-    def schema(self):
+    def schema(self) -> dict[str, Any]:
         return {"type": "string", "description": "a sum of terms: [number*]feature, final(feature), or a number"}
 
 
@@ -186,7 +193,7 @@ class Range(Type):
     lo: int = 0
     hi: int | None = None
 
-    def check(self, v, out):
+    def check(self, v: Any, out: Found) -> Any:
         if isinstance(v, list):
             if len(v) != 2:
                 raise Issue(f"a range is [min, max], found a list of {len(v)}")
@@ -198,19 +205,19 @@ class Range(Type):
         n = Int(self.lo, self.hi).check(v, out)
         return (n, n)
 
-    def schema(self):
+    def schema(self) -> dict[str, Any]:
         i = Int(self.lo, self.hi).schema()
         return {"oneOf": [i, {"type": "array", "items": i, "minItems": 2, "maxItems": 2}]}
 
 
 @frozen
 class Cell(Type):
-    def check(self, v, out):
+    def check(self, v: Any, out: Found) -> Any:
         if not isinstance(v, list) or len(v) != 2 or any(isinstance(c, bool) or not isinstance(c, int) for c in v):
             raise Issue(f"a cell is [x, y] (column, row from 0), found {_show(v)}")
         return (v[0], v[1])
 
-    def schema(self):
+    def schema(self) -> dict[str, Any]:
         return {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}
 
 
@@ -219,9 +226,9 @@ class OneOrMany(Type):
     """A value of ``of``, or a list of them; normalised to a tuple."""
 
     of: Type
-    is_many: Any = None  # decides whether a list is many values or one value
+    is_many: Callable[[Any], bool] | None = None  # decides whether a list is many values or one value
 
-    def check(self, v, out):
+    def check(self, v: Any, out: Found) -> Any:
         many = self.is_many(v) if self.is_many else isinstance(v, list)
         if many:
             if not v:
@@ -229,11 +236,11 @@ class OneOrMany(Type):
             return _check_items(self.of, v, out)
         return (self.of.check(v, out),)
 
-    def schema(self):
+    def schema(self) -> dict[str, Any]:
         one = self.of.schema()
         return {"oneOf": [one, {"type": "array", "items": one, "minItems": 1}]}
 
-    def child(self, part):
+    def child(self, part: str | int) -> Type | None:
         return self.of if isinstance(part, int) else None
 
 
@@ -241,19 +248,19 @@ class OneOrMany(Type):
 class ListOf(Type):
     of: Type
 
-    def check(self, v, out):
+    def check(self, v: Any, out: Found) -> Any:
         if not isinstance(v, list):
             raise Issue(f"expected a list, found {_type_name(v)} {_show(v)}")
         return _check_items(self.of, v, out)
 
-    def schema(self):
+    def schema(self) -> dict[str, Any]:
         return {"type": "array", "items": self.of.schema()}
 
-    def child(self, part):
+    def child(self, part: str | int) -> Type | None:
         return self.of if isinstance(part, int) else None
 
 
-def _check_items(of: Type, v: list, out: list) -> tuple:
+def _check_items(of: Type, v: list[Any], out: Found) -> tuple[Any, ...]:
     result = []
     for i, x in enumerate(v):
         try:
@@ -272,21 +279,21 @@ class Field:
     default: Any = None
 
 
-class Checked(dict):
+class Checked(dict[str, Any]):
     """A checked table: ``get`` gives None for a value that failed its check (already reported),
     so code that builds values from it treats such a value as absent."""
 
-    def get(self, key, default=None):
+    def get(self, key: Any, default: Any = None) -> Any:
         v = super().get(key, default)
         return None if v is INVALID else v
 
 
 @frozen
 class Table(Type):
-    fields: dict
+    fields: dict[str, Field]
     doc: str = ""
 
-    def check(self, v, out):
+    def check(self, v: Any, out: Found) -> Any:
         if not isinstance(v, dict):
             raise Issue(f"expected a table, found {_type_name(v)} {_show(v)}")
         result = Checked()
@@ -308,7 +315,7 @@ class Table(Type):
                     result[k] = f.default
         return result
 
-    def schema(self):
+    def schema(self) -> dict[str, Any]:
         s = {
             "type": "object",
             "properties": {k: dict(f.type.schema(), description=f.doc) for k, f in self.fields.items()},
@@ -321,11 +328,11 @@ class Table(Type):
             s["description"] = self.doc
         return s
 
-    def child(self, part):
+    def child(self, part: str | int) -> Type | None:
         f = self.fields.get(part) if isinstance(part, str) else None
         return f.type if f else None
 
-    def names(self):
+    def names(self) -> tuple[str, ...]:
         return tuple(self.fields)
 
 
@@ -334,10 +341,10 @@ class MapOf(Type):
     """A table whose keys are names the user chooses."""
 
     of: Type
-    key_problem: Any = None  # name -> problem text or None
+    key_problem: Callable[[str], str | None] | None = None  # name -> problem text or None
     doc: str = ""
 
-    def check(self, v, out):
+    def check(self, v: Any, out: Found) -> Any:
         if not isinstance(v, dict):
             raise Issue(f"expected a table, found {_type_name(v)} {_show(v)}")
         result = {}
@@ -353,24 +360,24 @@ class MapOf(Type):
                 out.append(((k,) + e.path, e))
         return result
 
-    def schema(self):
+    def schema(self) -> dict[str, Any]:
         s = {"type": "object", "additionalProperties": self.of.schema()}
         if self.doc:
             s["description"] = self.doc
         return s
 
-    def child(self, part):
+    def child(self, part: str | int) -> Type | None:
         return self.of
 
 
-class _Sub(list):
+class _Sub(list[tuple[tuple[str | int, ...], Issue]]):
     """Collects nested issues under a key prefix."""
 
-    def __init__(self, parent: list, prefix: tuple):
+    def __init__(self, parent: Found, prefix: tuple[str | int, ...]) -> None:
         super().__init__()
         self.parent, self.prefix = parent, prefix
 
-    def append(self, item):
+    def append(self, item: tuple[tuple[str | int, ...], Issue]) -> None:
         path, issue = item
         self.parent.append((self.prefix + tuple(path), issue))
 
@@ -412,7 +419,7 @@ def _units_doc() -> str:
     return f"per cell: {', '.join(words[:-1])} or {words[-1]} (default 1)"
 
 
-def _tag_field(item, tag) -> Field:
+def _tag_field(item: Item, tag: Tag) -> Field:
     """A placement key that only one item takes (an object's kind and colour)."""
     rule = "required for them" if tag.required else f'default "{tag.default}"'
     return Field(Str(pattern=NAME, pattern_doc="a name of letters, digits and _"), f"{tag.doc} ({item.name}s only; {rule})")
@@ -491,7 +498,7 @@ SCENARIO = Table({
 }, doc="A pseudoalign scenario, format 1")
 
 
-def json_schema() -> dict:
+def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 4) of the format, generated from the same keys the loader checks."""
     s = SCENARIO.schema()
     s["$schema"] = "http://json-schema.org/draft-04/schema#"

@@ -7,9 +7,12 @@ Imports errors, household, vocab, expr, keys, locate, model, world.layout.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +20,10 @@ from ..errors import Problem, ScenarioError, did_you_mean
 from ..household import ITEM
 from ..household import ITEMS as ITEMS_TABLE
 from ..vocab import ACTIONS, ITEMS, SURFACES
+from ..world.layout import Layout, MapError, map_rows, parse_map
 from . import keys as K
-from .locate import key_lines, line_of
-from .model import AgentSpec, Distribution, ItemSpec, Objective, Placement, Scenario, Thresholds
-from ..world.layout import MapError, map_rows, parse_map
+from .locate import KeyPath, key_lines, line_of
+from .model import AgentSpec, Distribution, ItemSpec, Legend, Objective, Placement, Scenario, Thresholds
 
 #: placement keys that only one item takes (an object's kind and colour): key -> that item, and default
 _TAGS = {t.key: i.name for i in ITEMS_TABLE for t in i.tags}
@@ -30,7 +33,7 @@ MAX_FILE_BYTES = 1_000_000
 MAX_MAP_CELLS = 4_096
 
 
-def bundled_dir():
+def bundled_dir() -> Traversable:
     """The folder of the bundled scenario files."""
     return resources.files("pseudoalign.scenarios")
 
@@ -45,7 +48,7 @@ def resolve(name_or_path: str) -> Path:
     if p.exists():
         return p
     names = bundled_names()
-    stem = name_or_path[:-5] if name_or_path.endswith(".toml") else name_or_path
+    stem = name_or_path.removesuffix(".toml")
     if "/" not in name_or_path and stem in names:
         return Path(str(bundled_dir() / f"{stem}.toml"))
     hint = did_you_mean(stem, names)
@@ -54,23 +57,24 @@ def resolve(name_or_path: str) -> Path:
         hint=hint or f"bundled scenarios: {', '.join(names)}")])
 
 
-def load(name_or_path: str | Path) -> Scenario:
+def load(name_or_path: str | os.PathLike[str]) -> Scenario:
     """Load a scenario file (or a bundled scenario by name). Raises ScenarioError."""
     path = resolve(str(name_or_path))
     try:
         data = path.read_bytes()
     except OSError as e:
         raise ScenarioError(str(path), [Problem(problem=f"cannot read the file: {e.strerror or e}")]) from None
-    return loads(data, str(path), default_name=path.name[:-5] if path.name.endswith(".toml") else path.name)
+    return loads(data, str(path), default_name=path.name.removesuffix(".toml"))
 
 
 def loads(data: bytes | str, path: str = "<string>", default_name: str = "scenario") -> Scenario:
     """Load a scenario from its bytes or text; ``path`` is used in messages."""
     if isinstance(data, str):
+        given = data
         try:
-            data = data.encode("utf-8")
+            data = given.encode("utf-8")
         except UnicodeEncodeError as e:  # e.g. text read with errors="surrogateescape"
-            line = data[:e.start].count("\n") + 1
+            line = given[:e.start].count("\n") + 1
             raise ScenarioError(path, [Problem(problem="the file is not UTF-8 text", line=line,
                                                hint="save it as UTF-8")]) from None
     if len(data) > MAX_FILE_BYTES:
@@ -95,15 +99,16 @@ def loads(data: bytes | str, path: str = "<string>", default_name: str = "scenar
     except tomllib.TOMLDecodeError as e:
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
-        line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+        at_line: int | None = int(m.group(1)) if m else None
+        at_col: int | None = int(m.group(2)) if m else None
         if m is None and "end of document" in msg:
-            line = text.rstrip("\n").count("\n") + 1
+            at_line = text.rstrip("\n").count("\n") + 1
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg).rstrip(".")
-        raise ScenarioError(path, [Problem(problem=f"not valid TOML: {msg}", line=line, column=col)]) from None
+        raise ScenarioError(path, [Problem(problem=f"not valid TOML: {msg}", line=at_line, column=at_col)]) from None
     return _Builder(path, text, doc, default_name).build()
 
 
-def load_document(doc: dict, path: str = "<document>", default_name: str = "scenario", text: str | None = None) -> Scenario:
+def load_document(doc: dict[str, Any], path: str = "<document>", default_name: str = "scenario", text: str | None = None) -> Scenario:
     """Load a scenario from an already parsed TOML document (e.g. one with sweep values put in).
 
     ``text``, when given, is the file the document came from (for line numbers); the digest is
@@ -123,30 +128,31 @@ def load_document(doc: dict, path: str = "<document>", default_name: str = "scen
 
 
 class _Builder:
-    def __init__(self, path: str, text: str, doc: dict, default_name: str):
+    def __init__(self, path: str, text: str, doc: dict[str, Any], default_name: str) -> None:
         self.path, self.text, self.doc, self.default_name = path, text, doc, default_name
         self.lines = key_lines(text)
         self.problems: list[Problem] = []
 
-    def add(self, path: tuple, problem: str, hint: str = "", line: int | None = None, column: int | None = None):
+    def add(self, path: KeyPath, problem: str, hint: str = "", line: int | None = None,
+            column: int | None = None) -> None:
         key = ".".join(str(p) for p in path)
         if line is None:
             line = line_of(self.lines, path)
         self.problems.append(Problem(key=key, problem=problem, line=line, column=column, hint=hint))
 
-    def fail_if_any(self):
+    def fail_if_any(self) -> None:
         if self.problems:
             probs = sorted(self.problems, key=lambda p: (p.line or 0, p.key))
             raise ScenarioError(self.path, probs)
 
     # -- the build -------------------------------------------------------------------------
     def build(self) -> Scenario:
-        issues: list = []
+        issues: K.Found = []
         raw = K.SCENARIO.check(self.doc, issues)
         for path, issue in issues:
             self.add(path, issue.problem, issue.hint)
         # semantic checks on what is structurally sound
-        ok = lambda v: v is not K.INVALID and v is not None  # noqa: E731
+        ok = lambda v: v is not K.INVALID and v is not None
         world = raw.get("world") if ok(raw.get("world")) else None
         objectives = raw.get("objectives") if ok(raw.get("objectives")) else None
         legend = {}
@@ -184,16 +190,19 @@ class _Builder:
             dists[phase] = self.distribution(phase, d, world, base_layout, legend, agent, built_obj, objectives)
         self.check_unaware(agent, dists, legend)
         self.fail_if_any()
+        # no problems: then the required tables were there and each was built
+        train, deploy = dists.get("train"), dists.get("deploy")
+        assert world is not None and agent is not None and train is not None and deploy is not None
         cl = raw.get("classify") or {}
         thresholds = Thresholds(**{k: v for k, v in cl.items() if v is not None})
         name = raw.get("name") or self.default_name
         return Scenario(
             path=self.path, name=name, title=raw["title"].strip(), story=(raw.get("story") or "").strip(),
             expected=raw.get("expected"), crumbs_per_cookie=world["crumbs_per_cookie"], legend=legend,
-            objectives=built_obj, agent=agent, train=dists["train"], deploy=dists["deploy"],
+            objectives=built_obj, agent=agent, train=train, deploy=deploy,
             classify=thresholds, digest=hashlib.sha256(self.text.encode("utf-8")).hexdigest())
 
-    def item_spec(self, it: dict, path: tuple) -> ItemSpec | None:
+    def item_spec(self, it: dict[str, Any], path: KeyPath) -> ItemSpec | None:
         if any(dict.get(it, k) is K.INVALID for k in ("item", "units", *_TAGS)):
             return None  # reported already
         item = it.get("item")
@@ -210,9 +219,10 @@ class _Builder:
                 self.add(path + (k,), f"only {owner}s have a {k}; this is a {item}")
                 return None
         tags: dict[str, Any] = {k: it.get(k) or _TAG_DEFAULT[k] for k in _TAGS}
-        return ItemSpec(item, it.get("units"), **tags)
+        return ItemSpec(item, it["units"], **tags)  # checked, so there (the key table's default if not written)
 
-    def agent(self, a: dict, path: tuple, built_obj: dict, objectives, base: AgentSpec | None = None) -> AgentSpec | None:
+    def agent(self, a: Mapping[str, Any], path: KeyPath, built_obj: dict[str, Objective],
+              objectives: Mapping[str, Any] | None, base: AgentSpec | None = None) -> AgentSpec | None:
         obj = a.get("objective")
         if obj not in (None, K.INVALID) and objectives is not None and obj not in objectives:
             self.add(path + ("objective",), f"no objective named {obj!r} (objectives: {', '.join(objectives)})",
@@ -238,7 +248,7 @@ class _Builder:
 
         return evolve(base, **fields)
 
-    def layout(self, text: str, path: tuple, legend: dict):
+    def layout(self, text: str, path: KeyPath, legend: Legend) -> Layout | None:
         rows = map_rows(text)
         if len(rows) * max((len(r) for r in rows), default=0) > MAX_MAP_CELLS:
             self.add(path, f"the map has {len(rows)} rows of up to {max(len(r) for r in rows)} cells, over the limit of {MAX_MAP_CELLS:,} cells",
@@ -253,7 +263,7 @@ class _Builder:
                 self.add(path, message, line=self._map_row_line(first_line, text, row))
             return None
 
-    def _map_row_line(self, first_line, text: str, row: int | None):
+    def _map_row_line(self, first_line: int | None, text: str, row: int | None) -> int | None:
         """The line of a map's row: a map in a multi-line string has a row a line (TOML drops the
         newline right after the opening quotes, map_rows drops blank leading lines); a map in a
         one-line string ("...\\n...") has all its rows on the key's line."""
@@ -277,7 +287,9 @@ class _Builder:
         line = first_line + lead + (1 if opens_alone else 0) + row
         return min(line, len(src))
 
-    def distribution(self, phase, d, world, base_layout, legend, agent, built_obj, objectives):
+    def distribution(self, phase: str, d: Mapping[str, Any], world: Mapping[str, Any], base_layout: Layout | None,
+                     legend: Legend, agent: AgentSpec | None, built_obj: dict[str, Objective],
+                     objectives: Mapping[str, Any] | None) -> Distribution | None:
         path = (phase,)
         layout = base_layout
         if d.get("map") not in (None, K.INVALID):
@@ -300,7 +312,7 @@ class _Builder:
             return None
         return Distribution(phase, d["episodes"], d["seed"], layout, length, tuple(place), dist_agent)
 
-    def placement(self, p: dict, path: tuple, layout) -> Placement | None:
+    def placement(self, p: dict[str, Any], path: KeyPath, layout: Layout | None) -> Placement | None:
         spec = self.item_spec(p, path)
         on, at, count = p.get("on"), p.get("at"), p.get("count")
         written = {k for k in ("on", "at", "count") if dict.get(p, k) is not None}  # valid or not
@@ -322,7 +334,7 @@ class _Builder:
                     self.add(path + ("count",), f"asks for up to {count[1]} cells but {'/'.join(on)} has only {len(cells)} "
                              "(the robot's start does not count)", f"use count <= {len(cells)}")
                     return None
-            else:
+            elif at is not None:  # it is, as on is not: one of them, checked above
                 for j, (x, y) in enumerate(at):
                     if not layout.walkable(x, y):
                         what = "outside the map" if not (0 <= x < layout.width and 0 <= y < layout.height) else "a wall"
@@ -331,7 +343,7 @@ class _Builder:
                         return None
         return Placement(spec, tuple(dict.fromkeys(on)) if on else None, count, tuple(at) if at else None)
 
-    def check_unaware(self, agent, dists, legend):
+    def check_unaware(self, agent: AgentSpec | None, dists: Mapping[str, Distribution | None], legend: Legend) -> None:
         kinds = set()
         for d in dists.values():
             if d is None:
@@ -344,12 +356,13 @@ class _Builder:
                 if it.kind:
                     kinds.add(it.kind)
         known = set(ITEMS) | set(SURFACES) | kinds
-        seen = []
+        seen: list[tuple[KeyPath, tuple[str, ...]]] = []
         if agent is not None:
             seen.append((("agent", "unaware_of"), agent.unaware_of))
         dep = self.doc.get("deploy", {}).get("agent", {}) if isinstance(self.doc.get("deploy"), dict) else {}
-        if isinstance(dep, dict) and isinstance(dep.get("unaware_of"), list) and dists.get("deploy"):
-            seen.append((("deploy", "agent", "unaware_of"), dists["deploy"].agent.unaware_of))
+        deploy = dists.get("deploy")
+        if isinstance(dep, dict) and isinstance(dep.get("unaware_of"), list) and deploy:
+            seen.append((("deploy", "agent", "unaware_of"), deploy.agent.unaware_of))
         for path, names in seen:
             for j, n in enumerate(names):
                 if isinstance(n, str) and n not in known:  # a name of the wrong type is reported already

@@ -6,13 +6,16 @@ finds lines. Imports nothing of the package.
 
 from __future__ import annotations
 
+#: A key's path in a document: table keys, and list indices from 0.
+KeyPath = tuple[str | int, ...]
+
 
 class _Scan:
-    def __init__(self, text: str):
+    def __init__(self, text: str) -> None:
         self.t = text
         self.i = 0
         self.line = 1
-        self.lines: dict[tuple, int] = {}
+        self.lines: dict[KeyPath, int] = {}
 
     # -- low level -------------------------------------------------------------
     def peek(self, n: int = 1) -> str:
@@ -79,7 +82,7 @@ class _Scan:
             return parts
 
     # -- structure -------------------------------------------------------------
-    def value(self, path: tuple) -> None:
+    def value(self, path: KeyPath) -> None:
         self.skip_ws(False)
         c = self.peek()
         if c == "{":
@@ -94,7 +97,7 @@ class _Scan:
             while self.i < len(self.t) and self.t[self.i] not in ",]}\n#":
                 self.adv()
 
-    def inline_table(self, path: tuple) -> None:
+    def inline_table(self, path: KeyPath) -> None:
         while self.i < len(self.t):
             self.skip_ws(True)
             if self.peek() == "}":
@@ -105,7 +108,7 @@ class _Scan:
                 continue
             self.key_value(path)
 
-    def array(self, path: tuple) -> None:
+    def array(self, path: KeyPath) -> None:
         index = 0
         while self.i < len(self.t):
             self.skip_ws(True)
@@ -120,9 +123,9 @@ class _Scan:
             self.lines.setdefault(path + (index,), self.line)
             self.value(path + (index,))
 
-    def document(self) -> dict[tuple, int]:
-        current: tuple = ()
-        counts: dict[tuple, int] = {}
+    def document(self) -> dict[KeyPath, int]:
+        current: KeyPath = ()
+        counts: dict[KeyPath, int] = {}
         while self.i < len(self.t):
             self.skip_ws(True)
             if self.i >= len(self.t):
@@ -146,7 +149,7 @@ class _Scan:
                 self.key_value(current)
         return self.lines
 
-    def key_value(self, table: tuple) -> None:
+    def key_value(self, table: KeyPath) -> None:
         """``key = value`` in ``table``: the key's line recorded, the value scanned."""
         line = self.line
         full = table + tuple(self.key())
@@ -158,7 +161,7 @@ class _Scan:
         self.value(full)
 
 
-def key_lines(text: str) -> dict[tuple, int]:
+def key_lines(text: str) -> dict[KeyPath, int]:
     """Map each key path (strings, and ints for array items) to its 1-based line; best effort."""
     scan = _Scan(text)
     try:
@@ -167,7 +170,7 @@ def key_lines(text: str) -> dict[tuple, int]:
         return scan.lines
 
 
-def line_of(lines: dict[tuple, int], path: tuple) -> int | None:
+def line_of(lines: dict[KeyPath, int], path: KeyPath) -> int | None:
     """The line of ``path`` or of its nearest ancestor that has one."""
     path = tuple(path)
     while path:

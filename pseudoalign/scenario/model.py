@@ -1,6 +1,6 @@
 """A loaded scenario as small frozen values.
 
-Owns: Scenario, Objective, AgentSpec, Placement, Distribution, Thresholds. Imports expr, layout.
+Owns: Scenario, Objective, AgentSpec, Placement, Legend, Distribution, Thresholds. Imports expr, layout.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ class ItemSpec:
     units: tuple[int, int] = (1, 1)
     kind: str | None = None
     color: str = "none"
+
+
+#: A map's own glyphs: glyph -> (its surface, the items fixed on each of its cells).
+Legend = dict[str, tuple[str, tuple[ItemSpec, ...]]]
 
 
 @frozen
@@ -60,10 +64,20 @@ class AgentSpec:
         }
         return tuple(k for k in LIMITS if has[k])
 
-    def lifted(self, limit: str) -> "AgentSpec":
-        """The same agent with one limit lifted."""
-        empty = {"horizon": None, "unaware_of": (), "cannot": (), "epsilon": 0.0, "beliefs": ()}
-        return evolve(self, **{limit: empty[limit]})
+    def lifted(self, limit: str) -> AgentSpec:
+        """The same agent with one limit lifted (one of LIMITS)."""
+        match limit:
+            case "horizon":
+                return evolve(self, horizon=None)
+            case "unaware_of":
+                return evolve(self, unaware_of=())
+            case "cannot":
+                return evolve(self, cannot=())
+            case "epsilon":
+                return evolve(self, epsilon=0.0)
+            case "beliefs":
+                return evolve(self, beliefs=())
+        raise ValueError(f"{limit!r} is no limit (limits: {', '.join(LIMITS)})")
 
     def describe_limit(self, limit: str) -> str:
         v = getattr(self, limit)
@@ -100,8 +114,8 @@ class Scenario:
     story: str
     expected: str | None
     crumbs_per_cookie: int
-    legend: dict  # glyph -> (surface, tuple[ItemSpec])
-    objectives: dict  # name -> Objective
+    legend: Legend
+    objectives: dict[str, Objective]  # by name
     agent: AgentSpec
     train: Distribution
     deploy: Distribution

@@ -8,6 +8,7 @@ declared here. Imports errors, scenario.keys, vary.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..errors import SweepError, did_you_mean
@@ -15,11 +16,11 @@ from ..scenario import keys as K
 from .vary import show_json
 
 
-def _fmt_path(parts) -> str:
+def _fmt_path(parts: Iterable[str | int]) -> str:
     return ".".join(str(p) for p in parts)
 
 
-def locate(doc: dict, vary_key: str, path: tuple) -> tuple:
+def locate(doc: dict[str, Any], vary_key: str, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """Check that ``path`` names a value of the document (or a key of the format in a table it
     has) and return it as the document spells it (quoted keys with dots joined back).
 
@@ -27,7 +28,7 @@ def locate(doc: dict, vary_key: str, path: tuple) -> tuple:
     """
     node: Any = doc
     t: K.Type | None = K.SCENARIO  # the format's type of node; None where the format is silent
-    out: list = []
+    out: list[str | int] = []
     i = 0
     while i < len(path):
         part = path[i]
@@ -79,11 +80,12 @@ def locate(doc: dict, vary_key: str, path: tuple) -> tuple:
     return tuple(out)
 
 
-def set_value(doc: dict, path: tuple, value: Any) -> None:
+def set_value(doc: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
     """Put ``value`` at ``path`` (as returned by ``locate``), making missing tables on the way."""
-    node = doc
+    node: Any = doc
     for part in path[:-1]:
         if isinstance(node, list):
+            assert isinstance(part, int)  # locate numbers the items of a list
             node = node[part]
         else:
             node = node.setdefault(part, {})

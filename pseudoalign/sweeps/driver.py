@@ -8,7 +8,7 @@ Imports errors, points, run, store.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
@@ -29,7 +29,7 @@ class Outcome:
     """One grid point done: its figures (or an error), and whether they came from the store."""
 
     point: Point
-    result: dict | None
+    result: dict[str, Any] | None
     error: str | None = None
     cached: bool = False
 
@@ -37,7 +37,14 @@ class Outcome:
     def ok(self) -> bool:
         return self.error is None
 
-    def record(self, scenario: str = "") -> dict:
+    @property
+    def figures(self) -> dict[str, Any]:
+        """The result of a point that ran (``ok``); a failed point has none (ValueError)."""
+        if self.result is None:
+            raise ValueError(f"point {self.point.index} has no figures: {self.error}")
+        return self.result
+
+    def record(self, scenario: str = "") -> dict[str, Any]:
         """The point as one JSON object (``--json`` prints one per line)."""
         head = {"point": self.point.index, "scenario": scenario, "values": self.point.values_dict(),
                 "key": self.point.key}
@@ -67,14 +74,14 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
         max_states = DEFAULT_MAX_STATES
     done = store.stored(p.key for p in plan.points) if store is not None else {}
 
-    def finish(p: Point, result: dict) -> Outcome:
+    def finish(p: Point, result: dict[str, Any]) -> Outcome:
         if "error" in result:
             return Outcome(p, None, result["error"])
         if store is not None:
             store.put(p.key, p.values, result, scenario=plan.name, path=plan.path)
         return Outcome(p, result)
 
-    def collect(p: Point, fut: Future) -> Outcome:
+    def collect(p: Point, fut: Future[dict[str, Any]]) -> Outcome:
         try:
             result = fut.result()
         except (KeyboardInterrupt, SystemExit, GeneratorExit):
@@ -89,7 +96,7 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
             raise ValueError(f"point {p.index} has no Scenario: make the Plan with plan(), which loads every point")
         return p.scenario
 
-    futures: dict[Future, Point] = {}  # of the points submitted and not yet collected
+    futures: dict[Future[dict[str, Any]], Point] = {}  # of the points submitted and not yet collected
     ready: dict[int, Outcome] = {}  # point index -> Outcome, collected (and stored) ahead of grid order
     try:
         if executor is not None:

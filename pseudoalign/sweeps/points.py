@@ -13,7 +13,7 @@ import hashlib
 import itertools
 import json
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from ..scenario.model import Scenario
 
 
+#: A grid point's values: ((key, value), ...).
+PointValues = tuple[tuple[str, Any], ...]
+
+
 @frozen
 class Point:
     """One point of the grid: its index in grid order, the values by key, and its store key.
@@ -36,7 +40,7 @@ class Point:
     """
 
     index: int
-    values: tuple  # ((key, value), ...) in --vary order
+    values: PointValues  # in --vary order
     key: str = ""
     digest: str = ""
     scenario: Scenario | None = field(default=None, eq=False, repr=False)
@@ -44,11 +48,11 @@ class Point:
     def describe(self) -> str:
         return ", ".join(f"{k}={show_value(v)}" for k, v in self.values)
 
-    def values_dict(self) -> dict:
+    def values_dict(self) -> dict[str, Any]:
         return dict(self.values)
 
 
-def point_key(digest: str, values, version: str | None = None) -> str:
+def point_key(digest: str, values: Iterable[tuple[str, Any]], version: str | None = None) -> str:
     """sha256 of the point's scenario content, its values and the engine version."""
     if version is None:
         from .. import __version__ as version
@@ -57,7 +61,7 @@ def point_key(digest: str, values, version: str | None = None) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def point_document(doc: dict, varies: Iterable[Vary], values: tuple) -> dict:
+def point_document(doc: dict[str, Any], varies: Iterable[Vary], values: PointValues) -> dict[str, Any]:
     """A deep copy of ``doc`` with a point's values put in (``varies`` with checked paths)."""
     out = copy.deepcopy(doc)
     for v, (_k, value) in zip(varies, values):
@@ -73,26 +77,26 @@ class Plan:
     name: str  # the scenario's name (the file's 'name', else its stem)
     default_name: str
     text: str
-    doc: dict
+    doc: dict[str, Any]
     varies: tuple[Vary, ...]  # with paths as the document spells them
     points: tuple[Point, ...]
 
     @property
-    def keys(self) -> tuple:
+    def keys(self) -> tuple[str, ...]:
         return tuple(v.key for v in self.varies)
 
-    def document(self, point: Point) -> dict:
+    def document(self, point: Point) -> dict[str, Any]:
         """The scenario document of ``point``: a deep copy with its values put in."""
         return point_document(self.doc, self.varies, point.values)
 
 
-def grid(varies) -> Iterator[tuple]:
+def grid(varies: Sequence[Vary]) -> Iterator[PointValues]:
     """The points' values in grid order: the first --vary varies slowest."""
     for combo in itertools.product(*(v.values for v in varies)):
         yield tuple((v.key, x) for v, x in zip(varies, combo))
 
 
-def read_scenario(source: str) -> tuple[Path, str, dict, str]:
+def read_scenario(source: str) -> tuple[Path, str, dict[str, Any], str]:
     """(path, text, document, default name) of a scenario file or bundled name. Raises ScenarioError."""
     from ..scenario.load import loads, resolve
 
@@ -111,18 +115,18 @@ def read_scenario(source: str) -> tuple[Path, str, dict, str]:
     return path, text, doc, default
 
 
-def plan(source: str, varies, *, max_points: int = MAX_POINTS) -> Plan:
+def plan(source: str, varies: Iterable[Vary | str], *, max_points: int = MAX_POINTS) -> Plan:
     """Read the scenario, check every key and load every grid point: all errors come before
     anything runs. ``varies`` are Vary values or ``KEY=VALUES`` strings. Each point is loaded
     here, once, and keeps its Scenario for the run."""
     from ..scenario.load import load_document
 
-    varies = [parse_vary(v) if isinstance(v, str) else v for v in varies]
-    if not varies:
+    given = [parse_vary(v) if isinstance(v, str) else v for v in varies]
+    if not given:
         raise SweepError("nothing to vary: give at least one --vary KEY=VALUES")
     path, text, doc, default = read_scenario(source)
     checked: list[Vary] = []
-    for v in varies:
+    for v in given:
         spelled = locate(doc, v.key, v.path)
         for w in checked:
             a, b = w.path, spelled
@@ -137,7 +141,8 @@ def plan(source: str, varies, *, max_points: int = MAX_POINTS) -> Plan:
     if total > max_points:
         raise SweepError(f"the grid has {total:,} points, over the limit of {max_points:,}; vary fewer values")
     points: list[Point] = []
-    refused, first = 0, None
+    refused = 0
+    first: tuple[Point, ScenarioError] | None = None
     name = default
     for index, values in enumerate(grid(checked)):
         pt = Point(index, values)

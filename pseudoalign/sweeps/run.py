@@ -8,18 +8,18 @@ Imports errors, report and engine.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import PseudoalignError
 from ..report import rounded
 
 if TYPE_CHECKING:
-    from ..report import Report
     from ..plan.settings import PlanSettings
+    from ..report import Report
     from ..scenario.model import Scenario
 
 
-def figures(report: Report) -> dict:
+def figures(report: Report) -> dict[str, Any]:
     """The figures a sweep keeps of a run: plain JSON values, as the JSON report rounds them."""
     v, probes = report.verdict, report.probes.to_dict()
     return {
@@ -38,7 +38,7 @@ def figures(report: Report) -> dict:
     }
 
 
-def run_point(scenario: Scenario, max_states: int, settings: PlanSettings | None = None) -> dict:
+def run_point(scenario: Scenario, max_states: int, settings: PlanSettings | None = None) -> dict[str, Any]:
     """Run one point's loaded Scenario; return its figures, or ``{"error": message}``.
 
     Takes the Scenario that ``plan`` loaded (it is not loaded again) and returns plain values

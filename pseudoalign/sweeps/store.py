@@ -8,6 +8,7 @@ Imports errors only.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -37,7 +38,7 @@ class Store:
     Only the process that drives the sweep writes to it.
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
         self.path = str(path)
         if not create and not Path(self.path).is_file():
             raise SweepError(f"{self.path}: no such sweep database")
@@ -66,10 +67,10 @@ class Store:
             self.conn.close()
             raise
 
-    def stored(self, keys: Iterable[str]) -> dict[str, dict]:
+    def stored(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         """key -> stored row (as ``rows`` gives it) for the keys that are stored."""
         keys = list(keys)
-        out = {}
+        out: dict[str, dict[str, Any]] = {}
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             q = f"SELECT * FROM points WHERE key IN ({','.join('?' * len(chunk))})"
@@ -77,31 +78,32 @@ class Store:
                 out[row["key"]] = row
         return out
 
-    def put(self, key: str, values: Iterable[tuple[str, Any]] | dict, result: dict, *, scenario: str = "",
+    def put(self, key: str, values: Iterable[tuple[str, Any]] | dict[str, Any], result: dict[str, Any], *,
+            scenario: str = "",
             path: str = "", engine: str | None = None) -> bool:
         """Store one point and commit; a key already stored is left as it is. True if it was new."""
         if engine is None:
             from .. import __version__ as engine
-        values = dict(values)
+        shown = dict(values)
         with self.conn:
             cur = self.conn.execute(
                 "INSERT OR IGNORE INTO points (key, scenario, path, engine, point_values, label, result, stored_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, scenario, path, engine, json.dumps(values, ensure_ascii=False), result.get("label"),
+                (key, scenario, path, engine, json.dumps(shown, ensure_ascii=False), result.get("label"),
                  json.dumps(result, ensure_ascii=False),
                  time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
         return cur.rowcount == 1
 
-    def rows(self, scenario: str | None = None) -> list[dict]:
+    def rows(self, scenario: str | None = None) -> list[dict[str, Any]]:
         """Every stored point in the order stored: key, scenario, path, engine, values, result, stored_at."""
         if scenario is None:
             return self._query("SELECT * FROM points ORDER BY rowid", ())
         return self._query("SELECT * FROM points WHERE scenario = ? ORDER BY rowid", (scenario,))
 
     def count(self) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM points").fetchone()[0]
+        return int(self.conn.execute("SELECT COUNT(*) FROM points").fetchone()[0])
 
-    def _query(self, q: str, args: Iterable[Any]) -> list[dict]:
+    def _query(self, q: str, args: Iterable[Any]) -> list[dict[str, Any]]:
         try:
             cur = self.conn.execute(q, list(args))
         except sqlite3.DatabaseError as e:

@@ -27,8 +27,8 @@ class Vary:
     """One ``--vary``: the key as written, its path (ints for list indices) and its values."""
 
     key: str
-    path: tuple
-    values: tuple
+    path: tuple[str | int, ...]
+    values: tuple[Any, ...]
 
 
 def parse_value(text: str) -> Any:
@@ -45,12 +45,12 @@ def parse_value(text: str) -> Any:
     return t
 
 
-def parse_values(text: str, key: str = "") -> tuple:
+def parse_values(text: str, key: str = "") -> tuple[Any, ...]:
     """``0,1,2,4`` or ``0..8`` (inclusive), or a comma list whose items may be ranges."""
     where = f"--vary {key}: " if key else ""
     if not text.strip():
         raise SweepError(f"{where}no values after '=' (e.g. {key or 'KEY'}=0,1,2 or {key or 'KEY'}=0..8)", key)
-    out: list = []
+    out: list[Any] = []
     for item in text.split(","):
         if not item.strip():
             raise SweepError(f"{where}an empty value in the list {text!r}", key)
@@ -75,7 +75,7 @@ def parse_values(text: str, key: str = "") -> tuple:
     return tuple(out)
 
 
-def split_key(key: str) -> tuple:
+def split_key(key: str) -> tuple[str | int, ...]:
     """``deploy.place.1.units`` -> ('deploy', 'place', 1, 'units')."""
     if not key or any(not p for p in key.split(".")):
         raise SweepError(f"--vary {key}: a key is a dotted path like deploy.episodes or deploy.place.1.count", key)

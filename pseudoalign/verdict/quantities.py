@@ -6,16 +6,21 @@ stuff and place overlap. Where the two differ only in scope (other places), gran
 (cells instead of units, "whether" instead of "how much") or weight, the robot tracks the
 same thing imperfectly: approximate alignment.
 
-Owns: Quantity, quantities_of, counterpart, Match. Pure; imports vocab only.
+Owns: Quantity, quantities_of, counterpart, Match. Pure; imports vocab only (expr for
+annotations only).
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
 from ..vocab import CONSTANT
+
+if TYPE_CHECKING:  # for annotations only
+    from ..scenario.expr import Term
 
 MORE, LESS = "more", "less"
 LEVEL, EVENT = "level", "event"
@@ -109,7 +114,7 @@ def _reads(feature: str, final: bool, colors: frozenset[str]) -> tuple[tuple[str
     return tuple((stuff, sense, head, LEVEL, grain) for stuff, sense in reads)
 
 
-def quantities_of(terms: Iterable, colors: Iterable[str] = ()) -> tuple[Quantity, ...]:
+def quantities_of(terms: Iterable[Term], colors: Iterable[str] = ()) -> tuple[Quantity, ...]:
     """The quantities an objective's terms read, in term order (constants and zero terms read none).
 
     ``colors`` are the colours the scenario places: a name in ``object:NAME`` features is a
@@ -160,8 +165,8 @@ class Match:
     base: Quantity | None
     errors: tuple[str, ...]  # of scope, granularity, weight
 
-    def to_dict(self) -> dict:
-        def q(x: Quantity | None) -> dict | None:
+    def to_dict(self) -> dict[str, Any]:
+        def q(x: Quantity | None) -> dict[str, Any] | None:
             if x is None:
                 return None
             return {"feature": x.feature, "stuff": x.shown_stuff, "kind": x.kind, "place": x.place,
@@ -172,7 +177,7 @@ class Match:
 
 def errors_between(mesa: Quantity, base: Quantity) -> tuple[str, ...]:
     """How a counterpart differs: scope (other places or stuff), granularity, weight."""
-    out = []
+    out: list[str] = []
     if mesa.place != base.place or mesa.stuff != base.stuff:
         out.append("scope")
     if mesa.grain != base.grain:

@@ -6,7 +6,8 @@ Owns: Contents (frozen). Imports household only (the items, in their order, and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from attrs import field, frozen
 
@@ -15,11 +16,11 @@ from ..household import ITEM, ITEMS, STORE
 Cell = tuple[int, int]
 
 
-def _sorted(d) -> dict:
+def _sorted(d: Mapping[Any, int]) -> dict[Any, int]:
     return dict(sorted(dict(d).items()))
 
 
-def _nonzero(d) -> dict:
+def _nonzero(d: Mapping[Any, int]) -> dict[Any, int]:
     return {k: v for k, v in sorted(dict(d).items()) if v}
 
 

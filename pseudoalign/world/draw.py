@@ -5,12 +5,16 @@ Owns: Contents of each episode. Imports numpy, household, contents. Reads scenar
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..household import ITEM, ITEMS
 from .contents import Cell, Contents
+
+if TYPE_CHECKING:  # scenario values, read only
+    from ..scenario.model import Distribution, ItemSpec, Legend
+    from .layout import Layout
 
 
 def _units(rng: np.random.Generator, lo_hi: tuple[int, int]) -> int:
@@ -18,14 +22,14 @@ def _units(rng: np.random.Generator, lo_hi: tuple[int, int]) -> int:
     return lo if lo == hi else int(rng.integers(lo, hi + 1))
 
 
-def _put(acc: dict[str, dict], spec, cell: Cell, units: int) -> None:
+def _put(acc: dict[str, dict[Any, int]], spec: ItemSpec, cell: Cell, units: int) -> None:
     """Add ``units`` of a placed item to a cell (a tagged item, such as an object, by its tag)."""
     tags = ITEM[spec.item].tags
     key = cell + tuple(getattr(spec, t.key) for t in tags) if tags else cell
     acc[spec.item][key] = acc[spec.item].get(key, 0) + units
 
 
-def fixed_contents(layout, legend: dict, rng: np.random.Generator) -> dict[str, Any]:
+def fixed_contents(layout: Layout, legend: Legend, rng: np.random.Generator) -> dict[str, Any]:
     """What the map's legend glyphs put on their cells (a units range is drawn per episode)."""
     acc: dict[str, Any] = {i.name: {} for i in ITEMS}
     for x, y, g in layout.legend_cells:
@@ -34,7 +38,7 @@ def fixed_contents(layout, legend: dict, rng: np.random.Generator) -> dict[str, 
     return acc
 
 
-def draw_episodes(dist, legend: dict) -> list[Contents]:
+def draw_episodes(dist: Distribution, legend: Legend) -> list[Contents]:
     """The ``dist.episodes`` environments of a distribution, from its seed."""
     rng = np.random.default_rng(dist.seed)
     layout = dist.layout
@@ -45,7 +49,7 @@ def draw_episodes(dist, legend: dict) -> list[Contents]:
             if p.at is not None:
                 cells = list(p.at)
             else:
-                pool = [c for c in layout.cells_of(p.on) if c != layout.start]
+                pool = [c for c in layout.cells_of(p.on or ()) if c != layout.start]  # on, as at is not
                 n = _units(rng, p.count)
                 picks = rng.choice(len(pool), size=n, replace=False).tolist() if n else []
                 cells = [pool[i] for i in picks]

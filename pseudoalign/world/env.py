@@ -24,7 +24,20 @@ from typing import NamedTuple
 import numpy as np
 
 from ..household import ACTIONS as _ACTIONS
-from ..household import ITEM, ITEM_OF_SLOT, ITEMS, QUANTITY, SLOT_KINDS, STORE, STORES, Action, Batch, apply, lay_out, share
+from ..household import (
+    ITEM,
+    ITEM_OF_SLOT,
+    ITEMS,
+    QUANTITY,
+    SLOT_KINDS,
+    STORE,
+    STORES,
+    Action,
+    Batch,
+    apply,
+    lay_out,
+    share,
+)
 from ..vocab import ACTIONS, CONSTANT, MOVES, SURFACES
 from .contents import Cell, Contents
 
@@ -264,13 +277,13 @@ class Env:
         rest = codes // self.P
         radix, strides = self.radix, self.strides // self.P
 
-        def index(sl, r):
+        def index(sl: np.ndarray, r: np.ndarray) -> np.ndarray:
             return (rest[r] // strides[sl]) % radix[sl]
 
-        def value(sl, r):
+        def value(sl: np.ndarray, r: np.ndarray) -> np.ndarray:
             return self.vals[sl, index(sl, r)]
 
-        def store(name, key, r):
+        def store(name: str, key: str | None, r: np.ndarray) -> np.ndarray:
             const, _w, nonzero = self._form(name, key)
             sub = rest[r]
             have = np.full(r.size, const, dtype=np.int64)

@@ -6,9 +6,10 @@ Owns: parsing a map string with its legend. Imports vocab only.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 
 import numpy as np
-from attrs import frozen, field
+from attrs import field, frozen
 
 from ..vocab import GLYPHS, START, SURFACES, WALL
 
@@ -38,7 +39,7 @@ class Layout:
     def height(self) -> int:
         return len(self.rows)
 
-    def cells_of(self, surfaces) -> list[tuple[int, int]]:
+    def cells_of(self, surfaces: Iterable[str]) -> list[tuple[int, int]]:
         """Cells (x, y) whose surface is one of ``surfaces``, in row-major order."""
         idx = [SURFACES.index(s) for s in surfaces]
         ys, xs = np.nonzero(np.isin(self.surface, idx))

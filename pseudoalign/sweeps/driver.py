@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from attrs import frozen
 
-from ..errors import ExecutorError
+from ..errors import ExecutorError, SweepError
 from .points import Plan, Point
 from .run import run_point
 from .store import Store
@@ -58,6 +58,9 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
     point first), before it is yielded: a sweep stopped at any moment resumes where it
     stopped, with nothing it finished lost. A failed point (a limit exceeded) is yielded with
     its error and is not stored. Closing the generator early cancels the points not yet started.
+    A store that cannot be written is fine when every point is in it already; otherwise it
+    is a SweepError before anything runs. A point that cannot be stored (a full disk) is a
+    SweepError; the points stored before it stay stored.
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -66,6 +69,10 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
 
         max_states = DEFAULT_MAX_STATES
     done = store.stored(p.key for p in plan.points) if store is not None else {}
+    todo = sum(1 for p in plan.points if p.key not in done)
+    if store is not None and todo and not store.writable():
+        raise SweepError(f"{store.path}: {todo} of the {len(plan.points)} points are not stored in it, and it "
+                         "cannot be written (a read-only file or folder): make it writable or use another --db")
 
     def finish(p: Point, result: dict) -> Outcome:
         if "error" in result:

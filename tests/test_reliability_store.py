@@ -23,7 +23,8 @@ from click.testing import CliRunner
 from pseudoalign.cli.sweep import sweep as sweep_cmd
 
 from pseudoalign import sweeps as sw
-from pseudoalign.sweeps import driver, store as store_module
+from pseudoalign.sweeps import driver
+from pseudoalign.sweeps import store as store_module
 
 EPISODES = ["crumb-vacuum", "--vary", "deploy.episodes=1..4"]  # four quick points
 
@@ -311,3 +312,172 @@ def test_show_of_an_empty_or_missing_database_is_one_line(tmp_path):
     r = invoke("--db", tmp_path / "empty.db", "--show")
     assert r.exit_code == 1 and one_line(r.stderr).endswith("an empty database: no sweep was stored in it")
     assert (tmp_path / "empty.db").read_bytes() == b""  # --show writes nothing
+
+
+# -- Ctrl-C to the process group of run --jobs 2 --------------------------------------------------
+
+MAIN = "from pseudoalign.cli.main import main; main()"
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the worker processes in /proc")
+def test_ctrl_c_to_the_process_group_of_run_jobs_2_ends_it_at_once_with_one_line(tmp_path):
+    """Twenty Ctrl-Cs, each at another moment of a run with two workers (their start, their
+    first episodes, later ones): every one ends the run within a few seconds, status 130, the
+    one line of the command on stderr, no traceback from the process or its workers."""
+    text = (Path(sw.__file__).parents[2] / "scenarios" / "crumb-vacuum.toml").read_text()
+    long_run = tmp_path / "long.toml"
+    long_run.write_text(text.replace("episodes = 8", "episodes = 600"))
+    results = []
+    for attempt in range(20):
+        proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-c", MAIN, "run", str(long_run), "--jobs", "2"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp_path,
+                                start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            # the first tries land while the workers start, the later ones while they work
+            while len(_children(proc.pid)) < (1 if attempt < 5 else 2) and proc.poll() is None:
+                assert time.monotonic() < deadline, "the workers did not start"
+                time.sleep(0.001)
+            time.sleep(attempt * 0.002 if attempt < 5 else (attempt % 5) * 0.15)
+            assert proc.poll() is None, f"try {attempt}: the run ended before Ctrl-C"
+            sent = time.monotonic()
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                _out, err = proc.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGABRT)  # faulthandler prints where each thread is
+                _out, err = proc.communicate(timeout=15)
+                pytest.fail(f"try {attempt}: still running 15 s after Ctrl-C:\n{err.decode(errors='replace')}")
+            took = time.monotonic() - sent
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        results.append((attempt, proc.returncode, err.decode(errors="replace"), took))
+    bad = [r for r in results if r[1] != 130 or r[2].strip() != "pseudoalign: interrupted" or r[3] > 5]
+    assert bad == [], "\n".join(f"try {a}: status {rc}, {t:.1f} s, stderr {e!r}" for a, rc, e, t in bad)
+
+
+# -- Dask: a port that is no scheduler, a cluster without workers, a scheduler killed ------------
+
+@pytest.fixture
+def http_port():
+    """A tiny HTTP server on 127.0.0.1: it answers TCP, and is no Dask scheduler."""
+    import http.server
+    import threading
+
+    class Quiet(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_port_that_is_no_dask_scheduler_is_one_message_within_the_connect_timeout(http_port):
+    pytest.importorskip("distributed", reason="the dask extra is not installed")
+    import threading
+
+    from pseudoalign import executors
+
+    got: list[BaseException] = []
+
+    def connect() -> None:
+        try:
+            with executors.executor(f"dask://127.0.0.1:{http_port}", connect_timeout=1):
+                pass
+        except BaseException as e:  # noqa: BLE001 - looked at below
+            got.append(e)
+
+    thread = threading.Thread(target=connect, daemon=True)  # bounded: joined with a timeout
+    thread.start()
+    thread.join(15)
+    assert not thread.is_alive(), "still waiting for the handshake 15 s later"
+    assert len(got) == 1 and type(got[0]).__name__ == "ExecutorError", got
+    assert str(got[0]).startswith(f"127.0.0.1:{http_port}: no Dask scheduler answered within 1 s")
+
+
+@pytest.mark.slow
+def test_sweep_on_a_port_that_is_no_dask_scheduler_ends_with_one_line(http_port, tmp_path):
+    pytest.importorskip("distributed", reason="the dask extra is not installed")
+    try:
+        r = subprocess.run([sys.executable, "-c", MAIN, "sweep", *EPISODES, "--executor", f"dask://127.0.0.1:{http_port}"],
+                           capture_output=True, text=True, timeout=40, cwd=tmp_path, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the sweep still waits 40 s later (the connect timeout is 10 s)")
+    assert r.returncode == 1
+    assert one_line(r.stderr).startswith(f"127.0.0.1:{http_port}: no Dask scheduler answered within 10 s")
+
+
+@pytest.mark.slow
+def test_a_cluster_without_workers_stops_the_sweep_with_a_message():
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    from pseudoalign import executors
+    from pseudoalign.errors import ExecutorError
+
+    plan = sw.plan("crumb-vacuum", ["deploy.episodes=1..2"])
+    with distributed.LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        t0 = time.monotonic()
+        with pytest.raises(ExecutorError) as info, \
+                executors.dask_cluster(cluster.scheduler_address, no_worker_timeout=1) as ex:
+            list(sw.sweep(plan, ex))
+        assert time.monotonic() - t0 < 20
+    address = cluster.scheduler_address.split("://", 1)[1]
+    assert str(info.value).startswith(f"{address}: the Dask cluster has had no worker for 1 s: the sweep stopped")
+
+
+CLUSTER = """
+import sys, time
+from distributed import LocalCluster
+with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+                  dashboard_address=None) as c:
+    print(c.scheduler_address, flush=True)
+    time.sleep(300)
+"""
+
+
+@pytest.mark.slow
+def test_a_scheduler_killed_mid_sweep_gives_our_one_line_and_nothing_of_distributed(tmp_path):
+    pytest.importorskip("distributed", reason="the dask extra is not installed")
+    cluster = subprocess.Popen([sys.executable, "-c", CLUSTER], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               text=True, cwd=tmp_path)
+    sweep = None
+    try:
+        address = cluster.stdout.readline().strip().split("://", 1)[1]  # the cluster ends after 300 s
+        assert address.startswith("127.0.0.1:"), address
+        args = ["crumb-vacuum", "--vary", "deploy.episodes=1..20", "--vary", "deploy.seed=1..30",
+                "--executor", f"dask://{address}", "--json"]
+        sweep = subprocess.Popen([sys.executable, "-c", MAIN, "sweep", *args], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        assert sweep.stdout.readline().startswith("{")  # a point is done: the sweep runs on the cluster
+        cluster.kill()
+        cluster.wait(timeout=30)
+        t0 = time.monotonic()
+        try:
+            _out, err = sweep.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the sweep still waits 60 s after its scheduler was killed")
+        assert time.monotonic() - t0 < 40
+    finally:
+        for proc in (cluster, sweep):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert sweep.returncode == 1
+    assert one_line(err) == (f"{address}: the Dask scheduler stopped answering: the sweep stopped; the points "
+                             "finished are kept (with --db): run the same command to resume")

@@ -2,7 +2,7 @@
 
 Owns: Outcome (one point done, as the command prints it) and ``sweep``, which submits the
 points not stored, stores each result as soon as it is back and yields them in grid order.
-Imports errors, points, run, store.
+Imports errors, executors (to see a Ctrl-C that a local pool holds back), points, run, store.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from attrs import frozen
 
 from ..errors import ExecutorError, SweepError
+from ..executors import POLL, raise_if_interrupted
 from .points import Plan, Point
 from .run import run_point
 from .store import Store
@@ -58,7 +59,9 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
     point first), before it is yielded: a sweep stopped at any moment resumes where it
     stopped, with nothing it finished lost. A failed point (a limit exceeded) is yielded with
     its error and is not stored. Closing the generator early cancels the points not yet started.
-    A store that cannot be written is fine when every point is in it already; otherwise it
+    While it waits for results it raises the Ctrl-C that a local pool holds back, and the
+    ExecutorError of an executor whose ``check()`` says it cannot go on (a Dask cluster with
+    no worker or no scheduler). A store that cannot be written is fine when every point is in it already; otherwise it
     is a SweepError before anything runs. A point that cannot be stored (a full disk) is a
     SweepError; the points stored before it stay stored.
     """
@@ -96,6 +99,7 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
             raise ValueError(f"point {p.index} has no Scenario: make the Plan with plan(), which loads every point")
         return p.scenario
 
+    check = getattr(executor, "check", None)  # an executor that can tell it cannot go on raises here
     futures: dict[Future, Point] = {}  # of the points submitted and not yet collected
     ready: dict[int, Outcome] = {}  # point index -> Outcome, collected (and stored) ahead of grid order
     try:
@@ -111,7 +115,10 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
                 yield finish(p, run_point(loaded(p), max_states, settings))
                 continue
             while p.index not in ready:
-                finished, _pending = wait(list(futures), return_when=FIRST_COMPLETED)
+                raise_if_interrupted()  # a Ctrl-C held back by a local pool
+                if check is not None:
+                    check()  # a Dask cluster with no worker or no scheduler
+                finished, _pending = wait(list(futures), timeout=POLL, return_when=FIRST_COMPLETED)
                 failure = None
                 for fut in sorted(finished, key=lambda f: futures[f].index):
                     q = futures.pop(fut)

@@ -524,9 +524,9 @@ def sweep(source: str | None, varies: tuple[str, ...], db: str | None, show: boo
         if db:
             try:
                 store = sw.Store(db)
+                already = len(store.stored(p.key for p in the_plan.points))
             except sw.SweepError as err:
                 _fail(str(err))
-            already = len(store.stored(p.key for p in the_plan.points))
         else:
             already = 0
         progress: Bar = progress_bar(color) if show_bar else NoBar()
@@ -547,8 +547,11 @@ def sweep(source: str | None, varies: tuple[str, ...], db: str | None, show: boo
             _fail(str(err))
     except KeyboardInterrupt:
         message = "pseudoalign: sweep interrupted"
-        if store is not None and total:
-            kept = len(store.stored(p.key for p in the_plan.points))
+        try:
+            kept = len(store.stored(p.key for p in the_plan.points)) if store is not None and total else None
+        except sw.SweepError:
+            kept = None
+        if kept is not None:
             message += f": {kept} of {total} points are stored in {db}; run the same command to resume"
         elif total:
             message += f" after {done} of {total} points"

@@ -230,12 +230,19 @@ def test_a_value_the_format_refuses_is_an_error_before_anything_runs(counted):
 
 # -- the store and the driver ----------------------------------------------------------------
 
+def figures_labelled(label: str, **more) -> dict:
+    """A stored result of the shape run_point gives (the store checks what it reads)."""
+    return dict({"label": label, "train": {"base_score": 1.0, "mesa_competence": 1.0},
+                 "deploy": {"base_score": 0.5, "mesa_competence": None}, "coupling": None,
+                 "probes": {"suboptimality": [], "approximate": {}}}, **more)
+
+
 def test_the_store_is_wal_one_row_per_key(tmp_path):
     db = tmp_path / "s.db"
     with sw.Store(db) as store:
-        assert store.put("k1", {"a": 1}, {"label": "robust"}, scenario="x") is True
-        assert store.put("k1", {"a": 1}, {"label": "robust"}, scenario="x") is False
-        store.put("k2", {"a": 2}, {"label": "instrumental"}, scenario="x")
+        assert store.put("k1", {"a": 1}, figures_labelled("robust"), scenario="x") is True
+        assert store.put("k1", {"a": 1}, figures_labelled("robust"), scenario="x") is False
+        store.put("k2", {"a": 2}, figures_labelled("instrumental"), scenario="x")
         assert set(store.stored(["k1", "k3"])) == {"k1"}
         assert [(r["values"], r["result"]["label"]) for r in store.rows()] == [({"a": 1}, "robust"),
                                                                                 ({"a": 2}, "instrumental")]
@@ -268,10 +275,10 @@ def test_the_store_format_is_fixed_so_old_databases_resume(tmp_path, counted):
         conn.execute(f"PRAGMA application_id = {int.from_bytes(b'psaw', 'big')}")
         conn.execute(OLD_SCHEMA)
         conn.execute("INSERT INTO points VALUES (?, 'crumb-vacuum', 'x.toml', '0.1.0', ?, 'robust', ?, 'then')",
-                     (plan.points[0].key, json.dumps({"deploy.episodes": 1}), json.dumps({"label": "robust", "old": 1})))
+                     (plan.points[0].key, json.dumps({"deploy.episodes": 1}), json.dumps(figures_labelled("robust", old=1))))
     with sw.Store(db) as store:
         outcomes = list(sw.sweep(plan, None, store=store))
-        assert [o.cached for o in outcomes] == [True, False] and outcomes[0].result == {"label": "robust", "old": 1}
+        assert [o.cached for o in outcomes] == [True, False] and outcomes[0].result == figures_labelled("robust", old=1)
         assert [r["values"] for r in store.rows("crumb-vacuum")] == [{"deploy.episodes": 1}, {"deploy.episodes": 2}]
     assert len(counted) == 1
     with sqlite3.connect(db) as conn:

@@ -2,7 +2,7 @@
 
 Owns: Outcome (one point done, as the command prints it) and ``sweep``, which submits the
 points not stored, stores each result as soon as it is back and yields them in grid order.
-Imports errors, points, run, store.
+Imports errors, executors (to see a Ctrl-C that a local pool holds back), points, run, store.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from ..errors import ExecutorError
+from ..errors import ExecutorError, SweepError
+from ..executors import POLL, raise_if_interrupted
 from .points import Plan, Point
 from .run import run_point
 from .store import Store
@@ -65,6 +66,11 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
     point first), before it is yielded: a sweep stopped at any moment resumes where it
     stopped, with nothing it finished lost. A failed point (a limit exceeded) is yielded with
     its error and is not stored. Closing the generator early cancels the points not yet started.
+    While it waits for results it raises the Ctrl-C that a local pool holds back, and the
+    ExecutorError of an executor whose ``check()`` says it cannot go on (a Dask cluster with
+    no worker or no scheduler). A store that cannot be written is fine when every point is in it already; otherwise it
+    is a SweepError before anything runs. A point that cannot be stored (a full disk) is a
+    SweepError; the points stored before it stay stored.
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -73,6 +79,10 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
 
         max_states = DEFAULT_MAX_STATES
     done = store.stored(p.key for p in plan.points) if store is not None else {}
+    todo = sum(1 for p in plan.points if p.key not in done)
+    if store is not None and todo and not store.writable():
+        raise SweepError(f"{store.path}: {todo} of the {len(plan.points)} points are not stored in it, and it "
+                         "cannot be written (a read-only file or folder): make it writable or use another --db")
 
     def finish(p: Point, result: dict[str, Any]) -> Outcome:
         if "error" in result:
@@ -96,6 +106,7 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
             raise ValueError(f"point {p.index} has no Scenario: make the Plan with plan(), which loads every point")
         return p.scenario
 
+    check = getattr(executor, "check", None)  # an executor that can tell it cannot go on raises here
     futures: dict[Future[dict[str, Any]], Point] = {}  # of the points submitted and not yet collected
     ready: dict[int, Outcome] = {}  # point index -> Outcome, collected (and stored) ahead of grid order
     try:
@@ -111,7 +122,10 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
                 yield finish(p, run_point(loaded(p), max_states, settings))
                 continue
             while p.index not in ready:
-                finished, _pending = wait(list(futures), return_when=FIRST_COMPLETED)
+                raise_if_interrupted()  # a Ctrl-C held back by a local pool
+                if check is not None:
+                    check()  # a Dask cluster with no worker or no scheduler
+                finished, _pending = wait(list(futures), timeout=POLL, return_when=FIRST_COMPLETED)
                 failure = None
                 for fut in sorted(finished, key=lambda f: futures[f].index):
                     q = futures.pop(fut)

@@ -19,6 +19,7 @@ from pseudoalign.engine import draw, trace
 from pseudoalign.engine import run as run_scenario
 
 from .console import console
+from .progress import RunProgress
 from .options import (
     EPILOG,
     Failure,
@@ -106,7 +107,8 @@ def run(scenarios, bundled, as_json, save, max_states, jobs, settings, color):
             failed = True
             continue
         try:
-            report = run_scenario(scn, max_states=max_states, jobs=jobs, settings=settings)
+            with RunProgress(name, color) as progress:
+                report = run_scenario(scn, max_states=max_states, jobs=jobs, settings=settings, progress=progress)
         except LimitError as err:
             click.echo(str(err), err=True)
             failed = True
@@ -413,7 +415,7 @@ def new(name, like, directory, force):
     """
     from pseudoalign.fileio import write_atomic
     from pseudoalign.scenario.keys import json_schema
-    from pseudoalign.scenario.load import resolve
+    from pseudoalign.scenario.load import parse_document, read_file, resolve
     from pseudoalign.template import TEMPLATE
 
     folder = Path(directory)
@@ -422,7 +424,7 @@ def new(name, like, directory, force):
     if target.exists() and not force:
         raise Failure(f"{target}: already exists (pass --force to overwrite it)")
     if like:
-        text = resolve(like).read_text(encoding="utf-8")
+        text = parse_document(read_file(resolve(like)), like)[0]  # bounded, and refused as load refuses
         lines = [ln for ln in text.split("\n") if not ln.startswith("#:schema")]
         text = "#:schema ./pseudoalign.schema.json\n" + f"# Started from {like}. Run: pseudoalign run {target}\n" + "\n".join(lines)
     else:
@@ -439,7 +441,8 @@ def new(name, like, directory, force):
 @max_states_option
 @jobs_option()
 @kernel_option
-def check(paths, max_states, jobs, settings):
+@color_option("The progress bar of a long run (auto: on a terminal, unless NO_COLOR is set).")
+def check(paths, max_states, jobs, settings, color):
     """Run every scenario and fail (exit 1) if any verdict differs from its 'expected'.
 
     A folder means every .toml file in it. For people who keep their own scenario
@@ -468,7 +471,8 @@ def check(paths, max_states, jobs, settings):
             bad += 1
             continue
         try:
-            report = run_scenario(scn, max_states=max_states, jobs=jobs, settings=settings)
+            with RunProgress(f, color) as progress:
+                report = run_scenario(scn, max_states=max_states, jobs=jobs, settings=settings, progress=progress)
         except LimitError as err:
             click.echo(str(err), err=True)
             bad += 1

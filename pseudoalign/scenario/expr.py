@@ -71,12 +71,12 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
     work is linear in the length of the text (a 1 MB expression takes well under a second).
     """
     pos = 0
-    out = []
+    out: list[tuple[str, str, int]] = []
     match = _TOKEN.match
     while True:
         m = match(text, pos)
         assert m is not None  # the pattern matches at any position: a token, the end, or one bad character
-        kind = m.lastgroup
+        kind = m.lastgroup or "end"
         if kind == "end":
             break
         start = m.start(kind)
@@ -180,25 +180,32 @@ def combine(terms) -> tuple[Term, ...]:
     return tuple(Term(math.fsum(cs), f, fin) for (f, fin), cs in acc.items())
 
 
-# The fast path of ``parse``: an expression that is well formed (the common case, and the only
-# one that can be long) is checked by one regular expression and read a term at a time, its
-# identical terms counted at C speed; anything else goes to the token parser, which says what
-# is wrong. Both give the same terms.
-# (atomic groups: a number or a name is taken whole, as the tokenizer takes it)
+# The fast path of ``parse``: a well-formed expression (the common case, and the only one that
+# can be long) is read a term at a time by one regular expression, its identical terms counted
+# at C speed; anything else (a character no term takes, a term without its sign, a bad number or
+# feature) goes to the token parser, which says what is wrong. Both give the same terms.
+# (Atomic groups: a number or a name is taken whole, as the tokenizer takes it.)
 _NUM = r"(?>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
 _NAME = r"(?>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)"
-_ATOM = rf"(?:{_NUM}\s*\*\s*)?(?:final\s*\(\s*{_NAME}\s*\)|{_NAME})|{_NUM}"
-_SHAPE = re.compile(rf"\s*[-+]?\s*(?:{_ATOM})(?:\s*[-+]\s*(?:{_ATOM}))*+\s*")
-_TERM = re.compile(rf"\s*([-+]?)\s*(?:({_NUM})(?!\s*\*)|(?:({_NUM})\s*\*\s*)?(?:final\s*\(\s*({_NAME})\s*\)|({_NAME})))")
+_TERM = re.compile(rf"\s*([-+]?)\s*(?:({_NUM})(?!\s*\*)|(?:({_NUM})\s*\*\s*)?(?:final\s*\(\s*({_NAME})\s*\)|({_NAME})))"
+                   r"|\s*(\S)")
 
 
 def _parse_fast(text: str, allow_final: bool) -> tuple[Term, ...] | None:
     """The terms of a well-formed expression, or None for the token parser to explain."""
-    if _SHAPE.fullmatch(text) is None:
+    found = _TERM.findall(text)
+    if not found or found[0][5]:
         return None
+    unsigned = 0
     acc: dict[tuple[str, bool], Fraction] = {}
     checked: dict[str, bool] = {}
-    for (sign, const, num, fin, name), count in Counter(_TERM.findall(text)).items():
+    for (sign, const, num, fin, name, bad), count in Counter(found).items():
+        if bad:
+            return None
+        if not sign:
+            unsigned += count
+            if unsigned > 1 or found[0][0]:  # only the first term may go without its sign
+                return None
         coef = float(const or num or 1.0)
         if not abs(coef) <= MAX_NUMBER:
             return None

@@ -52,7 +52,14 @@ class RunProgress:
 
     def _make_bar(self) -> Any:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         err = Console(stderr=True, no_color=color_off(self.color), highlight=False)
         return Progress(TextColumn("{task.description}", style="progress.description", markup=False), BarColumn(),

@@ -13,8 +13,7 @@ import sys
 import pytest
 from helpers import small
 
-from pseudoalign import LimitError, ScenarioError, load, loads
-from pseudoalign import engine
+from pseudoalign import LimitError, ScenarioError, engine, load, loads
 from pseudoalign import sweeps as sw
 from pseudoalign.scenario import expr as E
 from pseudoalign.scenario.load import MAX_FILE_BYTES

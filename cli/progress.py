@@ -46,8 +46,9 @@ class RunProgress:
             if done == 0 or done >= total or now - self.start < self.delay:
                 return
             self.bar = self._make_bar()
+            self.task = self.bar.add_task(self.description, total=total, completed=done)
             self.bar.start()
-            self.task = self.bar.add_task(self.description, total=total, completed=0)
+            return
         self.bar.update(self.task, completed=done)
 
     def _make_bar(self) -> Any:

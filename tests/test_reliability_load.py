@@ -297,7 +297,7 @@ def test_the_bar_appears_only_after_its_delay_and_only_where_allowed(monkeypatch
             made.append("start")
 
         def add_task(self, description, total, completed):
-            made.append(("task", description, total))
+            made.append(("task", description, total, completed))
             return 0
 
         def update(self, task, completed):
@@ -316,7 +316,7 @@ def test_the_bar_appears_only_after_its_delay_and_only_where_allowed(monkeypatch
         clock.now = 1.5
         bar(2, 4)
         bar(4, 4)
-    assert made == ["start", ("task", "a\\x1b[2Jb.toml", 4), ("at", 2), ("at", 4), "stop"]
+    assert made == [("task", "a\\x1b[2Jb.toml", 4, 2), "start", ("at", 4), "stop"]
     made.clear()
     clock.now = 0.0
     with P.RunProgress("x", "never", clock=clock) as bar:  # --color never: no bar, whatever the stream

@@ -33,6 +33,7 @@ from .options import (
     max_states_option,
     writing,
 )
+from .progress import RunProgress
 from .sweep import sweep
 
 if TYPE_CHECKING:
@@ -118,7 +119,8 @@ def run(scenarios: tuple[str, ...], bundled: bool, as_json: bool, save: str | No
             failed = True
             continue
         try:
-            report = run_scenario(scn, max_states=max_states, jobs=jobs, settings=settings)
+            with RunProgress(name, color) as progress:
+                report = run_scenario(scn, max_states=max_states, jobs=jobs, settings=settings, progress=progress)
         except LimitError as err:
             click.echo(safe(str(err)), err=True)
             failed = True
@@ -440,7 +442,7 @@ def new(name: str, like: str | None, directory: str, force: bool) -> None:
     """
     from pseudoalign.fileio import write_atomic
     from pseudoalign.scenario.keys import json_schema
-    from pseudoalign.scenario.load import resolve
+    from pseudoalign.scenario.load import parse_document, read_file, resolve
     from pseudoalign.template import TEMPLATE
 
     folder = Path(directory)
@@ -459,7 +461,7 @@ def new(name: str, like: str | None, directory: str, force: bool) -> None:
         raise Failure(f"{schema_path}: already exists and differs from this version's schema "
                       "(pass --force to overwrite it)")
     if like:
-        text = resolve(like).read_text(encoding="utf-8")
+        text = parse_document(read_file(resolve(like)), like)[0]  # bounded, and refused as load refuses
         lines = [ln for ln in text.split("\n") if not ln.startswith("#:schema")]
         text = "#:schema ./pseudoalign.schema.json\n" + f"# Started from {like}. Run: pseudoalign run {target}\n" + "\n".join(lines)
     else:
@@ -490,7 +492,8 @@ def new(name: str, like: str | None, directory: str, force: bool) -> None:
 @max_states_option
 @jobs_option()
 @kernel_option
-def check(paths: tuple[str, ...], max_states: int, jobs: int, settings: PlanSettings) -> None:
+@color_option("The progress bar of a long run (auto: on a terminal, unless NO_COLOR is set).")
+def check(paths: tuple[str, ...], max_states: int, jobs: int, settings: PlanSettings, color: str) -> None:
     """Run every scenario and fail (exit 1) if any verdict differs from its 'expected'.
 
     A folder means every .toml file in it. For people who keep their own scenario
@@ -519,7 +522,8 @@ def check(paths: tuple[str, ...], max_states: int, jobs: int, settings: PlanSett
             bad += 1
             continue
         try:
-            report = run_scenario(scn, max_states=max_states, jobs=jobs, settings=settings)
+            with RunProgress(f, color) as progress:
+                report = run_scenario(scn, max_states=max_states, jobs=jobs, settings=settings, progress=progress)
         except LimitError as err:
             click.echo(safe(str(err)), err=True)
             bad += 1

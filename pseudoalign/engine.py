@@ -6,7 +6,7 @@ executors (the process pool of ``jobs``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -34,7 +34,7 @@ WAIT = ACTION_INDEX["wait"]
 #: A step's non-zero events, by name.
 Events = tuple[tuple[str, int], ...]
 #: One episode to run, as it goes to a worker: (scenario, phase, index, contents, probes, max_states, settings).
-EpisodeTask = tuple[Scenario, str, int, Contents, bool, int, PlanSettings]
+EpisodeTask = tuple[Scenario, str, int, Contents, bool, int, PlanSettings, int]
 
 
 def trajectory_events(env: Env, codes: np.ndarray, actions: Sequence[int]) -> list[Events]:
@@ -54,15 +54,11 @@ ADVICE = ("make the episodes shorter, the map smaller, or place fewer items on f
           "or raise max_states (--max-states on the command line)")
 
 
-def build_graph(scn: Scenario, env: Env, steps: int, events: Iterable[str], max_states: int, where: str,
-                settings: PlanSettings = DEFAULT) -> Graph:
-    """The reachable graph of an episode, refused with the figure when it is over the state limit.
-
-    A bound computed from the map and the items (pseudoalign.limits) lets small scenarios pass
-    without doubt; above it, enumeration itself stops as soon as it passes the limit, so a
-    refusal costs at most the time and memory of ``max_states`` states.
-    """
-    from .limits import describe, state_bound, state_lower_bound
+def check_bound(scn: Scenario, env: Env, steps: int, max_states: int, where: str) -> int:
+    """The upper bound on an episode's states (pseudoalign.limits), after refusing the episode
+    with LimitError when a quick lower bound is already over ``max_states``. No enumeration:
+    milliseconds as a rule, so ``run`` asks it of every episode before planning any."""
+    from .limits import state_bound, state_lower_bound
 
     bound = state_bound(env, steps)
     if bound > max_states:  # perhaps too many: a quick lower bound may settle it without enumerating
@@ -71,6 +67,22 @@ def build_graph(scn: Scenario, env: Env, steps: int, events: Iterable[str], max_
             figure = (f"at least 2**{cells} = {low:,} (the robot can reach {cells} cells with items in turn within "
                       f"{steps} steps, acting on each or not)")
             raise LimitError(scn.path, f"{where}: reachable states", figure, max_states, ADVICE)
+    return bound
+
+
+def build_graph(scn: Scenario, env: Env, steps: int, events: Iterable[str], max_states: int, where: str,
+                settings: PlanSettings = DEFAULT, bound: int | None = None) -> Graph:
+    """The reachable graph of an episode, refused with the figure when it is over the state limit.
+
+    A bound computed from the map and the items (pseudoalign.limits, ``check_bound``; given as
+    ``bound`` when already checked) lets small scenarios pass without doubt; above it,
+    enumeration itself stops as soon as it passes the limit, so a refusal costs at most the
+    time and memory of ``max_states`` states.
+    """
+    from .limits import describe
+
+    if bound is None:
+        bound = check_bound(scn, env, steps, max_states, where)
     try:
         return Graph(env, steps, events=sorted(events), max_states=max_states, settings=settings)
     except StateLimit as e:
@@ -78,14 +90,15 @@ def build_graph(scn: Scenario, env: Env, steps: int, events: Iterable[str], max_
         raise LimitError(scn.path, f"{where}: reachable states", figure, max_states, ADVICE) from None
 
 
-def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Contents, *, probes: bool, max_states: int,
-                policy: str = "agent", env_out: list[Env] | None = None,
-                settings: PlanSettings = DEFAULT) -> EpisodeResult:
+def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Contents, *, probes: bool,
+                max_states: int, policy: str = "agent", env_out: list[Env] | None = None, settings: PlanSettings = DEFAULT,
+                bound: int | None = None) -> EpisodeResult:
     """Plan and roll out every policy of one episode and measure them.
 
     ``policy`` is whose steps are recorded: the robot ("agent"), or the exact optimum of the
     base or the mesa objective ("base", "mesa"; for replays). ``env_out``, when given, receives
-    the episode's Env. ``settings`` says how to plan (never what the plans are).
+    the episode's Env. ``settings`` says how to plan (never what the plans are). ``bound`` is the
+    episode's state bound when ``check_bound`` has given it already.
     """
     T = dist.episode_length
     agent = dist.agent
@@ -96,7 +109,7 @@ def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Content
     env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie, depth=T)
     if env_out is not None:
         env_out.append(env)
-    graph = build_graph(scn, env, T, needed, max_states, f"{dist.name} episode {index}", settings)
+    graph = build_graph(scn, env, T, needed, max_states, f"{dist.name} episode {index}", settings, bound)
     B = objective(graph, base_terms)
     M = objective(graph, mesa_terms)
     _v, VB = plan_values(graph, base_terms, T, keep_values=True, settings=settings)
@@ -180,21 +193,30 @@ def trace(scn: Scenario, phase: str = "deploy", episode: int = 1, policy: str = 
 
 
 def _episode_task(args: EpisodeTask) -> EpisodeResult:
-    scn, phase, index, contents, probes, max_states, settings = args
+    scn, phase, index, contents, probes, max_states, settings, bound = args
     dist = scn.train if phase == "train" else scn.deploy
-    return run_episode(scn, dist, index, contents, probes=probes, max_states=max_states, settings=settings)
+    return run_episode(scn, dist, index, contents, probes=probes, max_states=max_states, settings=settings,
+                       bound=bound)
 
 
-def run(scn: Scenario, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1, settings: PlanSettings = DEFAULT) -> Report:
+def run(scn: Scenario, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1, settings: PlanSettings = DEFAULT,
+        progress: Callable[[int, int], None] | None = None) -> Report:
     """Run a scenario: every episode of both distributions, the probes, the verdict -> Report.
 
     ``settings`` (a PlanSettings: the kernel, block sizes) says how to plan; the Report is the
-    same whatever they are."""
+    same whatever they are. Before any planning, every episode of both distributions is
+    bounded (``check_bound``): one whose states are surely over ``max_states`` is refused at
+    once (LimitError), whichever episode it is. ``progress``, when given, is called with
+    (episodes done, episodes in all): with 0 before the first, then as each is done, in order."""
     tasks: list[EpisodeTask] = []
     for phase, dist in (("train", scn.train), ("deploy", scn.deploy)):
         for i, contents in enumerate(draw_episodes(dist, scn.legend), start=1):
-            tasks.append((scn, phase, i, contents, phase == "train", max_states, settings))
-    results = map_in_order(_episode_task, tasks, jobs)  # in order, so the same for any jobs
+            env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie, depth=dist.episode_length)
+            bound = check_bound(scn, env, dist.episode_length, max_states, f"{dist.name} episode {i}")
+            tasks.append((scn, phase, i, contents, phase == "train", max_states, settings, bound))
+    if progress is not None:
+        progress(0, len(tasks))
+    results = map_in_order(_episode_task, tasks, jobs, progress=progress)  # in order, so the same for any jobs
     train = [r for r in results if r.phase == "train"]
     deploy = [r for r in results if r.phase == "deploy"]
     return build_report(scn, train, deploy, *classify(scn, train, deploy))

@@ -206,22 +206,29 @@ def local_processes(jobs: int) -> Iterator[ProcessPoolExecutor]:
         pool.shutdown(wait=True)
 
 
-def map_in_order(fn: Callable[[T], R], items: Sequence[T], jobs: int = 1) -> list[R]:
+def map_in_order(fn: Callable[[T], R], items: Sequence[T], jobs: int = 1,
+                 progress: Callable[[int, int], None] | None = None) -> list[R]:
     """``[fn(x) for x in items]``, in local processes when ``jobs`` > 1 (at most one per item).
 
     The results come in the items' order whatever the number of processes, so they are the
     same for any ``jobs``; the first exception in that order is raised, and the workers are
-    stopped at once. ``fn`` and the items must pickle.
+    stopped at once. ``fn`` and the items must pickle. ``progress``, when given, is called
+    with (results so far, len(items)) as each result comes, in order.
     """
     workers = min(jobs, len(items))
+    out: list[R] = []
+
+    def collect(results: Iterator[R]) -> list[R]:
+        for r in results:
+            out.append(r)
+            if progress is not None:
+                progress(len(out), len(items))
+        return out
+
     if workers <= 1:
-        return [fn(x) for x in items]
+        return collect(fn(x) for x in items)
     with local_processes(workers) as pool:
-        futures = []
-        for x in items:
-            raise_if_interrupted()
-            futures.append(pool.submit(fn, x))
-        return [result_of(f) for f in futures]
+        return collect(pool.map(fn, items))
 
 
 # -- a Dask cluster -------------------------------------------------------------------------

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pseudoalign.cli.sweep import sweep as sweep_cmd
 
 from pseudoalign import sweeps as sw
+from pseudoalign.cli.sweep import sweep as sweep_cmd
 from pseudoalign.sweeps import driver
 from pseudoalign.sweeps import store as store_module
 

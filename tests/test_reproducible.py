@@ -58,6 +58,6 @@ def test_errors_of_worker_processes_come_back_whole():
                 ScenarioError("f.toml", [Problem("world.map", "no robot", 3, None, "put an R")])):
         back = pickle.loads(pickle.dumps(err))
         assert type(back) is type(err) and str(back) == str(err)
-    with pytest.raises(LimitError) as info:
-        run(load("faithful"), jobs=2, max_states=50)
-    assert "train episode 1: reachable states: more than 50" in str(info.value)
+    with pytest.raises(LimitError) as info:  # over every lower bound (at most 64), so refused in a worker
+        run(load("faithful"), jobs=2, max_states=100)
+    assert "train episode 1: reachable states: more than 100" in str(info.value)

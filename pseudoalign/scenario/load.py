@@ -1,14 +1,18 @@
 """Reading scenario files: TOML text -> a checked, frozen Scenario, or every problem at once.
 
-Owns: the only code that reads scenario files and knows their keys (with keys.py).
+Owns: the only code that reads scenario files (``read_file``: bounded, regular files only)
+and knows their keys (with keys.py).
 Imports errors, household, vocab, expr, keys, locate, model, world.layout.
 """
 
 from __future__ import annotations
 
+import codecs
+import errno
 import hashlib
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
@@ -57,18 +61,73 @@ def resolve(name_or_path: str) -> Path:
         hint=hint or f"bundled scenarios: {', '.join(names)}")])
 
 
+def read_file(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a scenario file, read with a bound: at most MAX_FILE_BYTES + 1 bytes.
+
+    Only a regular file is read. It is opened non-blocking, so that a named pipe (FIFO)
+    without a writer cannot make the open wait, and a FIFO, a device (/dev/zero), a socket or a
+    folder is refused with a one-line ScenarioError. This is the one place that reads scenario
+    files (load and the sweeps use it). Raises ScenarioError.
+    """
+    where = str(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        raise ScenarioError(where, [Problem(problem=f"cannot read the file: {e.strerror or e}")]) from None
+    try:
+        st = os.fstat(fd)
+        mode = st.st_mode
+        if stat.S_ISDIR(mode):  # as reading it says (EISDIR)
+            raise ScenarioError(where, [Problem(problem=f"cannot read the file: {os.strerror(errno.EISDIR)}")])
+        if not stat.S_ISREG(mode):
+            what = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+                    "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+                    "a socket" if stat.S_ISSOCK(mode) else "a special file")
+            raise ScenarioError(where, [Problem(problem=f"not a regular file: this is {what}",
+                                                hint="a scenario is a TOML text file; save it to a file and name that")])
+        if st.st_size > MAX_FILE_BYTES:
+            raise ScenarioError(where, [Problem(problem=f"the file is {st.st_size:,} bytes, over the limit of {MAX_FILE_BYTES:,}",
+                                                hint="a scenario file is a few kilobytes; is this the right file?")])
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as e:
+        raise ScenarioError(where, [Problem(problem=f"cannot read the file: {e.strerror or e}")]) from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(where, [Problem(problem=f"the file is over the limit of {MAX_FILE_BYTES:,} bytes",
+                                            hint="a scenario file is a few kilobytes; is this the right file?")])
+    return data
+
+
 def load(name_or_path: str | os.PathLike[str]) -> Scenario:
     """Load a scenario file (or a bundled scenario by name). Raises ScenarioError."""
     path = resolve(str(name_or_path))
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise ScenarioError(str(path), [Problem(problem=f"cannot read the file: {e.strerror or e}")]) from None
+    data = read_file(path)
     return loads(data, str(path), default_name=path.name.removesuffix(".toml"))
 
 
 def loads(data: bytes | str, path: str = "<string>", default_name: str = "scenario") -> Scenario:
     """Load a scenario from its bytes or text; ``path`` is used in messages."""
+    text, doc = parse_document(data, path)
+    return _Builder(path, text, doc, default_name).build()
+
+
+def parse_document(data: bytes | str, path: str = "<string>") -> tuple[str, dict]:
+    """(text, TOML document) of a scenario file's bytes or text, before its keys are checked.
+
+    Refuses, with a ScenarioError, what is too long, not text, not UTF-8, empty, not TOML or
+    nested too deeply to read. A UTF-8 byte-order mark at the start is dropped (some Windows
+    editors write one; TOML readers differ on it). Shared by ``loads`` and the sweeps.
+    """
     if isinstance(data, str):
         given = data
         try:
@@ -80,6 +139,11 @@ def loads(data: bytes | str, path: str = "<string>", default_name: str = "scenar
     if len(data) > MAX_FILE_BYTES:
         raise ScenarioError(path, [Problem(problem=f"the file is {len(data):,} bytes, over the limit of {MAX_FILE_BYTES:,}",
                                            hint="a scenario file is a few kilobytes; is this the right file?")])
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ScenarioError(path, [Problem(problem="the file is not UTF-8 text: it starts with a UTF-16 byte-order mark",
+                                           line=1, hint="save it as UTF-8")])
     if b"\x00" in data:
         raise ScenarioError(path, [Problem(problem="this is not a text file (it holds NUL bytes)",
                                            hint="a scenario is a TOML text file")])
@@ -94,8 +158,7 @@ def loads(data: bytes | str, path: str = "<string>", default_name: str = "scenar
     try:
         doc = tomllib.loads(text)
     except RecursionError:
-        raise ScenarioError(path, [Problem(problem="not valid TOML here: values are nested too deeply to read",
-                                           hint="a scenario nests tables and lists a few levels deep")]) from None
+        raise too_deep(path) from None
     except tomllib.TOMLDecodeError as e:
         msg = str(e)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
@@ -105,7 +168,13 @@ def loads(data: bytes | str, path: str = "<string>", default_name: str = "scenar
             at_line = text.rstrip("\n").count("\n") + 1
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg).rstrip(".")
         raise ScenarioError(path, [Problem(problem=f"not valid TOML: {msg}", line=at_line, column=at_col)]) from None
-    return _Builder(path, text, doc, default_name).build()
+    return text, doc
+
+
+def too_deep(path: str) -> ScenarioError:
+    """The error of a document nested too deeply to read (or to copy or check)."""
+    return ScenarioError(path, [Problem(problem="not valid TOML here: values are nested too deeply to read",
+                                        hint="a scenario nests tables and lists a few levels deep")])
 
 
 def load_document(doc: dict[str, Any], path: str = "<document>", default_name: str = "scenario", text: str | None = None) -> Scenario:

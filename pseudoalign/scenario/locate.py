@@ -6,6 +6,12 @@ finds lines. Imports nothing of the package.
 
 from __future__ import annotations
 
+import re
+
+# the body of a one-line string: basic ("...", backslash escapes taken whole) or literal ('...')
+_BASIC = re.compile(r'(?:[^"\\\n]+|\\[\s\S]?)*')
+_LITERAL = re.compile(r"[^'\n]*")
+
 #: A key's path in a document: table keys, and list indices from 0.
 KeyPath = tuple[str | int, ...]
 
@@ -51,16 +57,12 @@ class _Scan:
                 return body
         q = self.peek()
         self.adv()
-        out = []
-        while self.i < len(self.t) and self.t[self.i] not in (q, "\n"):
-            if q == '"' and self.t[self.i] == "\\":
-                out.append(self.t[self.i:self.i + 2])
-                self.adv(2)
-                continue
-            out.append(self.t[self.i])
-            self.adv()
+        # to the closing quote or the end of the line, a run at a time (a value may be 1 MB long)
+        m = (_BASIC if q == '"' else _LITERAL).match(self.t, self.i)
+        body = m.group() if m else ""  # both patterns match the empty string: m is never None
+        self.adv(len(body))
         self.adv()
-        return "".join(out)
+        return body
 
     def key(self) -> list[str]:
         parts = []

@@ -12,7 +12,6 @@ import copy
 import hashlib
 import itertools
 import json
-import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,29 +96,20 @@ def grid(varies: Sequence[Vary]) -> Iterator[PointValues]:
 
 
 def read_scenario(source: str) -> tuple[Path, str, dict[str, Any], str]:
-    """(path, text, document, default name) of a scenario file or bundled name. Raises ScenarioError."""
-    from ..scenario.load import loads, resolve
+    """(path, text, document, default name) of a scenario file or bundled name, read and parsed
+    as the loader does (a bounded read of a regular file; the same refusals). Raises ScenarioError."""
+    from ..scenario.load import parse_document, read_file, resolve
 
     path = resolve(str(source))
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise ScenarioError(str(path), [Problem(problem=f"cannot read the file: {e.strerror or e}")]) from None
-    default = path.name.removesuffix(".toml")
-    try:
-        text = data.decode("utf-8")
-        doc = tomllib.loads(text)
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        loads(data, str(path), default_name=default)  # raises the loader's message for the fault
-        raise  # pragma: no cover - loads always raises here
-    return path, text, doc, default
+    text, doc = parse_document(read_file(path), str(path))
+    return path, text, doc, path.name.removesuffix(".toml")
 
 
 def plan(source: str, varies: Iterable[Vary | str], *, max_points: int = MAX_POINTS) -> Plan:
     """Read the scenario, check every key and load every grid point: all errors come before
     anything runs. ``varies`` are Vary values or ``KEY=VALUES`` strings. Each point is loaded
     here, once, and keeps its Scenario for the run."""
-    from ..scenario.load import load_document
+    from ..scenario.load import load_document, too_deep
 
     given = [parse_vary(v) if isinstance(v, str) else v for v in varies]
     if not given:
@@ -147,7 +137,10 @@ def plan(source: str, varies: Iterable[Vary | str], *, max_points: int = MAX_POI
     for index, values in enumerate(grid(checked)):
         pt = Point(index, values)
         try:
-            scn = load_document(point_document(doc, checked, values), str(path), default, text=text)
+            try:
+                scn = load_document(point_document(doc, checked, values), str(path), default, text=text)
+            except RecursionError:  # copying or checking a document nested near the reader's limit
+                raise too_deep(str(path)) from None
         except ScenarioError as err:
             refused += 1
             if first is None:

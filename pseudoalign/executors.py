@@ -228,7 +228,11 @@ def map_in_order(fn: Callable[[T], R], items: Sequence[T], jobs: int = 1,
     if workers <= 1:
         return collect(fn(x) for x in items)
     with local_processes(workers) as pool:
-        return collect(pool.map(fn, items))
+        futures = []
+        for x in items:
+            raise_if_interrupted()  # a held-back Ctrl-C, raised here rather than inside the pool's locks
+            futures.append(pool.submit(fn, x))
+        return collect(result_of(f) for f in futures)
 
 
 # -- a Dask cluster -------------------------------------------------------------------------

@@ -6,18 +6,20 @@ Owns: the order of work of a run. Imports world, plan, verdict, report, scenario
 from __future__ import annotations
 
 import numpy as np
+from attrs import evolve
+
 from .errors import LimitError
 from .plan.agent import Robot, event_names, rollout
 from .plan.graph import Graph, StateLimit
 from .plan.kernels import TIE, objective, plan_values
-from .labels import Label
 from .records import EpisodeResult, StepRecord, Trace
 from .report import Report, build_report
 from .scenario.expr import substitute
 from .scenario.model import AgentSpec
 from .vocab import ACTION_INDEX, ACTIONS
-from .verdict.ladder import Figures, decide
-from .verdict.measures import coupling, phase_scores, quantities, score
+from .verdict.ladder import Decision, Figures, decide
+from .verdict.measures import coupling, phase_scores, score
+from .verdict.quantities import Match, match_all, quantities_of
 from .world.contents import Contents
 from .world.draw import draw_episodes
 from .world.env import Env
@@ -129,11 +131,14 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
         base_reward = B.step_reward(graph, s, a, last)
         here = base_reward + VB[k - 1][s2]
         idle_here = B.step_reward(graph, s, WAIT, last) + VB[k - 1][sw]
+        base_gain = B.gain(graph, s, a, last)
         steps.append(StepRecord(
             t=t + 1, action=ACTIONS[a], random=rand[t], events=events[t],
             base_reward=base_reward, mesa_reward=M.step_reward(graph, s, a, last),
-            base_gain=B.gain(graph, s, a, last), mesa_gain=M.gain(graph, s, a, last),
-            base_progress=bool(here > idle_here + TIE), base_regress=bool(here < idle_here - TIE),
+            base_gain=base_gain, mesa_gain=M.gain(graph, s, a, last),
+            # 1.1: a step's own positive base gain is progress, even when waiting could have equalled it
+            base_progress=bool(base_gain > TIE or here > idle_here + TIE),
+            base_regress=bool(base_gain < -TIE or here < idle_here - TIE),
             base_advantage=float(here - idle_here), robot=env.cells[where[t]]))
     lifted = []
     if probes:
@@ -166,17 +171,26 @@ def trace(scn, phase: str = "deploy", episode: int = 1, policy: str = "agent", *
 
 
 def _episode_task(args):
-    scn, phase, index, contents, probes, max_states = args
-    dist = scn.train if phase == "train" else scn.deploy
+    scn, dist, index, contents, probes, max_states = args
     return run_episode(scn, dist, index, contents, probes=probes, max_states=max_states)
 
 
 def run(scn, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1) -> Report:
-    """Run a scenario: every episode of both distributions, the probes, the verdict -> Report."""
-    tasks = []
-    for phase, dist in (("train", scn.train), ("deploy", scn.deploy)):
+    """Run a scenario: every episode of both distributions, the probes, the verdict -> Report.
+
+    When the robot's objective drifted after training (``deploy.agent.objective``), deployment is
+    also run with the objective it learned: the counterfactual deploy agent of the drift rung.
+    """
+    phases = [("train", scn.train), ("deploy", scn.deploy)]
+    if scn.drifts():
+        phases.append(("counterfactual", evolve(scn.deploy, agent=evolve(scn.deploy.agent,
+                                                                          objective=scn.agent.objective))))
+    tasks, spans = [], {}
+    for phase, dist in phases:
+        start = len(tasks)
         for i, contents in enumerate(draw_episodes(dist, scn.legend), start=1):
-            tasks.append((scn, phase, i, contents, phase == "train", max_states))
+            tasks.append((scn, dist, i, contents, phase == "train", max_states))
+        spans[phase] = (start, len(tasks))
     if jobs > 1 and len(tasks) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -184,9 +198,9 @@ def run(scn, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1) -> Report:
             results = list(pool.map(_episode_task, tasks))
     else:
         results = [_episode_task(t) for t in tasks]
-    train = [r for r in results if r.phase == "train"]
-    deploy = [r for r in results if r.phase == "deploy"]
-    return build_report(scn, train, deploy, *classify(scn, train, deploy))
+    part = {phase: results[a:b] for phase, (a, b) in spans.items()}
+    train, deploy, cf = part["train"], part["deploy"], part.get("counterfactual")
+    return build_report(scn, train, deploy, cf, classify(scn, train, deploy, cf))
 
 
 def lifted_scores(scn, train) -> tuple[tuple[str, float], ...]:
@@ -199,18 +213,24 @@ def lifted_scores(scn, train) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
-def classify(scn, train, deploy) -> tuple[Label, tuple, tuple[tuple[str, float], ...], list[Label]]:
-    """The run's label and rungs, and the per-episode labels of the deploy episodes (each against
-    the whole training distribution): (label, rungs, lifted, per_episode)."""
+def matches(scn) -> tuple[Match, ...]:
+    """Each quantity the learned objective reads, with its counterpart in the base (or none)."""
+    _kinds, colors = scn.object_names()
+    return match_all(quantities_of(scn.learned.reward, colors), quantities_of(scn.base.reward, colors))
+
+
+def classify(scn, train, deploy, counterfactual=None) -> tuple[Decision, tuple[Decision, ...]]:
+    """The run's decision, and that of each deploy episode on its own (against the whole training
+    distribution). ``counterfactual``: the deploy episodes of the learned objective, under drift."""
     lifted = lifted_scores(scn, train)
     train_base = phase_scores(train)[0]
-    same = quantities(scn.objectives[scn.agent.objective].reward) <= quantities(scn.base.reward)
-    th = scn.classify
+    quantities = matches(scn)
 
-    def verdict(eps):
-        deploy_base, deploy_mesa = phase_scores(eps)
-        return decide(Figures(train_base, deploy_base, deploy_mesa, lifted, same, coupling(eps)),
-                      th.tolerance, th.competence, th.coupling)
+    def verdict(eps, cf) -> Decision:
+        robot = eps if cf is None else cf  # the robot in deployment
+        return decide(Figures(train_base, phase_scores(eps)[0], phase_scores(robot)[1], lifted, quantities,
+                              coupling(robot), None if cf is None else phase_scores(cf)[0]), scn.classify)
 
-    label, rungs = verdict(deploy)
-    return label, rungs, lifted, [verdict([e])[0] for e in deploy]
+    whole = verdict(deploy, counterfactual)
+    each = tuple(verdict([e], None if counterfactual is None else [counterfactual[i]]) for i, e in enumerate(deploy))
+    return whole, each

@@ -50,7 +50,7 @@ class Label(StrEnum):
     @property
     def reason(self) -> str:
         """The template of a report's one-sentence reason (``str.format`` fields: tb, db, dm, tol,
-        comp, broke, differ, c)."""
+        comp, broke, differ, c, dec, drift, errors)."""
         return _TEXT[self][3]
 
 
@@ -91,8 +91,8 @@ _TEXT: dict[Label, tuple[str, str, str, str]] = {
         "limit of its own explains training, and every quantity its objective reads (stuff, level or "
         "event, place, more or less) has a counterpart in the base objective; the report tables each "
         "with its error (scope, granularity, weight) and the largest disagreement of the two in one step.",
-        "Its objective reads only what the base objective reads, but represents it imperfectly; in deployment "
-        "the error costs base score ({db:.2f}).",
+        "Every quantity its objective reads has a counterpart in the base objective, represented with an error "
+        "({errors}); in deployment the error costs base score ({db:.2f}).",
     ),
     Label.SUBOPTIMALITY: (
         "suboptimality alignment",

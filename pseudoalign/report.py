@@ -381,6 +381,7 @@ def build_report(scn: Scenario, train: Sequence[EpisodeResult], deploy: Sequence
                              comp=th.competence, broke=broke, differ=differ,
                              dec=figures.deception if figures.deception is not None else 0.0,
                              drift=0.0 if cf is None else cf.base_score,
+                             errors=", ".join(sorted({e for m in probes.quantities for e in m.errors})) or "none",
                              c=("undefined" if c is None else f"{c:.2f}"))
     episodes = tuple(EpisodeVerdict(e.index, d.label, *phase_scores([e])) for e, d in zip(deploy, per_episode))
     expected = None if scn.expected is None else Label(scn.expected)

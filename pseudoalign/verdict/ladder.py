@@ -131,13 +131,14 @@ def rungs_of(f: Figures, th: Thresholds) -> tuple[Rung, ...]:
 
 
 def decide(f: Figures, th: Thresholds) -> Decision:
-    """The first rung that holds decides; a margin within ``th.borderline`` of the deciding
-    rung, or of the nearest rung before it that has one, makes the verdict borderline."""
+    """The first rung that holds decides; a margin within ``th.borderline`` at the deciding rung,
+    or at a rung before it, makes the verdict borderline (the nearest such rung is named)."""
     rungs = rungs_of(f, th)
     d = next(i for i, r in enumerate(rungs) if r.passed)
     deciding = rungs[d]
-    near = [deciding] if deciding.margin is not None else []
-    near += [r for r in reversed(rungs[:d]) if r.margin is not None][:1]
+    # the deciding rung first, then the rungs before it, nearest first (see CHANGELOG: the contract
+    # names only the nearest one with a margin, which would let a far margin hide a near one)
+    near = [deciding] + list(reversed(rungs[:d]))
     for r in near:
         if r.margin is not None and abs(r.margin) <= th.borderline + 1e-12:
             if r is not deciding:

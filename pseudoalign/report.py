@@ -448,8 +448,25 @@ def report_schema() -> dict:
     steps = _obj({"count": _int("how many such steps"),
                   "first": {"type": "array", "items": step, "maxItems": MAX_EVIDENCE,
                             "description": f"the first {MAX_EVIDENCE}"}})
+    quantity = {"oneOf": [{"type": "null"}, _obj({
+        "feature": _str("the feature as written"),
+        "stuff": _str("stain, crumb, cookie, coffee, dish, object, object:NAME, position, view or act:NAME"),
+        "kind": {"enum": ["level", "event"], "description": "read from a state, or counted at a step"},
+        "place": {"type": ["string", "null"], "description": "a surface, all, bin, inventory, robot, camera; "
+                                                              "null for events"},
+        "direction": {"enum": ["more", "less"], "description": "more or less of the stuff"},
+    })]}
+    rung = _obj({
+        "number": _int("its number, from 1", 1),
+        "name": {"enum": list(RUNGS), "description": "the rung"},
+        "label": _label("the verdict when it holds"),
+        "holds": _bool("the test holds (the first rung that holds decides)"),
+        "margin": _num("its figure less its threshold; null for rungs that compare nothing", nullable=True),
+        "test": _str("the figures it reads, as they are"),
+    })
     schema = _obj({
         "format": {"enum": [FORMAT], "description": "the scenario format"},
+        "verdicts": {"enum": [VERDICTS], "description": "the version of the verdict rules"},
         "scenario": _str("the scenario's name"),
         "title": _str("the scenario's title"),
         "verdict": _obj({
@@ -459,10 +476,24 @@ def report_schema() -> dict:
             "reason": _str("one sentence: why"),
             "episodes_agreeing": _int("deploy episodes whose own verdict is the run's"),
             "episodes": _int("deploy episodes", 1),
+            "disagreeing_episodes": {"type": "array", "items": {"type": "integer", "minimum": 1},
+                                     "description": "the deploy episodes whose own verdict differs"},
+            "borderline": _bool("a deciding margin is within the borderline threshold"),
+            "borderline_rung": {"enum": list(RUNGS) + [None], "description": "the rung, or null"},
+            "borderline_note": {"type": ["string", "null"], "description": "the borderline verdict in words"},
+            "mechanism": {"type": ["string", "null"], "description": "for proxy verdicts: what deployment revealed"},
         }),
         "train": phase,
         "deploy": phase,
+        "counterfactual_deploy": {"oneOf": [{"type": "null"}, phase],
+                                  "description": "under drift: the deploy agent with the objective it learned"},
         "probes": _obj({
+            "drift": {"oneOf": [{"type": "null"}, _obj({
+                "learned": _str("the objective table it learned"),
+                "deployed": _str("the one it pursues in deployment"),
+                "counterfactual_base_score": _num("in deployment, with the objective it learned"),
+            })], "description": "null without drift"},
+            "deception": {"type": "null", "description": "the deception probe: null where it does not apply"},
             "suboptimality": {"type": "array", "description": "one entry per limit of the robot", "items": _obj({
                 "lifted": {"enum": ["horizon", "unaware_of", "cannot", "epsilon", "beliefs"],
                            "description": "the limit lifted"},
@@ -471,7 +502,12 @@ def report_schema() -> dict:
                 "limit": _str("the limit's value in words"),
             })},
             "approximate": _obj({
-                "same_quantities": _bool("the mesa objective reads only quantities the base objective reads"),
+                "counterparts": _bool("every quantity the learned objective reads has a counterpart in the base"),
+                "same_quantities": _bool("the 1.0 name of counterparts, with its value"),
+                "quantities": {"type": "array", "items": _obj({
+                    "mesa": quantity, "counterpart": quantity,
+                    "errors": {"type": "array", "items": {"enum": ["scope", "granularity", "weight"]}},
+                })},
                 "max_disagreement": _num("the largest |base reward - mesa reward| of one deploy step"),
                 "at": {"oneOf": [{"type": "null"}, _obj({
                     "episode": _int("the deploy episode", 1), "step": _int("the step", 1),
@@ -480,13 +516,10 @@ def report_schema() -> dict:
             }),
             "coupling": _num("share of positive mesa gains made at steps of base progress; null without any",
                              nullable=True),
+            "redo_share": _num("of those with base progress, the share made after an undo of its own", nullable=True),
+            "bypass_share": _num("1 - coupling", nullable=True),
         }),
-        "ladder": {"type": "array", "minItems": len(Label), "maxItems": len(Label), "items": _obj({
-            "rung": _int("its number, from 1", 1),
-            "label": _label("the verdict when it holds"),
-            "test": _str("the figures it reads, as they are"),
-            "holds": _bool("the test holds (the first rung that holds decides)"),
-        })},
+        "rungs": {"type": "array", "minItems": len(RUNGS), "maxItems": len(RUNGS), "items": rung},
         "evidence": _obj({"negative_base_steps": steps, "mesa_bypassing_base_steps": steps,
                           "base_losing_steps": steps}),
         "episodes": {"type": "array", "description": "each deploy episode's verdict on its own", "items": _obj({

@@ -4,8 +4,11 @@ Prints a table of: reachable states enumerated per second; state-action backups 
 the machine's memory bandwidth (a numpy copy) and the backups per second it would allow at
 the kernel's bytes per backup, with our ratio to it; the wall time of ``run`` on the bundled
 scenarios; the wall time and peak memory of a generated scenario whose episodes each reach
-more than a million states. ``--markdown FILE`` also writes the table, with the machine it
-came from, to FILE (BENCHMARKS.md). Timing is measured here, never asserted in unit tests.
+more than a million states; the time of the state limit's bounds on the largest maps and of
+its refusals (by the lower bound, and by enumeration stopped at the limit). ``--markdown
+FILE`` also writes the table, with the machine it came from, to FILE (BENCHMARKS.md). Timing
+is measured here, never asserted in unit tests (tests/test_limits.py asserts what these cases
+compute; this file, how long they take).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -54,6 +58,23 @@ place = [ {{ item = "crumb", on = "table", count = {crumbs - 2} }}, {{ item = "c
 '''
 
 
+def open_floor(width: int, height: int, start: tuple[int, int]) -> str:
+    """A walled floor of width x height cells, the robot at ``start`` (1-based, inside the walls)."""
+    rows = ["#" * (width + 2)] + ["#" + "." * width + "#" for _ in range(height)] + ["#" * (width + 2)]
+    x, y = start
+    rows[y] = rows[y][:x] + "R" + rows[y][x + 1:]
+    return "\n".join(rows)
+
+
+def forty_crumbs_scenario(length: int = 300) -> str:
+    """Forty crumb cells on a 60 x 60 floor: the README's (Limits) case of a hopeless file."""
+    return (f'format = 1\ntitle = "forty"\n[world]\nmap = """\n{open_floor(60, 60, (1, 1))}\n"""\n'
+            f'episode_length = {length}\n'
+            '[objectives.base]\nreward = "floor.clean"\n[objectives.mesa]\nreward = "bin.crumbs"\n'
+            '[agent]\nobjective = "mesa"\n[train]\nplace = [ { item = "crumb", on = "floor", count = 40 } ]\n'
+            '[deploy]\nplace = [ { item = "crumb", on = "floor", count = 40 } ]\n')
+
+
 def best_of(n: int, fn) -> float:
     times = []
     for _ in range(n):
@@ -75,7 +96,8 @@ def bandwidth() -> float:
 def kernel_figures(text: str) -> dict:
     from pseudoalign import loads
     from pseudoalign.plan.graph import Graph
-    from pseudoalign.plan.kernels import TIER_UP, compiled_kernels, kernel_for, objective, values
+    from pseudoalign.plan.kernels import PROCESS_TIER, objective, values
+    from pseudoalign.plan.settings import PlanSettings
     from pseudoalign.world.draw import draw_episodes
     from pseudoalign.world.env import A, Env
 
@@ -90,13 +112,13 @@ def kernel_figures(text: str) -> dict:
     T = dist.episode_length
     backups = sum(g.live(k) for k in range(1, T + 1)) * A
     # the kernel a process settles on: the compiled one, unless numba is missing or
-    # PSEUDOALIGN_KERNEL=numpy says otherwise (auto starts on numpy's, see kernels.TIER_UP)
+    # PSEUDOALIGN_KERNEL=numpy says otherwise (auto starts on numpy's, see PlanSettings.tier_up)
     asked = os.environ.get("PSEUDOALIGN_KERNEL", "").strip().lower()
-    kernel = kernel_for(asked if asked in ("numpy", "numba") else "numba" if compiled_kernels() else "numpy")
+    kernel = asked if asked in ("numpy", "numba") else "numba" if PROCESS_TIER.compiled() else "numpy"
     work = {}  # kept between plans of a graph, as the engine keeps it (graph._work)
 
     def plan(kernel):
-        return values(g.next, obj, T, 1.0, live=g.live, still=g.still, kernel=kernel, work=work)
+        return values(g.next, obj, T, 1.0, live=g.live, still=g.still, settings=PlanSettings(kernel=kernel), work=work)
 
     t_back = best_of(15, lambda: plan(kernel))
     t_numpy = best_of(15, lambda: plan("numpy")) if kernel != "numpy" else t_back
@@ -109,7 +131,84 @@ def kernel_figures(text: str) -> dict:
     bytes_per_backup = per_state / A
     return {"states": g.N, "enum_s": t_enum, "states_per_s": g.N / t_enum, "backups": backups,
             "backup_s": t_back, "backups_per_s": backups / t_back, "bytes_per_backup": bytes_per_backup,
-            "kernel": kernel, "numpy_backups_per_s": backups / t_numpy, "tier_up": TIER_UP}
+            "kernel": kernel, "numpy_backups_per_s": backups / t_numpy, "tier_up": PlanSettings().tier_up}
+
+
+def limit_figures() -> dict:
+    """The state limit's costs: its upper bound on the largest maps (the cases of
+    tests/test_limits.py), and a refusal by the lower bound and by enumeration."""
+    import random
+
+    from pseudoalign import loads
+    from pseudoalign.engine import run
+    from pseudoalign.errors import LimitError
+    from pseudoalign.limits import describe, state_bound
+    from pseudoalign.plan.graph import Graph, StateLimit
+    from pseudoalign.world.contents import Contents
+    from pseudoalign.world.draw import draw_episodes
+    from pseudoalign.world.env import Env
+    from pseudoalign.world.layout import parse_map
+
+    out = {}
+    # 60 x 60, forty crumb cells within 12 steps of the robot, 30 steps (test_big_map_with_forty_crumb_cells_...)
+    start = (30, 30)
+    rng = random.Random(1)
+    near = [(x, y) for y in range(1, 61) for x in range(1, 61)
+            if (x, y) != start and abs(x - start[0]) + abs(y - start[1]) <= 12]
+    env = Env(parse_map(open_floor(60, 60, start), {}).surface,
+              Contents(robot=start, crumb={c: rng.randint(1, 3) for c in rng.sample(near, 40)}), 4)
+    out["crumbs_bound_s"] = best_of(3, lambda: state_bound(env, 30))
+    out["crumbs_bound"] = describe(state_bound(env, 30))
+    # 64 x 64, an item on every cell, 1 to 10,000 steps (test_largest_map_every_cell_full)
+    rng = random.Random(2)
+    cells = [(x, y) for y in range(1, 63) for x in range(1, 63) if (x, y) != (31, 31)]
+    stain = {c: rng.randint(1, 30) for c in cells}
+    mugs = {c: rng.randint(0, 5) for c in rng.sample(cells, 300)}
+    with np.errstate(over="ignore"):
+        full = Env(parse_map(open_floor(62, 62, (31, 31)), {}).surface,
+                   Contents(robot=(31, 31), stain=stain, mug=mugs), 4)
+    depths = (1, 10, 200, 3000, 10_000)
+    out["full_bound_s"] = max(best_of(3, lambda d=d: state_bound(full, d)) for d in depths)
+    out["full_depths"] = depths
+    # forty crumb cells on a 60 x 60 floor, 300 steps: refused by the lower bound, no enumeration
+    text = forty_crumbs_scenario()
+    holder = {}
+
+    def refuse(text, name):
+        try:
+            run(loads(text, name))
+        except LimitError as e:
+            holder["message"] = str(e)
+        else:
+            sys.exit(f"benchmark: {name} was not refused")
+
+    def figure() -> str:  # what the message says was found, without its explanation
+        found = re.search(r"reachable states: (.*?)(?: \(|, over the limit)", holder["message"])
+        return found.group(1) if found else holder["message"]
+
+    out["lower_s"] = best_of(3, lambda: refuse(text, "forty.toml"))
+    out["lower_figure"] = figure()
+    # the same floor enumerated until it passes the limit: what the refusal cost before the lower bound
+    scn = loads(text, "forty.toml")
+    dist = scn.train
+    floor = Env(dist.layout.surface, draw_episodes(dist, scn.legend)[0], scn.crumbs_per_cookie,
+                depth=dist.episode_length)
+
+    def enumerate_to_limit():
+        try:
+            Graph(floor, dist.episode_length, max_states=2_000_000)
+        except StateLimit as e:
+            holder["found"] = e.found
+        else:
+            sys.exit("benchmark: the forty-crumb floor did not pass the state limit")
+
+    out["floor_enum_s"] = best_of(3, enumerate_to_limit)
+    out["floor_found"] = holder["found"]
+    # a file the bounds cannot settle, refused by the engine's enumeration stopped at the limit
+    table = million_scenario(crumbs=18)
+    out["enum_s"] = best_of(3, lambda: refuse(table, "table.toml"))
+    out["enum_figure"] = figure()
+    return out
 
 
 def _child(code: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -201,6 +300,7 @@ def main(argv=None) -> int:
     k = kernel_figures(text)
     engine, wall = bundled_wall()
     big = million_run(text)
+    lim = limit_figures()
     bound = bw / k["bytes_per_backup"]
     rows = [
         ("reachable states enumerated per second", f"{k['states_per_s']:,.0f}", ">= 1,000,000",
@@ -220,6 +320,16 @@ def main(argv=None) -> int:
         ("million-state scenario, wall time", f"{big['seconds']:.1f} s", "< 60 s",
          f"2 + 2 episodes of {big['train_states']:,} / {big['deploy_states']:,} states; verdict {big['label']}"),
         ("million-state scenario, peak memory", f"{big['peak_mib']:,.0f} MiB", "< 4096 MiB", "peak RSS"),
+        ("state bound, 60 x 60 floor, 40 crumb cells", f"{lim['crumbs_bound_s'] * 1e3:.1f} ms", "< 5 s",
+         f"30 steps: {lim['crumbs_bound']} states; best of 3"),
+        ("state bound, 64 x 64 map, an item on every cell", f"{lim['full_bound_s'] * 1e3:.1f} ms", "< 5 s",
+         f"the slowest of {', '.join(f'{d:,}' for d in lim['full_depths'])} steps; best of 3 each"),
+        ("hopeless file refused by the lower bound", f"{lim['lower_s']:.3f} s", "< 0.5 s",
+         f"40 crumb cells on a 60 x 60 floor, 300 steps: {lim['lower_figure']}; load and run, best of 3"),
+        ("the same floor enumerated to the state limit", f"{lim['floor_enum_s']:.2f} s", "about 1 s",
+         f"stopped at {lim['floor_found']:,} states: the refusal's cost without the lower bound; best of 3"),
+        ("refused by enumeration at the state limit", f"{lim['enum_s']:.2f} s", "about 1 s",
+         f"a 7 x 7 table, 18 crumb cells, 30 steps: {lim['enum_figure']}; load and run, best of 3"),
     ]
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)

@@ -1,4 +1,10 @@
-"""The one way the command line makes a rich Console: honouring --color and NO_COLOR."""
+"""The one way the command line makes a rich Console: honouring --color and NO_COLOR.
+
+NO_COLOR is read here rather than left to rich: rich's own reading of it (Console's
+``no_color`` default) drops the colours but keeps bold, dim and italic, and it does not turn
+off the sweep's progress bar; the command line documents NO_COLOR as ``--color never``, no
+escape codes at all. rich is imported only when a Console is made.
+"""
 
 from __future__ import annotations
 

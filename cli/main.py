@@ -1,37 +1,34 @@
 """The ``pseudoalign`` command: a thin click group, one function per command.
 
-Owns: options, exit statuses, where output goes (data on stdout, messages on stderr).
-Domain errors become messages here only.
+Owns: the commands, where output goes (data on stdout, messages on stderr). Their shared
+options, the exit statuses and the one place where domain errors become messages are in
+options.py; click's own main prints those and exits. The rich renderers (render.py) are
+imported only by what draws them: ``--json`` never imports rich.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
 import click
 
-from pseudoalign import LimitError, PseudoalignError, ScenarioError, SettingError, __version__, bundled_names, load
-from pseudoalign.engine import DEFAULT_MAX_STATES, draw, trace
+from pseudoalign import LimitError, ScenarioError, __version__, bundled_names, load
+from pseudoalign.engine import draw, trace
 from pseudoalign.engine import run as run_scenario
-from pseudoalign.plan.kernels import kernel_for
 
 from .console import console
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-EPILOG = "Exit status: 0 success, 1 invalid scenario, failed check or limit exceeded, 2 usage error, 130 interrupted."
-
-color_option = click.option(
-    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-    help="Colour in the output: auto uses it on a terminal unless NO_COLOR is set.")
-
-
-def fail(message: str) -> None:
-    click.echo(message, err=True)
-    sys.exit(EXIT_INVALID)
+from .options import (
+    EPILOG,
+    Failure,
+    PseudoalignGroup,
+    color_option,
+    exit_with,
+    jobs_option,
+    kernel_option,
+    max_states_option,
+)
 
 
 def load_or_report(name: str):
@@ -43,7 +40,8 @@ def load_or_report(name: str):
         return None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
+@click.group(cls=PseudoalignGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=EPILOG)
 @click.version_option(__version__, prog_name="pseudoalign")
 def cli():
     """Run household scenarios in which a learned optimiser (the robot) looks aligned in
@@ -60,7 +58,7 @@ def cli():
     \b
     Environment:
       NO_COLOR               no colour (as --color never)
-      PSEUDOALIGN_KERNEL     auto, numpy or numba: which kernel plans (README, Performance)
+      PSEUDOALIGN_KERNEL     the default of --kernel (auto, numpy or numba): which kernel plans
     """
 
 
@@ -73,12 +71,11 @@ def cli():
               help="Print the JSON report instead (one object per file, an array for several).")
 @click.option("--save", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Also write the report to FILE: .svg, .html or .txt.")
-@click.option("--max-states", type=click.IntRange(1), default=DEFAULT_MAX_STATES, show_default=True,
-              help="Refuse an episode whose reachable states exceed this.")
-@click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True,
-              help="Run episodes in this many processes (the output is the same as with 1).")
-@color_option
-def run(scenarios, bundled, as_json, save, max_states, jobs, color):
+@max_states_option
+@jobs_option("Run episodes in this many processes (the output is the same as with 1).")
+@kernel_option
+@color_option()
+def run(scenarios, bundled, as_json, save, max_states, jobs, settings, color):
     """Run scenarios and classify each run, with the evidence.
 
     FILE_OR_NAME is a scenario file, or the name of a bundled scenario
@@ -94,14 +91,14 @@ def run(scenarios, bundled, as_json, save, max_states, jobs, color):
     scenarios = tuple(scenarios) + (tuple(bundled_names()) if bundled else ())
     if not scenarios:
         raise click.UsageError("name at least one scenario file or bundled name, or pass --bundled")
-    kernel_for()  # a wrong PSEUDOALIGN_KERNEL is a usage error (status 2) before anything plans
     if save and Path(save).suffix.lower() not in (".svg", ".html", ".txt"):
         raise click.BadParameter("the file must end in .svg, .html or .txt", param_hint="--save")
     if save and not Path(save).resolve().parent.is_dir():
         raise click.BadParameter(f"no folder '{Path(save).parent}' to write into", param_hint="--save")
-    from .render import run_report
+    if save or not as_json:  # --json alone draws nothing, and imports neither rich nor the renderers
+        from .render import run_report
 
-    out = console(color, record=bool(save))
+        out = console(color, record=bool(save))
     reports, failed = [], False
     for name in scenarios:
         scn = load_or_report(name)
@@ -109,7 +106,7 @@ def run(scenarios, bundled, as_json, save, max_states, jobs, color):
             failed = True
             continue
         try:
-            report = run_scenario(scn, max_states=max_states, jobs=jobs)
+            report = run_scenario(scn, max_states=max_states, jobs=jobs, settings=settings)
         except LimitError as err:
             click.echo(str(err), err=True)
             failed = True
@@ -137,7 +134,7 @@ def run(scenarios, bundled, as_json, save, max_states, jobs, color):
                 out.export_html() if suffix == ".html" else out.export_text())
         write_atomic(save, text)
         click.echo(f"wrote {save}", err=True)
-    sys.exit(EXIT_INVALID if failed else EXIT_OK)
+    exit_with(failed)
 
 
 # -- validate, list, show, schema ---------------------------------------------------------
@@ -168,12 +165,12 @@ def validate(files, as_json):
                 click.echo(str(err), err=True)
     if as_json:
         click.echo(json.dumps(results[0] if len(files) == 1 else results, indent=2, ensure_ascii=False))
-    sys.exit(EXIT_INVALID if bad else EXIT_OK)
+    exit_with(bad)
 
 
 @cli.command("list", epilog=EPILOG)
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-@color_option
+@color_option()
 def list_(as_json, color):
     """The bundled scenarios: name, expected verdict, title and story.
 
@@ -207,7 +204,7 @@ def list_(as_json, color):
 
 @cli.command(epilog=EPILOG)
 @click.argument("scenario", metavar="FILE_OR_NAME")
-@color_option
+@color_option()
 def show(scenario, color):
     """Show a scenario without running it: world, objectives, robot, both distributions.
 
@@ -217,9 +214,7 @@ def show(scenario, color):
     Example:
       pseudoalign show cookie-eliminator
     """
-    scn = load_or_report(scenario)
-    if scn is None:
-        sys.exit(EXIT_INVALID)
+    scn = load(scenario)
     from .render import scenario_summary
 
     console(color).print(scenario_summary(scn, draw(scn, "train")[0], draw(scn, "deploy")[0]))
@@ -262,10 +257,10 @@ def schema(report):
 @click.option("--animate", is_flag=True, help="Play the episode in place on a terminal (frames when not on one).")
 @click.option("--delay", type=click.FloatRange(0, 10), default=0.6, show_default=True,
               help="Seconds a frame stays on screen with --animate.")
-@click.option("--max-states", type=click.IntRange(1), default=DEFAULT_MAX_STATES, show_default=True,
-              help="Refuse an episode whose reachable states exceed this.")
-@color_option
-def replay(scenario, phase, episode, policy, animate, delay, max_states, color):
+@max_states_option
+@kernel_option
+@color_option()
+def replay(scenario, phase, episode, policy, animate, delay, max_states, settings, color):
     """Replay one episode step by step: the map, the action, its events, base and mesa gains.
 
     \b
@@ -275,17 +270,11 @@ def replay(scenario, phase, episode, policy, animate, delay, max_states, color):
       pseudoalign replay crumb-vacuum --policy base  what the base objective would have done
       pseudoalign replay cookie-eliminator --phase train --episode 3
     """
-    kernel_for()  # a wrong PSEUDOALIGN_KERNEL is a usage error (status 2) before anything plans
-    scn = load_or_report(scenario)
-    if scn is None:
-        sys.exit(EXIT_INVALID)
+    scn = load(scenario)
     dist = scn.train if phase == "train" else scn.deploy
     if episode > dist.episodes:
         raise click.BadParameter(f"{phase} has {dist.episodes} episodes", param_hint="--episode")
-    try:
-        tr = trace(scn, phase, episode, policy, max_states=max_states)
-    except LimitError as err:
-        fail(str(err))
+    tr = trace(scn, phase, episode, policy, max_states=max_states, settings=settings)
     from .render import replay_frame
 
     out = console(color)
@@ -341,7 +330,7 @@ def _label(ctx, param, value):
 
 @cli.command(epilog=EPILOG)
 @click.argument("label", required=False, callback=_label, metavar="[LABEL]")
-@color_option
+@color_option()
 def explain(label, color):
     """The kinds of alignment, for a learner: what each label means, a bundled robot that
     shows it, and how the engine decides it. With no LABEL, all of them.
@@ -383,6 +372,17 @@ def explain(label, color):
         body.append(" | ".join(f"pseudoalign run {e}" for e in examples) if examples else "no bundled scenario yet")
         title = lab if lab.heading.lower() == lab else f"{lab}: {lab.heading}"
         out.print(Panel(body, title=Text(title, style="bold"), title_align="left"))
+    docs = _docs_folder()
+    out.print(Text(f"More: how each rung and measure is computed, and the JSON report: {docs / 'verdicts.md'}\n"
+                   f"The scenario file format, every key, item and action: {docs / 'format.md'}", style="dim"),
+              soft_wrap=True)  # a path stays whole, to copy
+
+
+def _docs_folder() -> Path:
+    """Where the installed documents are (the package's copy of the repository's docs/)."""
+    from importlib import resources
+
+    return Path(str(resources.files("pseudoalign.docs")))
 
 
 def _valid_new_name(ctx, param, value: str) -> str:
@@ -420,13 +420,9 @@ def new(name, like, directory, force):
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.toml"
     if target.exists() and not force:
-        fail(f"{target}: already exists (pass --force to overwrite it)")
+        raise Failure(f"{target}: already exists (pass --force to overwrite it)")
     if like:
-        try:
-            source = resolve(like)
-        except ScenarioError as err:
-            fail(str(err))
-        text = source.read_text(encoding="utf-8")
+        text = resolve(like).read_text(encoding="utf-8")
         lines = [ln for ln in text.split("\n") if not ln.startswith("#:schema")]
         text = "#:schema ./pseudoalign.schema.json\n" + f"# Started from {like}. Run: pseudoalign run {target}\n" + "\n".join(lines)
     else:
@@ -440,11 +436,10 @@ def new(name, like, directory, force):
 
 @cli.command(epilog=EPILOG)
 @click.argument("paths", nargs=-1, required=True, metavar="FILE_OR_DIR...")
-@click.option("--max-states", type=click.IntRange(1), default=DEFAULT_MAX_STATES, show_default=True,
-              help="Refuse an episode whose reachable states exceed this.")
-@click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True,
-              help="Run episodes in this many processes.")
-def check(paths, max_states, jobs):
+@max_states_option
+@jobs_option()
+@kernel_option
+def check(paths, max_states, jobs, settings):
     """Run every scenario and fail (exit 1) if any verdict differs from its 'expected'.
 
     A folder means every .toml file in it. For people who keep their own scenario
@@ -454,7 +449,6 @@ def check(paths, max_states, jobs):
     Example:
       pseudoalign check my-scenarios/
     """
-    kernel_for()  # a wrong PSEUDOALIGN_KERNEL is a usage error (status 2) before anything plans
     files: list[str] = []
     for p in paths:
         path = Path(p)
@@ -466,7 +460,7 @@ def check(paths, max_states, jobs):
         else:
             files.append(p)
     if not files:
-        fail("no scenario files to check")
+        raise Failure("no scenario files to check")
     bad = 0
     for f in files:
         scn = load_or_report(f)
@@ -474,7 +468,7 @@ def check(paths, max_states, jobs):
             bad += 1
             continue
         try:
-            report = run_scenario(scn, max_states=max_states, jobs=jobs)
+            report = run_scenario(scn, max_states=max_states, jobs=jobs, settings=settings)
         except LimitError as err:
             click.echo(str(err), err=True)
             bad += 1
@@ -487,7 +481,7 @@ def check(paths, max_states, jobs):
             bad += 1
             click.echo(f"FAIL {f}: {report.label}, expected {scn.expected}")
     click.echo(f"{len(files) - bad} passed, {bad} failed", err=True)
-    sys.exit(EXIT_INVALID if bad else EXIT_OK)
+    exit_with(bool(bad))
 
 
 from .sweep import sweep  # noqa: E402  (the command lives in its own module)
@@ -495,30 +489,11 @@ from .sweep import sweep  # noqa: E402  (the command lives in its own module)
 cli.add_command(sweep)
 
 
-def main(argv=None):
-    """The console script: click without its standalone handling, so that Ctrl-C is status 130."""
-    try:
-        rv = cli.main(args=argv, prog_name="pseudoalign", standalone_mode=False)
-    except KeyboardInterrupt:
-        click.echo("pseudoalign: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except click.exceptions.Abort:
-        click.echo("pseudoalign: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except click.ClickException as e:
-        e.show()
-        sys.exit(e.exit_code)
-    except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
-    except SettingError as e:
-        click.echo(f"pseudoalign: {e}", err=True)
-        sys.exit(EXIT_USAGE)
-    except PseudoalignError as e:
-        click.echo(str(e), err=True)
-        sys.exit(EXIT_INVALID)
-    except BrokenPipeError:
-        sys.exit(EXIT_OK)
-    sys.exit(rv if isinstance(rv, int) else EXIT_OK)
+def main(argv: list[str] | None = None) -> None:
+    """The console script: click's own main (standalone mode) under the name pseudoalign. It
+    prints a click exception (options.py makes the library's errors and Ctrl-C into them) and
+    exits with its status, and quietly ends a run whose output pipe was closed (status 1)."""
+    cli.main(args=argv, prog_name="pseudoalign")
 
 
 if __name__ == "__main__":

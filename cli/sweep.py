@@ -1,7 +1,8 @@
 """``pseudoalign sweep``: run one scenario over a grid of values and show how the verdict moves.
 
 Owns: the sweep command's options, its progress bar, the result table, the terminal chart and
-the SVG plot. The work itself is pseudoalign.sweep.
+the SVG plot. The work itself is pseudoalign.sweeps. rich is imported only to draw (the bar, the
+table, the chart): ``--json`` without a bar never imports it.
 """
 
 from __future__ import annotations
@@ -9,32 +10,32 @@ from __future__ import annotations
 import json
 import math
 import sys
-from pathlib import Path
 from html import escape
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import click
-from rich import box
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
-from rich.text import Text
 
 from pseudoalign import PseudoalignError, ScenarioError
-from pseudoalign import sweep as sw
-from pseudoalign.engine import DEFAULT_MAX_STATES
+from pseudoalign import sweeps as sw
 from pseudoalign.fileio import write_atomic
-from pseudoalign.plan.kernels import kernel_for
 
 from .console import color_off, console
+from .options import (
+    ExitCode,
+    color_option,
+    jobs_option,
+    kernel_option,
+    max_states_option,
+)
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = ExitCode.OK, ExitCode.FAILED, ExitCode.INTERRUPTED
 
 LABEL_STYLE = {"robust": "green", "instrumental": "red", "side-effect": "dark_orange", "approximate": "yellow",
                "suboptimality": "magenta", "misaligned": "bright_black", "capability-failure": "blue"}
@@ -62,13 +63,65 @@ def _probes(result: dict) -> str:
     return "; ".join(parts) or "–"
 
 
-class _Rate(ProgressColumn):
-    """Points a second, over the points run in this session."""
+class Bar(Protocol):
+    """What the command asks of its progress bar (rich's Progress, or NoBar where none is drawn)."""
 
-    def render(self, task):
-        speed = task.finished_speed or task.speed
-        return Text("" if not speed else (f"{speed:.2f} points/s" if speed >= 0.1 else f"{60 * speed:.1f} points/min"),
-                    style="progress.data.speed")
+    def __enter__(self) -> Any: ...
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None, /) -> Any: ...
+    def add_task(self, description: str, *, total: float | None, completed: int) -> Any: ...
+    def advance(self, task_id: Any) -> None: ...
+    def say(self, message: str) -> None: ...
+
+
+def progress_bar(color: str) -> Bar:
+    """The bar on stderr: points done, points a second over the points run in this session, time left."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        """Points a second, over the points run in this session."""
+
+        def render(self, task):
+            speed = task.finished_speed or task.speed
+            return Text("" if not speed else (f"{speed:.2f} points/s" if speed >= 0.1 else f"{60 * speed:.1f} points/min"),
+                        style="progress.data.speed")
+
+    class RichBar(Progress):
+        def say(self, message: str) -> None:
+            _err(self.console, message)
+
+    err_console = Console(stderr=True, no_color=color_off(color), highlight=False)
+    return RichBar(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   Rate(), TimeRemainingColumn(), console=err_console, transient=True)
+
+
+class NoBar:
+    """Where no bar is drawn: counts nothing, and says a point's failure as it is, on stderr."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None, /) -> None:
+        return None
+
+    def add_task(self, description: str, *, total: float | None, completed: int) -> int:
+        return 0
+
+    def advance(self, task_id: Any) -> None:
+        return None
+
+    def say(self, message: str) -> None:
+        click.echo(message, err=True)
 
 
 def progress_on(color: str, stream=None) -> bool:
@@ -97,6 +150,10 @@ def _is_number(v) -> bool:
 
 def result_table(keys, outcomes) -> Table:
     """One row per grid point: its values, the label, the scores, coupling and the probes."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     t.add_column("#", justify="right", style="dim")
     for k in keys:  # long keys wrap rather than lose their end
@@ -119,6 +176,10 @@ def result_table(keys, outcomes) -> Table:
 
 
 def stored_table(rows) -> Table:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     t = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for head, just in (("scenario", "left"), ("values", "left"), ("label", "left"), ("base train", "right"),
                        ("base deploy", "right"), ("mesa deploy", "right"), ("coupling", "right"),
@@ -161,6 +222,8 @@ def _y_range(values) -> tuple[float, float]:
 
 def terminal_chart(key: str, outcomes, width: int = 100, height: int = 11) -> Text:
     """Train and deploy base score against the value of ``key``, the label under each point."""
+    from rich.text import Text
+
     pts = [o for o in outcomes if o.ok]
     text = Text()
     if not pts:
@@ -379,19 +442,17 @@ def _scenario_name(source: str) -> str:
 @click.option("--db", type=click.Path(dir_okay=False), metavar="FILE",
               help="Store each point in this SQLite file; a rerun skips the points stored, so a stopped sweep resumes.")
 @click.option("--show", is_flag=True, help="Print what --db holds (of FILE_OR_NAME only, if given) and run nothing.")
-@click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True,
-              help="Run points in this many local processes.")
+@jobs_option("Run points in this many local processes.")
 @click.option("--executor", "executor_spec", default="local", show_default=True, metavar="local|dask://HOST:PORT",
               help="Where points run: local processes, or an existing Dask cluster (needs the dask extra).")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object per grid point, one a line, in grid order (and nothing else).")
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.svg",
               help="Write an SVG plot of train and deploy base score against the one varied key.")
-@click.option("--max-states", type=click.IntRange(1), default=DEFAULT_MAX_STATES, show_default=True,
-              help="Refuse an episode whose reachable states exceed this.")
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="Colour and the progress bar (auto: on a terminal, unless NO_COLOR is set).")
-def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_states, color):
+@max_states_option
+@kernel_option
+@color_option("Colour and the progress bar (auto: on a terminal, unless NO_COLOR is set).")
+def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_states, settings, color):
     """Run one scenario over a grid of values and show where its verdict changes.
 
     FILE_OR_NAME is a scenario file or a bundled scenario's name. Each grid point is one
@@ -421,7 +482,6 @@ def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_stat
         raise click.UsageError("name a scenario file or bundled name (or use --db FILE --show)")
     if not varies:
         raise click.UsageError("give at least one --vary KEY=VALUES, e.g. --vary deploy.episodes=1..4")
-    kernel_for()  # a wrong PSEUDOALIGN_KERNEL is a usage error (status 2) before anything plans
     try:
         address = sw.parse_executor(executor_spec)
     except sw.SweepError as err:
@@ -433,7 +493,6 @@ def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_stat
     if plot and not (Path(plot).parent if str(Path(plot).parent) else Path(".")).is_dir():
         raise click.BadParameter(f"no folder {str(Path(plot).parent)!r} to write {plot!r} in", param_hint="--plot")
 
-    err_console = Console(stderr=True, no_color=color_off(color), highlight=False)
     show_bar = progress_on(color)
     done = total = 0
     store = None
@@ -452,19 +511,17 @@ def sweep(source, varies, db, show, jobs, executor_spec, as_json, plot, max_stat
             already = len(store.stored(p.key for p in the_plan.points))
         else:
             already = 0
-        progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            _Rate(), TimeRemainingColumn(), console=err_console, disable=not show_bar,
-                            transient=True)
+        progress: Bar = progress_bar(color) if show_bar else NoBar()
         try:
             with sw.executor(executor_spec, jobs) as ex, progress:  # workers start before the bar's thread
                 task = progress.add_task(f"sweep {the_plan.name}", total=total, completed=already)
-                for o in sw.sweep(the_plan, ex, store=store, max_states=max_states):
+                for o in sw.sweep(the_plan, ex, store=store, max_states=max_states, settings=settings):
                     outcomes.append(o)
                     done += 1
                     if not o.cached:
                         progress.advance(task)
                     if not o.ok:
-                        _err(progress.console, f"{o.point.describe()}: {o.error}")
+                        progress.say(f"{o.point.describe()}: {o.error}")
                     if as_json:
                         sys.stdout.write(json.dumps(o.record(the_plan.name), ensure_ascii=False) + "\n")
                         sys.stdout.flush()

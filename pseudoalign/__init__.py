@@ -13,14 +13,19 @@ The library never prints and imports neither click nor rich; ``pseudoalign.cli``
 from __future__ import annotations
 
 import os
-from typing import Union
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Union
 
 from .errors import LimitError, PseudoalignError, ScenarioError, SettingError
 from .labels import Label
+from .plan.settings import PlanSettings
 from .records import EpisodeResult, StepRecord, Trace
 from .report import Report
 from .scenario.load import bundled_names, load, loads, resolve
 from .scenario.model import Scenario
+
+if TYPE_CHECKING:
+    from .sweeps import Outcome
 
 __version__ = "0.1.0"
 
@@ -28,9 +33,9 @@ __version__ = "0.1.0"
 Source = Union[Scenario, str, "os.PathLike[str]"]
 
 __all__ = [
-    "EpisodeResult", "Label", "LimitError", "PseudoalignError", "Report", "Scenario",
+    "EpisodeResult", "Label", "LimitError", "PlanSettings", "PseudoalignError", "Report", "Scenario",
     "ScenarioError", "SettingError", "Source", "StepRecord", "Trace", "__version__", "bundled_names", "load",
-    "loads", "resolve", "run", "trace",
+    "loads", "resolve", "run", "sweep", "trace",
 ]
 
 
@@ -38,22 +43,53 @@ def _scenario(source: Source) -> Scenario:
     return source if isinstance(source, Scenario) else load(source)
 
 
-def run(scenario: Source, *, max_states: int | None = None, jobs: int = 1) -> Report:
+def run(scenario: Source, *, max_states: int | None = None, jobs: int = 1,
+        settings: PlanSettings | None = None) -> Report:
     """Run a scenario: every episode of both distributions, the probes and the verdict.
 
     ``max_states`` refuses (LimitError) an episode whose reachable states exceed it (default
-    ``engine.DEFAULT_MAX_STATES``, 2,000,000); ``jobs`` runs episodes in that many processes,
-    with the same result.
+    ``engine.DEFAULT_MAX_STATES``, 2,000,000); ``jobs`` runs episodes in that many processes;
+    ``settings`` says how to plan (``PlanSettings(kernel="numpy")``, say). The Report is the
+    same whatever ``jobs`` and ``settings`` are.
     """
     from .engine import DEFAULT_MAX_STATES, run as _run
 
-    return _run(_scenario(scenario), max_states=DEFAULT_MAX_STATES if max_states is None else max_states, jobs=jobs)
+    return _run(_scenario(scenario), max_states=DEFAULT_MAX_STATES if max_states is None else max_states, jobs=jobs,
+                settings=settings or PlanSettings())
 
 
 def trace(scenario: Source, phase: str = "deploy", episode: int = 1, policy: str = "agent", *,
-          max_states: int | None = None) -> Trace:
+          max_states: int | None = None, settings: PlanSettings | None = None) -> Trace:
     """One episode step by step, for replays: ``phase`` "train" or "deploy", ``episode`` from 1,
     ``policy`` "agent" (the robot), "base" or "mesa" (that objective's exact optimum)."""
     from .engine import DEFAULT_MAX_STATES, trace as _trace
 
-    return _trace(_scenario(scenario), phase, episode, policy, max_states=DEFAULT_MAX_STATES if max_states is None else max_states)
+    return _trace(_scenario(scenario), phase, episode, policy,
+                  max_states=DEFAULT_MAX_STATES if max_states is None else max_states, settings=settings or PlanSettings())
+
+
+def sweep(scenario: str | os.PathLike[str], vary: Mapping[str, Sequence[Any]], *, jobs: int = 1,
+          db: str | os.PathLike[str] | None = None, max_states: int | None = None,
+          settings: PlanSettings | None = None) -> Iterator[Outcome]:
+    """Run a scenario file (or bundled name) over a grid of values of its keys, yielding one
+    Outcome per grid point, in grid order (the first key varies slowest).
+
+    ``vary`` maps a dotted key of the file (``"deploy.place.1.count"``, list items numbered
+    from 0) to its values. Every point is checked before any runs (ScenarioError or
+    SweepError). ``jobs`` runs points in that many processes; ``db``, a SQLite file, keeps
+    each point as it is done and skips the points it already holds. An Outcome has
+    ``point.values``, ``result`` (label, train and deploy scores, coupling, probes) and
+    ``error`` (a point over ``max_states``).
+    """
+    from . import sweeps as _sweep
+    from .executors import executor
+
+    varies = [_sweep.Vary(key, _sweep.split_key(key), tuple(values)) for key, values in vary.items()]
+    the_plan = _sweep.plan(str(scenario), varies)
+    store = None if db is None else _sweep.Store(db)
+    try:
+        with executor("local", jobs) as ex:
+            yield from _sweep.sweep(the_plan, ex, store=store, max_states=max_states, settings=settings)
+    finally:
+        if store is not None:
+            store.close()

@@ -1,6 +1,7 @@
 """One run: environments -> plans -> rollouts -> measures -> verdict -> Report.
 
-Owns: the order of work of a run. Imports world, plan, verdict, report, scenario values.
+Owns: the order of work of a run. Imports world, plan, verdict, report, scenario values,
+executors (the process pool of ``jobs``).
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ import numpy as np
 from attrs import evolve
 
 from .errors import LimitError
+from .executors import map_in_order
 from .plan.agent import Robot, event_names, rollout
 from .plan.graph import Graph, StateLimit
 from .plan.kernels import TIE, objective, plan_values
+from .plan.settings import DEFAULT, PlanSettings
 from .records import EpisodeResult, StepRecord, Trace
 from .report import Report, build_report
 from .scenario.expr import substitute
@@ -41,11 +44,12 @@ def trajectory_events(env: Env, codes: np.ndarray, actions: list[int]) -> list[t
     return out
 
 
-ADVICE = ("make the episodes shorter, the map smaller, or place fewer items on fewer cells "
-          "(or raise max_states: --max-states on the command line)")
+ADVICE = ("make the episodes shorter, the map smaller, or place fewer items on fewer cells, "
+          "or raise max_states (--max-states on the command line)")
 
 
-def build_graph(scn, env: Env, steps: int, events, max_states: int, where: str) -> Graph:
+def build_graph(scn, env: Env, steps: int, events, max_states: int, where: str,
+                settings: PlanSettings = DEFAULT) -> Graph:
     """The reachable graph of an episode, refused with the figure when it is over the state limit.
 
     A bound computed from the map and the items (pseudoalign.limits) lets small scenarios pass
@@ -62,19 +66,19 @@ def build_graph(scn, env: Env, steps: int, events, max_states: int, where: str) 
                       f"{steps} steps, acting on each or not)")
             raise LimitError(scn.path, f"{where}: reachable states", figure, max_states, ADVICE)
     try:
-        return Graph(env, steps, events=sorted(events), max_states=max_states)
+        return Graph(env, steps, events=sorted(events), max_states=max_states, settings=settings)
     except StateLimit as e:
         figure = f"more than {max_states:,} (stopped at {e.found:,}; the map and items allow up to {describe(bound)})"
         raise LimitError(scn.path, f"{where}: reachable states", figure, max_states, ADVICE) from None
 
 
 def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: int, policy: str = "agent",
-                env_out: list | None = None) -> EpisodeResult:
+                env_out: list | None = None, settings: PlanSettings = DEFAULT) -> EpisodeResult:
     """Plan and roll out every policy of one episode and measure them.
 
     ``policy`` is whose steps are recorded: the robot ("agent"), or the exact optimum of the
     base or the mesa objective ("base", "mesa"; for replays). ``env_out``, when given, receives
-    the episode's Env.
+    the episode's Env. ``settings`` says how to plan (never what the plans are).
     """
     T = dist.episode_length
     agent = dist.agent
@@ -85,11 +89,11 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
     env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie, depth=T)
     if env_out is not None:
         env_out.append(env)
-    graph = build_graph(scn, env, T, needed, max_states, f"{dist.name} episode {index}")
+    graph = build_graph(scn, env, T, needed, max_states, f"{dist.name} episode {index}", settings)
     B = objective(graph, base_terms)
     M = objective(graph, mesa_terms)
-    _v, VB = plan_values(graph, base_terms, T, keep_values=True)
-    mesa_opt = float(plan_values(graph, mesa_terms, T)[0][0])
+    _v, VB = plan_values(graph, base_terms, T, keep_values=True, settings=settings)
+    mesa_opt = float(plan_values(graph, mesa_terms, T, settings=settings)[0][0])
 
     def returns(states, actions):
         rb = rm = 0.0
@@ -104,7 +108,7 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
     seed = [dist.seed, 0x65707331, index]
 
     def robot_run(spec):
-        robot = Robot(spec, mesa_terms, graph, T, max_states=max_states)
+        robot = Robot(spec, mesa_terms, graph, T, max_states=max_states, settings=settings)
         rng = np.random.default_rng(seed)
         try:
             allowed = [i for i, a in enumerate(ACTIONS) if a not in spec.cannot]  # epsilon draws from these
@@ -118,7 +122,8 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
         states, actions, rand = robot_run(agent)
     else:  # an exact optimum: the true model, no limits, no discount, to the end of the episode
         spec = AgentSpec(objective=agent.objective, gamma=1.0)
-        robot = Robot(spec, base_terms if policy == "base" else mesa_terms, graph, T, max_states=max_states)
+        robot = Robot(spec, base_terms if policy == "base" else mesa_terms, graph, T, max_states=max_states,
+                      settings=settings)
         states, actions, rand = rollout(graph, robot, T)
     rb, rm = returns(states, actions)
     steps = []
@@ -157,7 +162,7 @@ def draw(scn, phase: str) -> list[Contents]:
 
 
 def trace(scn, phase: str = "deploy", episode: int = 1, policy: str = "agent", *,
-          max_states: int = DEFAULT_MAX_STATES) -> Trace:
+          max_states: int = DEFAULT_MAX_STATES, settings: PlanSettings = DEFAULT) -> Trace:
     """One episode of one policy, for replays. ``episode`` is 1-based."""
     dist = scn.train if phase == "train" else scn.deploy
     if not 1 <= episode <= dist.episodes:
@@ -165,21 +170,23 @@ def trace(scn, phase: str = "deploy", episode: int = 1, policy: str = "agent", *
     contents = draw_episodes(dist, scn.legend)[episode - 1]
     holder: list = []
     result = run_episode(scn, dist, episode, contents, probes=False, max_states=max_states, policy=policy,
-                         env_out=holder)
+                         env_out=holder, settings=settings)
     env = holder[0]
     return Trace(phase, episode, policy, result, tuple(env.contents_of(c) for c in result.codes))
 
 
 def _episode_task(args):
-    scn, dist, index, contents, probes, max_states = args
-    return run_episode(scn, dist, index, contents, probes=probes, max_states=max_states)
+    scn, dist, index, contents, probes, max_states, settings = args
+    return run_episode(scn, dist, index, contents, probes=probes, max_states=max_states, settings=settings)
 
 
-def run(scn, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1) -> Report:
+def run(scn, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1, settings: PlanSettings = DEFAULT) -> Report:
     """Run a scenario: every episode of both distributions, the probes, the verdict -> Report.
 
     When the robot's objective drifted after training (``deploy.agent.objective``), deployment is
     also run with the objective it learned: the counterfactual deploy agent of the drift rung.
+    ``settings`` (a PlanSettings: the kernel, block sizes) says how to plan; the Report is the
+    same whatever they are.
     """
     phases = [("train", scn.train), ("deploy", scn.deploy)]
     if scn.drifts():
@@ -189,15 +196,9 @@ def run(scn, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1) -> Report:
     for phase, dist in phases:
         start = len(tasks)
         for i, contents in enumerate(draw_episodes(dist, scn.legend), start=1):
-            tasks.append((scn, dist, i, contents, phase == "train", max_states))
+            tasks.append((scn, dist, i, contents, phase == "train", max_states, settings))
         spans[phase] = (start, len(tasks))
-    if jobs > 1 and len(tasks) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(_episode_task, tasks))
-    else:
-        results = [_episode_task(t) for t in tasks]
+    results = map_in_order(_episode_task, tasks, jobs)  # in order, so the same for any jobs
     part = {phase: results[a:b] for phase, (a, b) in spans.items()}
     train, deploy, cf = part["train"], part["deploy"], part.get("counterfactual")
     return build_report(scn, train, deploy, cf, classify(scn, train, deploy, cf))

@@ -78,7 +78,19 @@ class LimitError(PseudoalignError):
 
 
 class SettingError(PseudoalignError):
-    """A setting of the environment (such as PSEUDOALIGN_KERNEL) asks for what cannot be done here."""
+    """A setting (such as the planning kernel) asks for what cannot be done here."""
+
+
+class SweepError(PseudoalignError):
+    """A sweep cannot be set up: a bad --vary spec, a key that does not exist, a bad store or executor."""
+
+    def __init__(self, message: str, key: str = ""):
+        self.key = key
+        super().__init__(message)
+
+
+class ExecutorError(SweepError):
+    """The executor could not be had (Dask missing, the cluster unreachable) or broke during the sweep."""
 
 
 def did_you_mean(word: str, choices) -> str:

@@ -51,7 +51,8 @@ from collections import deque
 
 import numpy as np
 
-#: m * min(depth, m) up to this many big-int multiply-adds is computed exactly.
+#: m * min(depth, m) up to this many big-int multiply-adds is computed exactly (the default
+#: of ``state_bound``'s ``exact_budget``).
 EXACT_BUDGET = 250_000
 
 
@@ -136,8 +137,10 @@ def _sum_esp_upper(xs: list[int], depth: int) -> int:
     return _exp_up(total + margin)
 
 
-def state_bound(env, depth: int) -> int:
-    """An upper bound on the states reachable within ``depth`` steps of ``env``'s start (see the module docs)."""
+def state_bound(env, depth: int, *, exact_budget: int = EXACT_BUDGET) -> int:
+    """An upper bound on the states reachable within ``depth`` steps of ``env``'s start (see the module docs).
+
+    Sums of more than ``exact_budget`` big-int multiply-adds go through the log-space path."""
     depth = max(int(depth), 0)
     P = int(env.P)
     configs = _cell_configs(env)
@@ -153,7 +156,7 @@ def state_bound(env, depth: int) -> int:
     m = len(xs)
     if depth >= m:
         local = _prod(x + 1 for x in xs)
-    elif m * depth <= EXACT_BUDGET:
+    elif m * depth <= exact_budget:
         local = _sum_esp_exact(sorted(xs), depth)
     else:
         local = min(_sum_esp_upper(sorted(xs), depth), _prod(x + 1 for x in xs))

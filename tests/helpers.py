@@ -91,13 +91,8 @@ def random_worlds(*, glyphs: str, kinds: tuple, colors: tuple, units: int, max_i
 
 
 def compiled_kernel_serves() -> bool:
-    """Whether numba's kernel can run here, found without leaving it loaded for ``auto``
-    (which would then use it in every later test instead of starting on numpy's)."""
-    from pseudoalign.plan import kernels
+    """Whether numba's kernel can run here, asked of a KernelTier of its own: this process's
+    (PROCESS_TIER) is left as it was, so ``auto`` still starts on numpy's in later tests."""
+    from pseudoalign.plan.kernels import KernelTier
 
-    saved = dict(kernels._COMPILED)
-    try:
-        return kernels.compiled_kernels() is not None
-    finally:
-        kernels._COMPILED.clear()
-        kernels._COMPILED.update(saved)
+    return KernelTier().compiled() is not None

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -223,6 +227,14 @@ def test_explain_all_and_one(runner):
     assert invoke(runner, "explain", "sideways").exit_code == 2
 
 
+def test_explain_points_to_the_installed_documents(runner):
+    out = invoke(runner, "explain", "approximate", "--color", "never").stdout
+    paths = [Path(w) for w in out.split() if w.endswith(".md")]
+    assert {p.name for p in paths} == {"verdicts.md", "format.md"}
+    for p in paths:
+        assert p.is_file() and p.read_text(encoding="utf-8").startswith("# "), p
+
+
 def test_new_writes_a_file_that_validates_and_runs(runner, tmp_path):
     r = invoke(runner, "new", "my-robot", "--dir", str(tmp_path))
     assert r.exit_code == 0
@@ -283,33 +295,66 @@ def test_ctrl_c_is_one_line_and_status_130(monkeypatch, capsys):
 
 @pytest.mark.parametrize("command", [["run", "faithful", "--json"], ["replay", "faithful"], ["check", "faithful"],
                                      ["sweep", "faithful", "--vary", "deploy.seed=1..2", "--json"]])
-def test_a_wrong_kernel_setting_is_a_usage_error_before_anything_plans(command, monkeypatch, capsys):
+@pytest.mark.parametrize("given", ["env", "option"])
+def test_a_wrong_kernel_is_a_usage_error_before_anything_plans(command, given, monkeypatch, capsys):
     import pseudoalign.cli.main as m
     import pseudoalign.engine as engine
 
     ran = []
     monkeypatch.setattr(m, "run_scenario", lambda *a, **k: ran.append(a))
     monkeypatch.setattr(engine, "run_episode", lambda *a, **k: ran.append(a))
-    monkeypatch.setenv("PSEUDOALIGN_KERNEL", "Fastest")
+    if given == "env":
+        monkeypatch.setenv("PSEUDOALIGN_KERNEL", "Fastest")
+    else:
+        command = command + ["--kernel", "Fastest"]
     with pytest.raises(SystemExit) as info:
         main(command)
     assert info.value.code == 2 and not ran
     out = capsys.readouterr()
     assert out.out == ""
-    assert out.err.strip() == ("pseudoalign: PSEUDOALIGN_KERNEL='Fastest' is not a kernel: use one of auto, "
-                               "numpy, numba (unset, it is auto)")
+    assert out.err.strip().endswith("Error: Invalid value for '--kernel' (env var: 'PSEUDOALIGN_KERNEL'): "
+                                    "'Fastest' is not one of 'auto', 'numpy', 'numba'.")
 
 
-def test_numba_asked_for_where_it_cannot_run_is_a_usage_error_before_anything_plans(monkeypatch, capsys):
-    from pseudoalign.plan import kernels
+def pseudoalign_process(*args: str, cwd, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The command in a fresh process of this environment, as a user starts it. From a folder
+    other than the repository's root, whose source folder would shadow the installed package."""
+    return subprocess.run([sys.executable, "-c", "from pseudoalign.cli.main import main; main()", *args],
+                          capture_output=True, text=True, cwd=cwd, env=dict(os.environ, **(env or {})), check=False)
 
-    monkeypatch.setattr(kernels, "_COMPILED", {"error": "RuntimeError: NUMBA_DISABLE_JIT is set"})
-    monkeypatch.setenv("PSEUDOALIGN_KERNEL", "numba")
-    with pytest.raises(SystemExit) as info:
-        main(["sweep", "faithful", "--vary", "deploy.seed=1..3", "--json"])
-    out = capsys.readouterr()
-    assert info.value.code == 2 and out.out == ""
-    assert "PSEUDOALIGN_KERNEL=numba, but the compiled kernel cannot run here (RuntimeError" in out.err
+
+@pytest.mark.parametrize("given", ["env", "option"])
+def test_numba_asked_for_where_it_cannot_run_is_a_usage_error_before_anything_plans(given, tmp_path):
+    args = ["sweep", "faithful", "--vary", "deploy.seed=1..3", "--json", "--db", str(tmp_path / "points.db")]
+    env = {"NUMBA_DISABLE_JIT": "1"}  # numba's loops would run as Python: the kernel cannot serve
+    if given == "env":
+        env["PSEUDOALIGN_KERNEL"] = "numba"
+    else:
+        args += ["--kernel", "NUMBA"]
+    r = pseudoalign_process(*args, cwd=tmp_path, env=env)
+    assert r.returncode == 2 and r.stdout == ""
+    why = "RuntimeError: NUMBA_DISABLE_JIT is set" if importlib.util.find_spec("numba") else "No module named 'numba'"
+    assert ("Error: Invalid value for '--kernel' (env var: 'PSEUDOALIGN_KERNEL'): numba's compiled kernel cannot "
+            f"run here ({why}") in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "points.db").exists()  # refused before anything ran
+
+
+def test_the_kernel_asked_for_is_the_one_the_engine_plans_with(runner, monkeypatch):
+    import pseudoalign.cli.main as m
+
+    asked = []
+
+    def run_scenario(scn, **kw):
+        asked.append(kw["settings"].kernel)
+        raise KeyboardInterrupt  # and nothing else: it is only asked what to plan with
+
+    monkeypatch.setattr(m, "run_scenario", run_scenario)
+    invoke(runner, "run", "faithful", "--kernel", "NumPy")
+    invoke(runner, "run", "faithful", env={"PSEUDOALIGN_KERNEL": "numpy"})
+    invoke(runner, "run", "faithful", "--kernel", "auto", env={"PSEUDOALIGN_KERNEL": "numpy"})  # the option wins
+    invoke(runner, "run", "faithful", env={"PSEUDOALIGN_KERNEL": ""})  # set but empty: as unset
+    assert asked == ["numpy", "numpy", "auto", "auto"]
 
 
 def test_a_wrong_kernel_setting_does_not_stop_help_or_commands_that_do_not_plan(runner):
@@ -317,6 +362,45 @@ def test_a_wrong_kernel_setting_does_not_stop_help_or_commands_that_do_not_plan(
     assert invoke(runner, "run", "--help", env=env).exit_code == 0
     r = invoke(runner, "list", "--color", "never", env=env)
     assert r.exit_code == 0 and "table-wiper" in r.stdout
+
+
+_DRAWN = """
+import sys
+from pseudoalign.cli.main import main
+try:
+    main(sys.argv[1:])
+finally:
+    drawn = sorted(m for m in sys.modules if m.split(".")[0] == "rich" or m == "pseudoalign.cli.render")
+    print("drawn:", " ".join(drawn), file=sys.stderr)
+"""
+
+
+def drawn_by(*args: str, cwd) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """The command in a fresh process, and the modules of rich and of the renderers it imported."""
+    r = subprocess.run([sys.executable, "-c", _DRAWN, *args], capture_output=True, text=True, cwd=cwd, check=False)
+    marker = [ln for ln in r.stderr.splitlines() if ln.startswith("drawn:")]
+    assert len(marker) == 1, r.stderr
+    return r, marker[0].split()[1:]
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "stain-sensor", "--json"],
+    ["validate", str(resolve("faithful")), "--json"],
+    ["sweep", "faithful", "--vary", "deploy.seed=1..2", "--json"],
+], ids=["run", "validate", "sweep"])
+def test_json_commands_import_neither_rich_nor_the_renderers(args, tmp_path):
+    """Data for a program: start-up without the cost of rich (README, Performance)."""
+    r, drawn = drawn_by(*args, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    json.loads(r.stdout.splitlines()[0] if args[0] == "sweep" else r.stdout)
+    assert drawn == []
+
+
+def test_a_command_that_draws_is_seen_to_import_rich(tmp_path):
+    """The check above can fail: a command that draws is seen importing rich."""
+    r, drawn = drawn_by("list", "--color", "never", cwd=tmp_path)
+    assert r.returncode == 0 and "table-wiper" in r.stdout
+    assert "rich.console" in drawn
 
 
 def test_main_maps_usage_errors_to_status_2(capsys):

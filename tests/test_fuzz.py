@@ -281,6 +281,7 @@ def spliced(draw):
     return bytes(data)
 
 
+@pytest.mark.slow
 @fuzz(1000)
 @given(st.one_of(st.binary(max_size=300), st.text(max_size=200).map(str.encode), spliced()), PATHS)
 @example(b"", "x.toml")
@@ -296,6 +297,7 @@ def test_arbitrary_bytes(data, path):
 
 # (b) TOML documents ---------------------------------------------------------------------
 
+@pytest.mark.slow
 @fuzz(300)
 @given(written(FREE_DOCS), PATHS)
 def test_arbitrary_toml_documents(doc_text, path):
@@ -303,6 +305,7 @@ def test_arbitrary_toml_documents(doc_text, path):
     check_loads(text, path)
 
 
+@pytest.mark.slow
 @fuzz(300)
 @given(written(SHAPED_DOCS), PATHS)
 def test_documents_shaped_like_scenarios(doc_text, path):
@@ -391,7 +394,8 @@ MUG = '{ item = "mug",   on = "table", count = 1, units = 8 }'
     tw(MUG, '{ item = "dish", on = "table", count = 1, units = 100000000 }'),
     # within the loader's maxima: one mug placed at the same cell 30,000 times (a 240 kB file) holds
     # 2,970,000 coffee units; the reachable states are few, but the engine needs gigabytes
-    tw(MUG, '{ item = "mug", at = [' + ", ".join(["[4, 1]"] * 30_000) + '], units = 99 }'),
+    pytest.param(tw(MUG, '{ item = "mug", at = [' + ", ".join(["[4, 1]"] * 30_000) + '], units = 99 }'),
+                 marks=pytest.mark.slow),
 ], ids=["crumbs_per_cookie-1e24", "stain-units-1e24", "mug-units-1e8", "dish-units-1e8", "mug-at-one-cell-30000-times"])
 def test_huge_quantities_are_refused_not_crashed(text):
     """Quantities no run can hold must be refused by the loader (ScenarioError) or with the figure and
@@ -585,6 +589,7 @@ def check_edit(name: str, edit: str, info: dict, doc: dict, text: str, path: str
     return err
 
 
+@pytest.mark.slow
 @fuzz(800)
 @given(edited(), st.randoms(use_true_random=False), PATHS)
 def test_bundled_files_with_one_edit(ed, rnd, path):
@@ -593,6 +598,7 @@ def test_bundled_files_with_one_edit(ed, rnd, path):
     check_edit(name, edit, info, doc, text, path)
 
 
+@pytest.mark.slow
 @fuzz(150)
 @given(edited(), PATHS)
 def test_bundled_files_with_one_edit_in_their_own_layout(ed, path):
@@ -605,6 +611,7 @@ def test_bundled_files_with_one_edit_in_their_own_layout(ed, path):
 MAX_RUN_STEPS = 500  # episodes * episode_length, both phases together
 
 
+@pytest.mark.slow
 @fuzz(25)
 @given(edited(benign=True))
 def test_edited_scenarios_that_load_also_run(ed):

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+import pytest
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from helpers import random_worlds
-from pseudoalign.plan import graph as graph_module
 from pseudoalign.plan.graph import CodeSet, Graph, StateLimit
+from pseudoalign.plan.settings import PlanSettings
 from pseudoalign.world.contents import Contents
 from pseudoalign.vocab import SURFACES
-from pseudoalign.world.env import Env
+from pseudoalign.world.env import A, Env
 from pseudoalign.world.layout import parse_map
 
 
@@ -35,12 +36,8 @@ def test_dense_and_hashed_enumeration_find_the_same_graph(world, depth):
     map_text, contents, cpc = world
     env = Env(parse_map(map_text, {}).surface, contents, cpc, depth=depth)
     dense = Graph(env, depth, events=("clean", "move"))
-    old = graph_module.DENSE_SPACE
-    graph_module.DENSE_SPACE = 0  # force the hash set
-    try:
-        hashed = Graph(env, depth, events=("clean", "move"))
-    finally:
-        graph_module.DENSE_SPACE = old
+    assert env.space <= PlanSettings().dense_space  # so the default indexes it by a direct table
+    hashed = Graph(env, depth, events=("clean", "move"), settings=PlanSettings(dense_space=0))  # the hash set
     assert np.array_equal(dense.codes, hashed.codes)
     assert np.array_equal(dense.next, hashed.next)
     for e in ("clean", "move"):
@@ -51,6 +48,13 @@ EVENTS = ("move", "bump", "wipe", "clean", "stain_removed", "vacuum", "crumbs_va
           "wash", "pick", "pick.soap", "pick.red", "wait")
 
 
+# Tabling applies the physics to every code of the space, about a microsecond a code: the test
+# tables spaces up to twice the largest the engine tables (graph.FULL_TABLE), so an example
+# costs at most about 0.1 s, where unbounded draws reached 2**25 codes and a minute a run.
+TABLED_SPACE = 2 * PlanSettings().full_table
+
+
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(random_worlds(glyphs="..TT=%#", kinds=("soap", "cup"), colors=("none", "red"), units=3, max_items=3),
        st.integers(1, 7))
@@ -59,14 +63,10 @@ def test_a_small_space_tabled_at_once_gives_the_graph_found_layer_by_layer(world
     and its events must be those found by stepping each layer's states alone."""
     map_text, contents, cpc = world
     env = Env(parse_map(map_text, {}).surface, contents, cpc, depth=depth)
-    old = graph_module.FULL_TABLE, graph_module.FULL_TABLE_DEPTH
-    try:
-        graph_module.FULL_TABLE, graph_module.FULL_TABLE_DEPTH = graph_module.DENSE_SPACE, 0  # every code at once
-        tabled = Graph(env, depth, events=EVENTS)
-        graph_module.FULL_TABLE = 0  # a call of the physics per layer
-        layered = Graph(env, depth, events=EVENTS)
-    finally:
-        graph_module.FULL_TABLE, graph_module.FULL_TABLE_DEPTH = old
+    assume(env.space <= TABLED_SPACE)  # about 1 draw in 20 is larger
+    every_code = PlanSettings(full_table=PlanSettings().dense_space, full_table_depth=0)  # every code at once
+    tabled = Graph(env, depth, events=EVENTS, settings=every_code)
+    layered = Graph(env, depth, events=EVENTS, settings=PlanSettings(full_table=0))  # a call of the physics per layer
     assert np.array_equal(tabled.codes, layered.codes)
     assert np.array_equal(tabled.layer_end, layered.layer_end)
     assert np.array_equal(tabled.next, layered.next)
@@ -92,6 +92,7 @@ LEVELS = ["all.stains", "table.stained", "floor.crumbs", "all.cookies", "counter
           "table.objects", "table.clean", "all.clean", "bin.crumbs", "inventory.soap", "robot.x"]
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(random_worlds(glyphs="..TT=%#", kinds=("soap", "cup"), colors=("none",), units=5, max_items=3),
        st.integers(1, 4))
@@ -100,7 +101,9 @@ def test_every_reachable_state_decodes_back_to_its_code_and_its_levels_add_up(wo
     feature equals the same quantity summed state by state, slot by slot, in plain Python."""
     map_text, contents, cpc = world
     env = Env(parse_map(map_text, {}).surface, contents, cpc, depth=depth)
-    g = Graph(env, depth)
+    # No more states than action sequences of at most ``depth`` steps: as a limit, that sizes
+    # the hash set of a space above 2**25 codes for them (unlimited, for 2**25: 1.5 GB, 1.5 s).
+    g = Graph(env, depth, max_states=(A + 1) ** depth)
     pos, q = env.decode(g.codes)
     assert np.array_equal(env.encode(pos, q), g.codes)
     surfaces = SURFACES

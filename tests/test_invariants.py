@@ -24,6 +24,7 @@ every action; a batch step equals the same rows stepped one at a time.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -165,6 +166,7 @@ def check_step(env: Env, action: int, before: dict, after: dict, ev: dict) -> No
         assert changed.size == 0
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(worlds(), st.lists(st.integers(0, A - 1), max_size=25))
 def test_physics_invariants_over_random_episodes(world, actions):
@@ -184,6 +186,7 @@ def test_physics_invariants_over_random_episodes(world, actions):
         before = after
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(worlds(), st.lists(st.sampled_from(["wipe", "vacuum", "break", "spill", "wash", "pick", "wait"]), max_size=12),
        st.lists(st.integers(0, A - 1), max_size=10))
@@ -225,6 +228,7 @@ def random_states(draw, env: Env):
     return pos, q
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.data())
 def test_scalar_and_vectorised_steppers_agree(data):

@@ -6,15 +6,17 @@ split between threads or blocks, or on buffers kept from an earlier plan. These 
 arbitrary successor tables and objectives (events on moving and on still actions, final terms,
 discounts, forbidden actions) and compare the two kernels value by value, with blocks and
 thread splits made tiny so that every boundary is crossed. The brute-force test in
-test_planner.py checks both kernels against the spec's definition of a return.
+test_planner.py checks both kernels against the spec's definition of a return. Which kernel
+plans, and when auto moves to numba's, is asked of a KernelTier each test makes for itself.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
-from contextlib import contextmanager
+import types
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -26,7 +28,8 @@ from pseudoalign import SettingError
 from pseudoalign.engine import run
 from pseudoalign.plan import kernels
 from pseudoalign.plan.graph import Graph
-from pseudoalign.plan.kernels import ObjectiveArrays, kernel_for, values
+from pseudoalign.plan.kernels import KernelTier, ObjectiveArrays, values
+from pseudoalign.plan.settings import PlanSettings
 from pseudoalign.scenario.expr import parse
 from pseudoalign.world.env import Env
 from pseudoalign.world.layout import parse_map
@@ -37,21 +40,17 @@ needs_numba = pytest.mark.skipif(not SERVES,
                                  reason="numba's kernel cannot run here (not installed for this platform)")
 
 
-@contextmanager
-def tiny_blocks():
-    """Blocks of a few states, and threads from a dozen: every split and boundary is exercised."""
-    saved = kernels.CHUNK, kernels.COMPILED_CHUNK, kernels.PARALLEL_MIN
-    kernels.CHUNK, kernels.COMPILED_CHUNK, kernels.PARALLEL_MIN = 4, 8, 12
-    try:
-        yield
-    finally:
-        kernels.CHUNK, kernels.COMPILED_CHUNK, kernels.PARALLEL_MIN = saved
+#: Blocks of a few states, and threads from a dozen: every split and boundary is exercised.
+TINY = PlanSettings(chunk=4, compiled_chunk=8, parallel_min=12)
+
+
+def tiny(kernel: str) -> PlanSettings:
+    return attrs.evolve(TINY, kernel=kernel)
 
 
 def both(*args, **kw):
     """values(...) by each kernel, with tiny blocks."""
-    with tiny_blocks():
-        return [values(*args, kernel=k, **kw) for k in ("numpy", "numba")]
+    return [values(*args, settings=tiny(k), **kw) for k in ("numpy", "numba")]
 
 
 def assert_same_bits(a, b):
@@ -90,6 +89,7 @@ def tables(draw):
     return nxt, still, obj, allowed, gamma, draw(st.integers(0, 5)), draw(st.booleans()), draw(st.booleans())
 
 
+@pytest.mark.slow
 @needs_numba
 @settings(max_examples=150, deadline=None)
 @given(tables())
@@ -130,80 +130,78 @@ def test_kept_buffers_change_nothing_and_are_never_returned():
     other_obj = ObjectiveArrays(rng.normal(size=2 * n), (), None, ())
     for kernel in ("numpy", "numba"):
         work: dict = {}
-        with tiny_blocks():
-            fresh = [values(nxt, o, 6, 0.9, kernel=kernel)[0] for o in objs]
-            shared = [values(nxt, o, 6, 0.9, kernel=kernel, work=work)[0] for o in objs]
-            assert np.array_equal(values(other, other_obj, 4, kernel=kernel, work=work)[0],
-                                  values(other, other_obj, 4, kernel=kernel)[0])
+        how = tiny(kernel)
+        fresh = [values(nxt, o, 6, 0.9, settings=how)[0] for o in objs]
+        shared = [values(nxt, o, 6, 0.9, settings=how, work=work)[0] for o in objs]
+        assert np.array_equal(values(other, other_obj, 4, settings=how, work=work)[0],
+                              values(other, other_obj, 4, settings=how)[0])
         for f, s in zip(fresh, shared):
             assert np.array_equal(f, s)
         assert all(not np.shares_memory(s, b) for s in shared for b in work["buffers"])
 
 
+@pytest.mark.slow
 @needs_numba
 @pytest.mark.parametrize("name", ["crumb-vacuum", "cookie-eliminator"])
-def test_a_run_gives_the_same_json_with_either_kernel(name, monkeypatch):
+def test_a_run_gives_the_same_json_with_either_kernel(name):
     scn = pseudoalign.load(name)
-    out = {}
-    for kernel in ("numpy", "numba"):
-        monkeypatch.setenv("PSEUDOALIGN_KERNEL", kernel)
-        with tiny_blocks():
-            out[kernel] = json.dumps(run(scn).to_dict(), sort_keys=True)
+    out = {kernel: json.dumps(run(scn, settings=tiny(kernel)).to_dict(), sort_keys=True) for kernel in ("numpy", "numba")}
     assert out["numpy"] == out["numba"]
 
 
 @needs_numba
-def test_auto_moves_to_the_compiled_kernel_once_a_process_has_planned_enough(monkeypatch):
-    monkeypatch.delenv("PSEUDOALIGN_KERNEL", raising=False)
-    monkeypatch.setattr(kernels, "_COMPILED", {})  # numba not loaded yet
-    monkeypatch.setattr(kernels, "_NUMPY_WORK", [0])
+def test_auto_moves_to_the_compiled_kernel_once_a_process_has_planned_enough():
+    tier = KernelTier()  # a process that has planned nothing and not loaded numba
+    auto, tier_up_soon = PlanSettings(), PlanSettings(tier_up=2000)
     rng = np.random.default_rng(3)
     nxt = rng.integers(0, 500, size=(A, 500)).astype(np.int32)
     obj = ObjectiveArrays(rng.normal(size=500), (), None, ())
-    assert kernel_for() == "numpy"
-    values(nxt, obj, 4)  # 4 steps of 500 states, by numpy's kernel
-    assert kernels._NUMPY_WORK[0] == 2000 and "module" not in kernels._COMPILED
-    monkeypatch.setattr(kernels, "TIER_UP", 2000)
-    assert kernel_for() == "numba"  # enough planned: numba is loaded, and kept
-    monkeypatch.setattr(kernels, "_NUMPY_WORK", [0])
-    assert kernel_for() == "numba"
-    monkeypatch.setenv("PSEUDOALIGN_KERNEL", "numpy")
-    assert kernel_for() == "numpy"
-    monkeypatch.setenv("PSEUDOALIGN_KERNEL", " Numba ")
-    assert kernel_for() == "numba"
+    assert tier.choose(tier_up_soon) == "numpy"
+    values(nxt, obj, 4, settings=tier_up_soon, tier=tier)  # 4 steps of 500 states, by numpy's kernel
+    assert tier.numpy_work == 2000 and tier.module is None
+    assert tier.choose(auto) == "numpy"  # 2000 state-steps are far from the default's 0.5 s
+    assert tier.choose(tier_up_soon) == "numba"  # enough planned: numba is loaded, and kept
+    assert tier.module is not None
+    values(nxt, obj, 4, settings=tier_up_soon, tier=tier)
+    assert tier.numpy_work == 2000  # the compiled kernel planned it
+    assert tier.choose(auto) == "numba"  # loaded already: auto keeps it, whatever the threshold
+    assert tier.choose(attrs.evolve(auto, kernel="numpy")) == "numpy"
+    assert tier.choose(attrs.evolve(auto, kernel="numba")) == "numba"
+    assert KernelTier().choose(auto) == "numpy"  # another tier (another process) starts afresh
 
 
-def test_an_unknown_kernel_is_an_error_that_names_the_choices(monkeypatch):
-    monkeypatch.setenv("PSEUDOALIGN_KERNEL", "fast")
+def test_an_unknown_kernel_is_an_error_that_names_the_choices():
     with pytest.raises(SettingError, match="'fast' is not a kernel: use one of auto, numpy, numba"):
-        kernel_for()
+        PlanSettings(kernel="fast")
 
 
-@pytest.mark.parametrize("why", ["numba missing", "a kernel failing to load"])
-def test_where_the_compiled_kernel_cannot_run_auto_stays_on_numpy_and_asking_for_it_says_why(why, monkeypatch):
+def _no_numba():
+    raise ModuleNotFoundError("No module named 'numba'")
+
+
+def _failing_kernels():
+    """A module of compiled kernels whose first call fails, as a broken cache or compile would."""
+    def broken(*_args):
+        raise RuntimeError("the cache index is not readable")
+
+    return types.SimpleNamespace(best_plain=broken, add_events=broken)
+
+
+@pytest.mark.parametrize(("load", "said"), [
+    (_no_numba, "No module named 'numba'.*pip install numba"),
+    (_failing_kernels, "cannot run here .RuntimeError: the cache index is not readable"),
+], ids=["numba missing", "a kernel failing to load"])
+def test_where_the_compiled_kernel_cannot_run_auto_stays_on_numpy_and_asking_for_it_says_why(load, said):
     """numba not installed, or installed with a broken cache or a failing compile (found when it
     is loaded, by calling each kernel once, not in the middle of a plan)."""
-    if why == "numba missing":
-        monkeypatch.setattr(kernels, "_COMPILED", {"error": "ModuleNotFoundError: No module named 'numba'",
-                                                    "missing": True})
-        said = "No module named 'numba'.*pip install numba"
-    else:
-        if not SERVES:
-            pytest.skip("needs numba's kernel to break it")
-        from pseudoalign.plan import compiled
-
-        def broken(*_args):
-            raise RuntimeError("the cache index is not readable")
-
-        monkeypatch.setattr(compiled, "best_plain", broken)
-        monkeypatch.setattr(kernels, "_COMPILED", {})
-        said = "cannot run here .RuntimeError: the cache index is not readable"
-    monkeypatch.setattr(kernels, "_NUMPY_WORK", [10 * kernels.TIER_UP])
-    monkeypatch.delenv("PSEUDOALIGN_KERNEL", raising=False)
-    assert kernel_for() == "numpy"
-    monkeypatch.setenv("PSEUDOALIGN_KERNEL", "numba")
+    tier = KernelTier(load=load)
+    tier.numpy_work = 10 * PlanSettings().tier_up  # long past the point where auto would load numba
+    assert tier.choose(PlanSettings()) == "numpy"
     with pytest.raises(SettingError, match=said):
-        kernel_for()
+        tier.choose(PlanSettings(kernel="numba"))
+    with pytest.raises(SettingError, match=said):
+        tier.check("numba")
+    tier.check("numpy")  # numpy's kernel serves everywhere
 
 
 @needs_numba
@@ -228,7 +226,7 @@ def test_without_a_folder_for_its_cache_a_kernel_is_compiled_in_each_process(mon
 
 
 def _plan_in_child(nxt, obj, out):
-    out.put(values(nxt, obj, 3, kernel="numpy")[0].tolist())
+    out.put(values(nxt, obj, 3, settings=tiny("numpy"))[0].tolist())
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs os.fork (POSIX)")
@@ -239,13 +237,12 @@ def test_a_forked_process_plans_after_its_parent_used_the_thread_pool():
     n = 200
     nxt = rng.integers(0, n, size=(A, n)).astype(np.int32)
     obj = ObjectiveArrays(rng.normal(size=n), (), None, ())
-    with tiny_blocks():
-        want = values(nxt, obj, 3, kernel="numpy")[0]  # threads in this process now
-        ctx = multiprocessing.get_context("fork")
-        out = ctx.Queue()
-        child = ctx.Process(target=_plan_in_child, args=(nxt, obj, out))
-        child.start()
-        child.join(30)
+    want = values(nxt, obj, 3, settings=tiny("numpy"))[0]  # threads in this process now
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    child = ctx.Process(target=_plan_in_child, args=(nxt, obj, out))
+    child.start()
+    child.join(30)
     hung = child.is_alive()
     if hung:
         child.kill()

@@ -1,15 +1,16 @@
 """The state bound (pseudoalign.limits): a true upper bound on the reachable states, never above
-the plain product bound, tight for short episodes, and cheap on the largest maps.
+the plain product bound, tight for short episodes, and a Python int on the largest maps.
 
 "True upper bound" is checked against the real count, ``Graph(env, depth).N``, on random tiny
-worlds with every kind of item.
+worlds with every kind of item. How long the bounds and the refusals take on the largest maps
+is measured by benchmarks/run.py (the same cases), not asserted here.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import time
+import re
 
 import numpy as np
 import pytest
@@ -52,6 +53,7 @@ def bfs_count(env: Env, depth: int) -> int:
     return len(seen)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.integers(0, 5))
 def test_bound_is_an_upper_bound_and_beats_the_product(world, depth):
@@ -84,12 +86,7 @@ def test_log_space_path_is_an_upper_bound_of_the_exact_one(world, depth):
     """The floating-point path (used for huge maps) rounds up: never below the exact sum, and close to it."""
     env = build(*world)
     exact = state_bound(env, depth)
-    saved = limits.EXACT_BUDGET
-    limits.EXACT_BUDGET = -1  # every sum that is not the full product goes through the log-space path
-    try:
-        approx = state_bound(env, depth)
-    finally:
-        limits.EXACT_BUDGET = saved
+    approx = state_bound(env, depth, exact_budget=-1)  # every sum that is not the full product: the log-space path
     assert Graph(env, depth).N <= exact <= approx <= min(exact * 1.01 + 100, product_bound(env))
 
 
@@ -118,7 +115,7 @@ def open_map(w: int, h: int, start: tuple[int, int]) -> str:
     return "\n".join(rows)
 
 
-def test_big_map_with_forty_crumb_cells_is_far_over_two_million_and_fast():
+def test_big_map_with_forty_crumb_cells_is_far_over_two_million():
     start = (30, 30)
     layout = parse_map(open_map(60, 60, start), {})
     rng = random.Random(1)
@@ -127,18 +124,17 @@ def test_big_map_with_forty_crumb_cells_is_far_over_two_million_and_fast():
     crumbs = {c: rng.randint(1, 3) for c in rng.sample(near, 40)}
     env = Env(layout.surface, Contents(robot=start, crumb=crumbs), 4)
     assert env.P == 3600
-    t0 = time.perf_counter()
     bound = state_bound(env, 30)
-    elapsed = time.perf_counter() - t0
     assert bound > 1000 * 2_000_000
     assert bound <= product_bound(env)
-    assert elapsed < 5.0  # a generous sanity limit: it takes milliseconds
-    # a short episode of the same world: small, and still above the real count
+    # a short episode of the same world: small, and still above the real count (enumerated with
+    # the bound as its limit, so that the hash set is sized for it rather than for 2**25 codes)
     small = state_bound(env, 3)
-    assert Graph(env, 3).N <= small < 10_000
+    assert small < 10_000
+    assert Graph(env, 3, max_states=small).N <= small
 
 
-def test_largest_map_every_cell_full_is_fast():
+def test_largest_map_every_cell_full_gives_a_python_int_bound():
     """64 x 64 with an item on every cell and long episodes: no enumeration, no overflow, a Python int."""
     layout = parse_map(open_map(62, 62, (31, 31)), {})
     rng = random.Random(2)
@@ -148,9 +144,7 @@ def test_largest_map_every_cell_full_is_fast():
     with np.errstate(over="ignore"):
         env = Env(layout.surface, Contents(robot=(31, 31), stain=stain, mug=mugs), 4)
     for depth in (1, 10, 200, 3000, 10_000):
-        t0 = time.perf_counter()
         bound = state_bound(env, depth)
-        assert time.perf_counter() - t0 < 5.0
         assert isinstance(bound, int) and 1 <= bound <= product_bound(env)
         describe(bound)
 
@@ -179,7 +173,8 @@ def test_lower_bound_is_at_most_the_real_count(world, depth):
 
 
 def test_forty_crumb_cells_on_a_large_floor_are_refused_at_once():
-    """The case of the issue: refused by the lower bound, with the figure, before any enumeration."""
+    """The case of the issue: refused by the lower bound, with the figure, before any enumeration
+    (an enumeration stopped at the limit would say "more than 2,000,000 (stopped at ...)")."""
     from pseudoalign import loads
     from pseudoalign.engine import run
     from pseudoalign.errors import LimitError
@@ -193,4 +188,10 @@ def test_forty_crumb_cells_on_a_large_floor_are_refused_at_once():
     with pytest.raises(LimitError) as info:
         run(loads(text, "forty.toml"))
     message = str(info.value)
-    assert "at least 2**" in message and "over the limit of 2,000,000" in message and "fewer items" in message
+    assert message.startswith("forty.toml: train episode 1: reachable states: at least 2**")
+    assert "over the limit of 2,000,000" in message and "fewer items" in message and "stopped at" not in message
+    found = re.search(r"at least 2\*\*(\d+) = ([\d,]+) \(the robot can reach (\d+) cells with items in turn "
+                      r"within 300 steps", message)
+    assert found, message
+    cells, low = int(found.group(1)), int(found.group(2).replace(",", ""))
+    assert low == 2 ** cells > 2_000_000 and int(found.group(3)) == cells <= 40  # 2**cells, of the forty cells

@@ -12,6 +12,7 @@ best continuation reaches the optimum (values within 1e-9 tie; "Actions and even
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ from helpers import compiled_kernel_serves
 
 from pseudoalign.plan.graph import Graph
 from pseudoalign.plan.kernels import ObjectiveArrays, greedy, values
+from pseudoalign.plan.settings import PlanSettings
 from pseudoalign.scenario.expr import parse
 from pseudoalign.vocab import ACTIONS
 from pseudoalign.world.contents import Contents
@@ -131,7 +133,7 @@ def plan(env, terms, steps, kernel):
     obj = ObjectiveArrays.build(graph, terms)
     # as the engine plans: actions that change no state are read, not gathered
     v, vals = values(graph.next, obj, steps, gamma=1.0, keep_values=True, live=graph.live, still=graph.still,
-                     kernel=kernel)
+                     settings=PlanSettings(kernel=kernel))
     # the robot's decision at the start: the same arithmetic, at one state, on the kept values
     action = greedy(obj, graph.next, vals[steps - 1], 0, 1.0, steps == 1, None)
     return float(v[0]), action
@@ -152,6 +154,7 @@ def check(map_text, contents, cpc, steps, expr):
 MAP_A = "#####\n#RT.#\n#=%.#\n#####"
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(worlds())
 @example((MAP_A, Contents(robot=(1, 1), stain={(2, 1): 1}, mug={(2, 1): 1}), 4, 3, "event.clean"))

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from pseudoalign import bundled_names, load
 from pseudoalign.engine import run
 
@@ -18,6 +20,7 @@ def _cli_json(hashseed: str, jobs: int, cwd) -> str:
     return out.stdout
 
 
+@pytest.mark.slow
 def test_json_bytes_are_identical_across_processes_jobs_and_hash_seeds(tmp_path):
     a = _cli_json("0", 1, tmp_path)
     b = _cli_json("4242", 2, tmp_path)

@@ -20,8 +20,9 @@ from pseudoalign.cli import sweep as cli_sweep
 from pseudoalign.cli.sweep import sweep as sweep_cmd
 
 from pseudoalign import __version__
-from pseudoalign import sweep as sw
+from pseudoalign import sweeps as sw
 from pseudoalign.errors import ScenarioError
+from pseudoalign.sweeps import driver
 
 COOKIES = "deploy.place.1.count"  # cookies on the floor in the crumb-vacuum's deployment
 
@@ -41,15 +42,16 @@ def db_rows(path) -> list[tuple]:
 
 @pytest.fixture
 def counted(monkeypatch):
-    """Counts the points run in this process (the in-process path calls sw.run_point)."""
+    """Counts the points run in this process (the driver calls run_point, in this process
+    when it has no executor or an in-process one)."""
     calls = []
     real = sw.run_point
 
-    def run_point(doc, *rest):
-        calls.append(doc)
-        return real(doc, *rest)
+    def run_point(scenario, *rest):
+        calls.append(scenario)
+        return real(scenario, *rest)
 
-    monkeypatch.setattr(sw, "run_point", run_point)
+    monkeypatch.setattr(driver, "run_point", run_point)
     return calls
 
 
@@ -129,6 +131,24 @@ def test_keys_that_do_not_exist_are_errors_naming_the_key(crumb_doc, key, words)
     assert e.value.key == key
 
 
+def test_the_key_table_says_what_each_key_holds():
+    """locate reads the loader's table: a key the format declares is found there, with its type."""
+    from pseudoalign.scenario import keys as K
+
+    place = K.SCENARIO.child("deploy").child("place")
+    assert place.child("x") is None  # a list has items, not keys
+    assert {"item", "units", "on", "count", "at"} <= set(place.child(1).names())
+    assert place.child(1).child("count") is K.PLACEMENT.fields["count"].type
+    assert K.SCENARIO.child("objectives").child("anything").names() == ("reward", "description")
+    assert K.SCENARIO.child("agent").child("horizon").child("x") is None  # a plain value has no parts
+    assert K.SCENARIO.child("nothing") is None and K.SCENARIO.child(0) is None
+    assert "agent" not in K.SCENARIO.child("train").names() and "agent" in K.SCENARIO.child("deploy").names()
+    doc = sw.read_scenario("crumb-vacuum")[2]
+    assert sw.locate(doc, "deploy.agent.horizon", ("deploy", "agent", "horizon")) == ("deploy", "agent", "horizon")
+    with pytest.raises(sw.SweepError, match="no key 'agent' in train"):
+        sw.locate(doc, "train.agent.horizon", ("train", "agent", "horizon"))
+
+
 def test_a_point_document_is_a_copy_with_the_values_put_in():
     plan = sw.plan("crumb-vacuum", ["agent.horizon=2,3", "deploy.agent.epsilon=0.1"])
     doc = plan.document(plan.points[1])
@@ -151,6 +171,50 @@ def test_the_point_key_is_content_values_and_engine_version():
     assert a.key == sw.point_key(a.digest, a.values, __version__)
     assert a.key != sw.point_key(a.digest, a.values, __version__ + ".1")
     assert a.key == sw.plan("crumb-vacuum", ["deploy.episodes=1"]).points[0].key
+
+
+@pytest.fixture
+def loads_counted(monkeypatch):
+    """Counts the scenario documents the loader builds (plan loads each point through it)."""
+    from pseudoalign.scenario import load
+
+    calls = []
+    real = load.load_document
+
+    def load_document(doc, *rest, **kw):
+        calls.append(doc)
+        return real(doc, *rest, **kw)
+
+    monkeypatch.setattr(load, "load_document", load_document)
+    return calls
+
+
+@pytest.mark.parametrize("executor", [None, "in-process"])
+def test_each_point_is_loaded_once_and_runs_the_scenario_plan_loaded(executor, loads_counted, counted):
+    plan = sw.plan("crumb-vacuum", ["deploy.episodes=1..2", "deploy.seed=1,2"])
+    assert len(loads_counted) == 4  # every point, before anything runs
+    assert [p.scenario.deploy.episodes for p in plan.points] == [1, 1, 2, 2]
+    ex = StopAfter(10**6) if executor else None
+    outcomes = list(sw.sweep(plan, ex))
+    assert len(loads_counted) == 4  # and not again to run it
+    assert [o.point.index for o in outcomes] == [0, 1, 2, 3] and all(o.ok for o in outcomes)
+    assert [id(s) for s in counted] == [id(p.scenario) for p in plan.points]
+    assert [o.result["episodes"] for o in outcomes] == [1, 1, 2, 2]
+
+
+def test_a_point_scenario_pickles_small_and_runs_the_same_after():
+    """Points travel to other processes and Dask workers as their loaded Scenario."""
+    import pickle
+
+    plan = sw.plan("crumb-vacuum", [f"{COOKIES}=1"])
+    scn = plan.points[0].scenario
+    blob = pickle.dumps(scn)
+    assert len(blob) < 4 * len(plan.text)  # a few kilobytes, as the file itself
+    back = pickle.loads(blob)
+    assert back.digest == scn.digest
+    assert sw.run_point(back, 10**6)["label"] == sw.run_point(scn, 10**6)["label"] == "instrumental"
+    # a point equals another by its values and key, whatever Scenario object it holds
+    assert plan.points[0] == sw.Point(0, ((COOKIES, 1),), plan.points[0].key, scn.digest)
 
 
 def test_a_value_the_format_refuses_is_an_error_before_anything_runs(counted):
@@ -187,6 +251,33 @@ def test_the_store_is_wal_one_row_per_key(tmp_path):
         sw.Store(tmp_path / "text.db")
     with pytest.raises(sw.SweepError, match="no such sweep database"):
         sw.Store(tmp_path / "none.db", create=False)
+
+
+OLD_SCHEMA = """CREATE TABLE points (key TEXT PRIMARY KEY, scenario TEXT NOT NULL, path TEXT NOT NULL,
+    engine TEXT NOT NULL, point_values TEXT NOT NULL, label TEXT, result TEXT NOT NULL, stored_at TEXT NOT NULL)"""
+
+
+def test_the_store_format_is_fixed_so_old_databases_resume(tmp_path, counted):
+    """A database written by the first version (its table and application id made here by
+    hand) is opened, read and resumed, and point keys are those that version computed."""
+    assert sw.point_key("0" * 64, (("deploy.episodes", 1), ("agent.horizon", 2.5), ("objectives.mesa.reward", "café")),
+                        "0.1.0") == "4fbc99e08bc543f8f3aba9a125935a833cef0303e188525f2e5e9ff0cf090d0c"
+    plan = sw.plan("crumb-vacuum", ["deploy.episodes=1,2"])
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"PRAGMA application_id = {int.from_bytes(b'psaw', 'big')}")
+        conn.execute(OLD_SCHEMA)
+        conn.execute("INSERT INTO points VALUES (?, 'crumb-vacuum', 'x.toml', '0.1.0', ?, 'robust', ?, 'then')",
+                     (plan.points[0].key, json.dumps({"deploy.episodes": 1}), json.dumps({"label": "robust", "old": 1})))
+    with sw.Store(db) as store:
+        outcomes = list(sw.sweep(plan, None, store=store))
+        assert [o.cached for o in outcomes] == [True, False] and outcomes[0].result == {"label": "robust", "old": 1}
+        assert [r["values"] for r in store.rows("crumb-vacuum")] == [{"deploy.episodes": 1}, {"deploy.episodes": 2}]
+    assert len(counted) == 1
+    with sqlite3.connect(db) as conn:
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(points)")]
+        assert cols == ["key", "scenario", "path", "engine", "point_values", "label", "result", "stored_at"]
+        assert conn.execute("PRAGMA application_id").fetchone()[0] == int.from_bytes(b"psaw", "big")
 
 
 class StopAfter(Executor):
@@ -271,6 +362,7 @@ def test_a_failed_point_is_reported_and_not_stored(tmp_path):
 SWEEP_MAIN = "from pseudoalign.cli.sweep import sweep; sweep(prog_name='pseudoalign sweep')"
 
 
+@pytest.mark.slow
 def test_a_sweep_killed_with_sigkill_resumes_with_no_lost_and_no_duplicated_rows(tmp_path):
     db = tmp_path / "k.db"
     args = ["crumb-vacuum", "--vary", "deploy.seed=1..2", "--vary", f"{COOKIES}=0..6", "--db", str(db)]
@@ -310,7 +402,7 @@ def test_ctrl_c_ends_with_130_and_one_line_and_keeps_finished_points(tmp_path, m
             raise KeyboardInterrupt
         return real(*a)
 
-    monkeypatch.setattr(sw, "run_point", run_point)
+    monkeypatch.setattr(driver, "run_point", run_point)
     db = tmp_path / "c.db"
     r = invoke("crumb-vacuum", "--vary", "deploy.episodes=1..4", "--db", db)
     assert r.exit_code == 130

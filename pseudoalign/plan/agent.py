@@ -2,7 +2,7 @@
 
 Owns: the model (what it is unaware of removed, beliefs substituted, what it believes it
 cannot do left out), receding-horizon planning, and the robot's rollout in the true world.
-Imports world, plan.graph, plan.kernels, scenario.expr.
+Imports world, plan.graph, plan.kernels, plan.settings, scenario.expr.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from ..vocab import ACTION_INDEX, ACTIONS, ITEMS, SURFACES
 from ..world.env import Env
 from .graph import Graph
 from .kernels import greedy, objective, plan_values
+from .settings import DEFAULT, PlanSettings
 
 
 def event_names(terms) -> set[str]:
@@ -24,7 +25,7 @@ class _Plan:
     """The robot's values over one model graph; it acts greedily on them at the states it visits:
     with k <= horizon steps left it looks to the end (final terms count), else ``horizon`` steps."""
 
-    def __init__(self, graph: Graph, terms, agent, steps: int):
+    def __init__(self, graph: Graph, terms, agent, steps: int, settings: PlanSettings = DEFAULT):
         self.graph = graph
         self.obj = objective(graph, terms)
         allowed = np.array([a not in agent.cannot for a in ACTIONS])
@@ -32,10 +33,11 @@ class _Plan:
         self.gamma = agent.gamma
         h = steps if agent.horizon is None else min(agent.horizon, steps)
         self.h = h
-        _v, self.v_final = plan_values(graph, terms, h, agent.gamma, allowed, keep_values=True)
+        _v, self.v_final = plan_values(graph, terms, h, agent.gamma, allowed, keep_values=True, settings=settings)
         self.v_far = None
         if h < steps:
-            _v, vals = plan_values(graph, terms, h, agent.gamma, allowed, with_final=False, keep_values=True)
+            _v, vals = plan_values(graph, terms, h, agent.gamma, allowed, with_final=False, keep_values=True,
+                                   settings=settings)
             self.v_far = vals[h - 1]
 
     def act(self, i: int, k: int) -> int:
@@ -45,13 +47,16 @@ class _Plan:
 
 
 class Robot:
-    """One agent in one true environment: ``act(true_index, steps_left)``."""
+    """One agent in one true environment: ``act(true_index, steps_left)``; its plans are made
+    with ``settings`` (which never change what it does)."""
 
-    def __init__(self, agent, objective_terms, true_graph: Graph, steps: int, max_states: int | None = None):
+    def __init__(self, agent, objective_terms, true_graph: Graph, steps: int, max_states: int | None = None,
+                 settings: PlanSettings = DEFAULT):
         self.agent = agent
         self.true = true_graph
         self.steps = steps
         self.max_states = max_states
+        self.settings = settings
         self.terms = substitute(objective_terms, dict(agent.beliefs))
         self.events = event_names(self.terms)
         un = set(agent.unaware_of)
@@ -65,7 +70,7 @@ class Robot:
             self.identity = True
             if not self.events <= set(true_graph.events):
                 raise ValueError("the true graph lacks events the robot's objective reads")
-            self.plans.append((true_graph.env, _Plan(true_graph, self.terms, agent, steps)))
+            self.plans.append((true_graph.env, _Plan(true_graph, self.terms, agent, steps, settings)))
 
     def _view(self, contents):
         """The robot's model of a state: (surface grid, contents) with what it is unaware of removed."""
@@ -97,8 +102,8 @@ class Robot:
                 if j is not None and j < plan.graph.live(k):
                     return plan.act(j, k)
         env = Env(surface, model, self.true.env.cpc, depth=k, absent=self.absent)
-        graph = Graph(env, k, events=self.events, max_states=self.max_states)
-        plan = _Plan(graph, self.terms, self.agent, k)
+        graph = Graph(env, k, events=self.events, max_states=self.max_states, settings=self.settings)
+        plan = _Plan(graph, self.terms, self.agent, k, self.settings)
         self.plans.append((env, plan))
         return plan.act(0, k)
 

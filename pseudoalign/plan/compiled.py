@@ -3,7 +3,7 @@
 Owns: ``best_plain`` and ``add_events``, the same arithmetic as kernels._numpy_chunk (one
 add per event row, in order, then the largest), as loops over states that release the GIL.
 Imports numba; kernels imports this module only once a process has planned enough to repay
-loading it (or PSEUDOALIGN_KERNEL=numba asks for it), and tries both loops before any plan.
+loading it (or the kernel numba is asked for), and tries both loops before any plan.
 Compiled code is cached beside this file, or in numba's cache folder where that cannot be
 written; where neither can, each process compiles again (about a second).
 """

@@ -1,7 +1,7 @@
 """The reachable states of one environment and their transitions, action-major.
 
 Owns: frontier-by-frontier enumeration with the vectorised physics (``Env.transitions``).
-Imports world.env.
+Imports world.env and plan.settings.
 """
 
 from __future__ import annotations
@@ -9,10 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..world.env import A, Env
-
-DENSE_SPACE = 1 << 25  # code spaces up to this size use a direct index table (4 bytes a code)
-FULL_TABLE = 1 << 16  # code spaces up to this size have the physics applied to every code at once,
-FULL_TABLE_DEPTH = 8  # when enumerated this many layers deep (a few layers reach few of the codes)
+from .settings import DEFAULT, PlanSettings
 
 
 class CodeSet:
@@ -83,25 +80,29 @@ class Graph:
     ``layer_end[d]`` the number of states at depth <= d; ``next[a, i]`` (int32) the state
     after action a (states first reached at the full depth point to themselves: no plan
     steps from them); ``events[name][a, i]`` the counts of the events asked for.
+    ``settings`` says which code spaces are indexed by a direct table rather than a hash set
+    (``dense_space``), and when the physics is applied to every code of a small space at once
+    rather than a layer at a time (``full_table``, ``full_table_depth``): the same graph.
     """
 
-    def __init__(self, env: Env, depth: int, events=(), max_states: int | None = None):
+    def __init__(self, env: Env, depth: int, events=(), max_states: int | None = None,
+                 settings: PlanSettings = DEFAULT):
         if env.strides is None:
             raise StateLimit(int(min(env.space, 2.0 ** 63)))
         self.env = env
         self.depth = depth
         events = tuple(events)
-        dense = env.space <= DENSE_SPACE
+        dense = env.space <= settings.dense_space
         start = np.array([env.start_code], dtype=np.int64)
         if dense:
             seen = np.zeros(int(env.space), dtype=bool)
             seen[start] = True
             stamp = np.empty(int(env.space), dtype=np.int32)  # scratch for deduplication, then the index
         else:  # sized for the states it may hold, so that it seldom has to grow
-            known = CodeSet(min(max_states or DENSE_SPACE, int(min(env.space, DENSE_SPACE))))
+            known = CodeSet(min(max_states or settings.dense_space, int(min(env.space, settings.dense_space))))
             known.add(start)
         table = None
-        if dense and env.space <= FULL_TABLE and depth >= FULL_TABLE_DEPTH:
+        if dense and env.space <= settings.full_table and depth >= settings.full_table_depth:
             # a small space: the physics of every code in one call rather than one call a layer
             # (each code's successor depends on that code alone; unreachable ones are never read)
             table = env.transitions(np.arange(int(env.space), dtype=np.int64))

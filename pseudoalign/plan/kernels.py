@@ -1,8 +1,9 @@
 """Planning kernels: pure functions of arrays.
 
 Owns: an objective's arrays on a graph, backward induction, the tie-broken greedy choice,
-and which kernel does the backup. Imports numpy, errors, vocab and expr (to compare
-objectives); numba (through compiled.py) only once a process has planned enough to repay it.
+and which kernel does the backup (``KernelTier``). Imports numpy, errors, vocab, expr (to
+compare objectives) and plan.settings; numba (through compiled.py) only once a process has
+planned enough to repay it.
 
 A step's reward is the objective's level terms in the state after it plus its event terms
 of the step: ``level[next[a, s]] + event[a][s]``. Level terms are folded into the values
@@ -11,15 +12,20 @@ event terms are added only for the few actions whose events the objective reads.
 
 Two kernels do the backup with the same arithmetic, so they give the same bits: numpy's, in
 cache-sized blocks, and a loop compiled by numba (``compiled.py``), about twice as quick
-but about 0.6 s to load. A process starts on numpy's and moves to the compiled one
-once it has planned about as much as loading costs (TIER_UP), so short runs never pay for it
-and long ones do once. PSEUDOALIGN_KERNEL=numpy or =numba picks one for every plan.
+but about 0.6 s to load. Under ``PlanSettings(kernel="auto")`` a process starts on numpy's
+and moves to the compiled one once it has planned about as much as loading costs
+(``tier_up``), so short runs never pay for it and long ones do once; "numpy" or "numba"
+picks one for every plan. What a process has planned, and whether numba loaded, is kept in
+one ``KernelTier`` per process (``PROCESS_TIER``).
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import threading
+from collections.abc import Callable
+from types import ModuleType
 
 import numpy as np
 from attrs import frozen
@@ -27,6 +33,7 @@ from attrs import frozen
 from ..errors import SettingError
 from ..scenario.expr import canonical
 from ..vocab import ACTIONS
+from .settings import DEFAULT, PlanSettings
 
 TIE = 1e-9
 A = len(ACTIONS)
@@ -80,38 +87,81 @@ class ObjectiveArrays:
         return float(g)
 
 
-CHUNK = 16384  # states per block of the backup: a block's q[a, s] stays in cache
-PARALLEL_MIN = 4 * CHUNK  # below this many states one thread is quicker than several
-COMPILED_CHUNK = 4 * CHUNK  # states per call of the compiled kernel: few calls, each block still folded from cache
-TIER_UP = 30_000_000  # state-steps planned by numpy's kernel (about 0.5 s) before auto loads numba
-KERNELS = ("auto", "numpy", "numba")
 _POOL = None
-_COMPILED: dict = {}  # "module": compiled.py once imported, or "error": why it could not be
-_NUMPY_WORK = [0]  # state-steps planned by numpy's kernel in this process
 
 
-def compiled_kernels():
-    """The module of compiled kernels (``compiled.py``), loaded and tried once; None when numba
-    cannot serve here (not installed, NUMBA_DISABLE_JIT set, or a failure loading or compiling
-    them), with the reason in _COMPILED["error"]."""
-    if not _COMPILED:
-        try:
-            import numba
+def _import_compiled() -> ModuleType:
+    """compiled.py, imported (and numba with it); an error says why numba cannot serve here."""
+    import numba
 
-            if numba.config.DISABLE_JIT:
-                raise RuntimeError("NUMBA_DISABLE_JIT is set, which would run the kernel as Python loops")
-            from . import compiled
+    if numba.config.DISABLE_JIT:
+        raise RuntimeError("NUMBA_DISABLE_JIT is set, which would run the kernel as Python loops")
+    from . import compiled
 
-            _try_compiled(compiled)
-        except Exception as e:  # numpy's kernel serves; the error says why, should numba be asked for
-            _COMPILED["error"] = f"{type(e).__name__}: {e}"
-            _COMPILED["missing"] = isinstance(e, ImportError)
-        else:
-            _COMPILED["module"] = compiled
-    return _COMPILED.get("module")
+    return compiled
 
 
-def _try_compiled(compiled) -> None:
+class KernelTier:
+    """Which kernel ``auto`` plans with in one process, and whether the compiled one serves.
+
+    Lifetime: one per process, ``PROCESS_TIER``, made when this module is imported; a forked
+    worker starts with a copy of its parent's (numba loaded or not, the work counted), a
+    spawned one with a fresh one. It counts the state-steps numpy's kernel has planned
+    (``numpy_work``) and, once asked (``compiled()``), loads numba's kernels through ``load``
+    and tries them, keeping the module or why it could not serve (``error``, and ``missing``
+    when numba is not installed). Tests make their own, with their own ``load``.
+    """
+
+    def __init__(self, load: Callable[[], ModuleType] = _import_compiled):
+        self._load = load
+        self._lock = threading.Lock()  # plans in several threads load it once, and wait for it
+        self._tried = False
+        self.module: ModuleType | None = None
+        self.error = ""
+        self.missing = False
+        self.numpy_work = 0
+
+    def compiled(self) -> ModuleType | None:
+        """The module of compiled kernels, loaded and tried once; None when numba cannot serve
+        here (not installed, NUMBA_DISABLE_JIT set, or a failure loading or compiling them)."""
+        with self._lock:
+            if not self._tried:
+                try:
+                    module = self._load()
+                    _try_compiled(module)
+                except Exception as e:  # numpy's kernel serves; the error says why, should numba be asked for
+                    self.error = f"{type(e).__name__}: {e}"
+                    self.missing = isinstance(e, ImportError)
+                else:
+                    self.module = module
+                self._tried = True
+        return self.module
+
+    def check(self, asked: str) -> None:
+        """Raise a SettingError when ``asked`` is numba and the compiled kernel cannot run here."""
+        if asked == "numba" and self.compiled() is None:
+            raise SettingError(f"numba's compiled kernel cannot run here ({self.error}): ask for kernel 'numpy' "
+                               "or 'auto' to plan with numpy's"
+                               + (", or install numba: pip install numba" if self.missing else ""))
+
+    def choose(self, settings: PlanSettings) -> str:
+        """Which kernel plans next: "numba" or "numpy".
+
+        numpy and numba as asked (numba where it cannot serve is a SettingError); auto: numpy's
+        until this process has planned ``settings.tier_up`` state-steps with it (or numba is
+        loaded already), then the compiled one if numba serves here. Both give the same bits.
+        """
+        if settings.kernel == "numpy":
+            return "numpy"
+        if settings.kernel == "numba":
+            self.check("numba")
+            return "numba"
+        if self.module is not None or (self.numpy_work >= settings.tier_up and self.compiled() is not None):
+            return "numba"
+        return "numpy"
+
+
+def _try_compiled(compiled: ModuleType) -> None:
     """Call each compiled kernel once on a tiny table, with the types plans use: loading them
     from numba's cache (or compiling them) happens here, where a failure can be caught."""
     w, out, nxt = np.zeros(2), np.empty(2), np.zeros((1, 2), dtype=np.int32)
@@ -120,36 +170,7 @@ def _try_compiled(compiled) -> None:
     compiled.add_events(0, 2, w, nxt, 0, ev, idx, idx, 1, out)
 
 
-def kernel_setting() -> str:
-    """The kernel PSEUDOALIGN_KERNEL asks for (auto when unset), checked but not loaded."""
-    given = os.environ.get("PSEUDOALIGN_KERNEL", "")
-    asked = given.strip().lower() or "auto"
-    if asked not in KERNELS:
-        raise SettingError(f"PSEUDOALIGN_KERNEL={given!r} is not a kernel: use one of {', '.join(KERNELS)} "
-                           "(unset, it is auto)")
-    return asked
-
-
-def kernel_for(asked: str | None = None) -> str:
-    """Which kernel plans next: "numba" or "numpy".
-
-    ``asked`` (auto, numpy or numba), else the variable PSEUDOALIGN_KERNEL, else auto, decides.
-    auto: numpy's kernel until this process has planned TIER_UP state-steps with it (or numba
-    is loaded already), then the compiled one if numba serves here. Both give the same bits;
-    an unknown kernel, or numba asked for where it cannot serve, is a SettingError.
-    """
-    asked = asked or kernel_setting()
-    if asked == "numpy":
-        return "numpy"
-    if asked == "numba":
-        if compiled_kernels() is None:
-            raise SettingError(f"PSEUDOALIGN_KERNEL=numba, but the compiled kernel cannot run here "
-                               f"({_COMPILED['error']}); unset PSEUDOALIGN_KERNEL to plan with numpy's kernel"
-                               + (", or install numba: pip install numba" if _COMPILED.get("missing") else ""))
-        return "numba"
-    if "module" in _COMPILED or (_NUMPY_WORK[0] >= TIER_UP and compiled_kernels() is not None):
-        return "numba"
-    return "numpy"
+PROCESS_TIER = KernelTier()
 
 
 @functools.cache
@@ -208,7 +229,7 @@ class _Layout:
     maps each to its j); ``still``: the allowed actions that change none (q = w[s]);
     ``events[last]``: the event rows (a, row[s]) of a step, in order (last: the final terms
     too); ``plain_still[last]``: some still action reads none of them; ``compiled[last]``:
-    the compiled kernels' view of them, or None for numpy's kernel."""
+    the compiled kernels' view of them, and ``kernels`` their module, or None for numpy's kernel."""
 
     next_moving: np.ndarray
     moving: tuple
@@ -217,6 +238,7 @@ class _Layout:
     events: tuple
     plain_still: tuple
     compiled: tuple | None
+    kernels: ModuleType | None
 
 
 def _numpy_chunk(a0: int, a1: int, lay: _Layout, last: bool, w: np.ndarray, v_new: np.ndarray) -> None:
@@ -242,7 +264,8 @@ def _numpy_chunk(a0: int, a1: int, lay: _Layout, last: bool, w: np.ndarray, v_ne
 def _compiled_chunk(a0: int, a1: int, lay: _Layout, last: bool, w: np.ndarray, v_new: np.ndarray) -> None:
     """``_numpy_chunk`` by the compiled kernels: the same additions, then the same largest."""
     plain, ev, ev_slot, ev_cand, n_cand = lay.compiled[last]
-    kernels = _COMPILED["module"]
+    kernels = lay.kernels
+    assert kernels is not None  # a compiled layout carries them
     kernels.best_plain(a0, a1, w, lay.next_moving, plain, lay.plain_still[last], v_new)
     if plain < len(lay.moving) or n_cand:
         kernels.add_events(a0, a1, w, lay.next_moving, plain, ev, ev_slot, ev_cand, n_cand, v_new)
@@ -261,7 +284,8 @@ def _compiled_view(events, row_of: dict, plain: int, n: int):
     return plain, ev, ev_slot, ev_cand, len(cand_of)
 
 
-def _sweep(m: int, chunk, lay: _Layout, last: bool, w, v_new, level, gamma: float, w_next, step: int) -> None:
+def _sweep(m: int, chunk, lay: _Layout, last: bool, w, v_new, level, gamma: float, w_next, step: int,
+           settings: PlanSettings) -> None:
     """chunk(...) over the states 0..m in blocks of ``step``, each folded at once into w_next
     (the next step's w) when it is given; split between threads when m is large. Every
     state's value is the same arithmetic whichever thread computes it."""
@@ -274,8 +298,8 @@ def _sweep(m: int, chunk, lay: _Layout, last: bool, w, v_new, level, gamma: floa
                 _fold(v_new[a0:a1], level[a0:a1], gamma, w_next[a0:a1])
 
     threads = _threads()
-    if m >= PARALLEL_MIN and threads > 1:
-        cuts = [(m * i // threads) // CHUNK * CHUNK for i in range(threads)] + [m]
+    if m >= settings.parallel_min and threads > 1:
+        cuts = [(m * i // threads) // settings.chunk * settings.chunk for i in range(threads)] + [m]
         jobs = [_pool().submit(block, cuts[i], cuts[i + 1]) for i in range(threads)]
         for j in jobs:
             j.result()
@@ -285,7 +309,7 @@ def _sweep(m: int, chunk, lay: _Layout, last: bool, w, v_new, level, gamma: floa
 
 def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: float = 1.0,
            allowed: np.ndarray | None = None, keep_values: bool = False, with_final: bool = True, live=None,
-           still=(), kernel: str | None = None, work: dict | None = None):
+           still=(), settings: PlanSettings = DEFAULT, tier: KernelTier | None = None, work: dict | None = None):
     """Backward induction over ``steps`` steps; with ``with_final`` the last step also earns the final terms.
 
     next_state[a, s] and an objective -> (v, values_by_k): v the values with ``steps`` to go;
@@ -293,8 +317,9 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
     of the actions it may take. ``live(k)``, when given, is how many states (a prefix, in order
     of depth) need values with k steps to go; the arrays for k then cover only that prefix.
     ``still`` names actions known to leave every state as it is (next[a, s] = s): their q is
-    read straight from the values instead of gathered. ``kernel`` (else ``kernel_for``) picks
-    numpy's or the compiled kernel; large sweeps are split between threads. Every state's
+    read straight from the values instead of gathered. ``settings`` (a PlanSettings) picks
+    numpy's or the compiled kernel, with ``tier`` (else this process's, PROCESS_TIER) for
+    auto, and the block sizes; large sweeps are split between threads. Every state's
     value is computed by the same arithmetic whichever thread and kernel compute it, so the
     result depends on neither. ``work``, a dict kept with next_state between plans, keeps the
     successor rows of the moving actions and the work buffers, so later plans neither copy nor
@@ -313,7 +338,8 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
         raise ValueError("no allowed action: a plan needs at least one")
     still = tuple(a for a in still if ok[a])
     moving = tuple(a for a in range(A) if ok[a] and a not in still)
-    compiled = kernel_for(kernel) == "numba"
+    tier = PROCESS_TIER if tier is None else tier
+    compiled = tier.choose(settings) == "numba"
     events = tuple(tuple((a, row) for a, row in obj.event + (obj.fevent if last else ()) if ok[a])
                    for last in (False, True))
     if compiled:  # the actions that read no event first: the compiled kernel's tightest loop
@@ -331,8 +357,9 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
     row_of = {a: j for j, a in enumerate(moving)}
     lay = _Layout(next_moving, moving, row_of, still, events,
                   tuple(any(a not in {b for b, _row in ev} for a in still) for ev in events),
-                  tuple(_compiled_view(ev, row_of, plain, n) for ev in events) if compiled else None)
-    chunk, step = (_compiled_chunk, COMPILED_CHUNK) if compiled else (_numpy_chunk, CHUNK)
+                  tuple(_compiled_view(ev, row_of, plain, n) for ev in events) if compiled else None,
+                  tier.module if compiled else None)
+    chunk, step = (_compiled_chunk, settings.compiled_chunk) if compiled else (_numpy_chunk, settings.chunk)
     size = n if live is None else live(0)
     bufs = work.pop("buffers", None)  # taken while in use: a plan running beside this one makes its own
     if bufs is None or bufs[0].shape[0] < size:
@@ -344,7 +371,8 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
     for k in range(1, steps + 1):
         m = n if live is None else live(k)
         v_new = np.empty(m) if keep_values else spare[:m]
-        _sweep(m, chunk, lay, k == 1 and with_final, w, v_new, obj.level, gamma, w_next[:m] if k < steps else None, step)
+        _sweep(m, chunk, lay, k == 1 and with_final, w, v_new, obj.level, gamma, w_next[:m] if k < steps else None, step,
+               settings)
         if keep_values:
             vals.append(v_new)
         else:
@@ -353,7 +381,7 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
         w, w_next = w_next[:m], w
     work["buffers"] = bufs
     if not compiled:
-        _NUMPY_WORK[0] += sum(n if live is None else live(k) for k in range(1, steps + 1))
+        tier.numpy_work += sum(n if live is None else live(k) for k in range(1, steps + 1))
     return (vals[-1] if keep_values else v.copy()), vals
 
 
@@ -367,11 +395,12 @@ def objective(graph, terms) -> ObjectiveArrays:
 
 
 def plan_values(graph, terms, steps: int, gamma: float = 1.0, allowed=None, with_final: bool = True,
-                keep_values: bool = False):
+                keep_values: bool = False, settings: PlanSettings = DEFAULT):
     """``values`` of an objective on a graph, computed once per graph and question.
 
     Returns (v, values_by_k or None). The same objective, discount, allowed actions and
-    horizon asked twice (a lifted limit that changes nothing, mesa = base) plan once.
+    horizon asked twice (a lifted limit that changes nothing, mesa = base) plan once
+    (``settings`` is not part of the question: every setting gives the same values).
     """
     cache = graph.__dict__.setdefault("_plans", {})
     allowed_key = None if allowed is None or np.all(allowed) else tuple(bool(x) for x in allowed)
@@ -380,7 +409,7 @@ def plan_values(graph, terms, steps: int, gamma: float = 1.0, allowed=None, with
     if hit is not None and (hit[1] is not None or not keep_values):
         return hit
     v, vals = values(graph.next, objective(graph, terms), steps, gamma, allowed, keep_values=keep_values,
-                     with_final=with_final, live=graph.live, still=graph.still,
+                     with_final=with_final, live=graph.live, still=graph.still, settings=settings,
                      work=graph.__dict__.setdefault("_work", {}))
     cache[key] = (v, vals)
     return v, vals

@@ -1,7 +1,7 @@
 """The keys of the scenario format, declared once: the loader checks files with them and
 the JSON Schema is generated from them, so the two cannot drift.
 
-Owns: value types (check + schema) and the table of every key. Imports vocab, expr, errors.
+Owns: value types (check, schema, the type of each part) and the table of every key. Imports vocab, expr, errors.
 """
 
 from __future__ import annotations
@@ -55,6 +55,15 @@ class Type:
 
     def schema(self) -> dict:
         raise NotImplementedError
+
+    def child(self, part: str | int) -> Type | None:
+        """The type of the value at key or index ``part`` of a value of this type; None where
+        the format says nothing (a plain value has no parts)."""
+        return None
+
+    def names(self) -> tuple[str, ...]:
+        """The keys the format declares in a value of this type (a table's fields)."""
+        return ()
 
 
 @frozen
@@ -222,6 +231,9 @@ class OneOrMany(Type):
         one = self.of.schema()
         return {"oneOf": [one, {"type": "array", "items": one, "minItems": 1}]}
 
+    def child(self, part):
+        return self.of if isinstance(part, int) else None
+
 
 @frozen
 class ListOf(Type):
@@ -234,6 +246,9 @@ class ListOf(Type):
 
     def schema(self):
         return {"type": "array", "items": self.of.schema()}
+
+    def child(self, part):
+        return self.of if isinstance(part, int) else None
 
 
 def _check_items(of: Type, v: list, out: list) -> tuple:
@@ -304,6 +319,13 @@ class Table(Type):
             s["description"] = self.doc
         return s
 
+    def child(self, part):
+        f = self.fields.get(part) if isinstance(part, str) else None
+        return f.type if f else None
+
+    def names(self):
+        return tuple(self.fields)
+
 
 @frozen
 class MapOf(Type):
@@ -334,6 +356,9 @@ class MapOf(Type):
         if self.doc:
             s["description"] = self.doc
         return s
+
+    def child(self, part):
+        return self.of
 
 
 class _Sub(list):

@@ -1,0 +1,120 @@
+"""Running a plan: every point once, in grid order, through any executor, into the store.
+
+Owns: Outcome (one point done, as the command prints it) and ``sweep``, which submits the
+points not stored, stores each result as soon as it is back and yields them in grid order.
+Imports errors, points, run, store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from attrs import frozen
+
+from ..errors import ExecutorError
+from .points import Plan, Point
+from .run import run_point
+from .store import Store
+
+if TYPE_CHECKING:  # concurrent.futures is imported when a sweep runs
+    from concurrent.futures import Executor, Future
+
+    from ..plan.settings import PlanSettings
+    from ..scenario.model import Scenario
+
+
+@frozen
+class Outcome:
+    """One grid point done: its figures (or an error), and whether they came from the store."""
+
+    point: Point
+    result: dict | None
+    error: str | None = None
+    cached: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def record(self, scenario: str = "") -> dict:
+        """The point as one JSON object (``--json`` prints one per line)."""
+        head = {"point": self.point.index, "scenario": scenario, "values": self.point.values_dict(),
+                "key": self.point.key}
+        if self.error is not None or self.result is None:
+            return dict(head, error=self.error)
+        return dict(head, **{k: v for k, v in self.result.items() if k != "seconds"})
+
+
+def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None = None,
+          max_states: int | None = None, settings: PlanSettings | None = None) -> Iterator[Outcome]:
+    """Run every point of ``plan`` and yield an Outcome per point, in grid order.
+
+    ``executor`` is any concurrent.futures.Executor (a process pool, a Dask client's executor),
+    or None to run each point in this process when the next one is asked for. Each point runs
+    the Scenario that ``plan`` loaded. With a ``store``, points already stored are not run
+    (their stored figures are yielded, ``cached``), and each new result is stored and
+    committed as soon as it is back (out of grid order when an executor finishes a later
+    point first), before it is yielded: a sweep stopped at any moment resumes where it
+    stopped, with nothing it finished lost. A failed point (a limit exceeded) is yielded with
+    its error and is not stored. Closing the generator early cancels the points not yet started.
+    """
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    if max_states is None:
+        from ..engine import DEFAULT_MAX_STATES
+
+        max_states = DEFAULT_MAX_STATES
+    done = store.stored(p.key for p in plan.points) if store is not None else {}
+
+    def finish(p: Point, result: dict) -> Outcome:
+        if "error" in result:
+            return Outcome(p, None, result["error"])
+        if store is not None:
+            store.put(p.key, p.values, result, scenario=plan.name, path=plan.path)
+        return Outcome(p, result)
+
+    def collect(p: Point, fut: Future) -> Outcome:
+        try:
+            result = fut.result()
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as e:
+            raise ExecutorError(f"point {p.index} ({p.describe()}): the executor failed: "
+                                f"{type(e).__name__}: {e}") from e
+        return finish(p, result)
+
+    def loaded(p: Point) -> Scenario:
+        if p.scenario is None:
+            raise ValueError(f"point {p.index} has no Scenario: make the Plan with plan(), which loads every point")
+        return p.scenario
+
+    futures: dict[Future, Point] = {}  # of the points submitted and not yet collected
+    ready: dict[int, Outcome] = {}  # point index -> Outcome, collected (and stored) ahead of grid order
+    try:
+        if executor is not None:
+            for p in plan.points:
+                if p.key not in done:
+                    futures[executor.submit(run_point, loaded(p), max_states, settings)] = p
+        for p in plan.points:
+            if p.key in done:
+                yield Outcome(p, done[p.key]["result"], cached=True)
+                continue
+            if executor is None:
+                yield finish(p, run_point(loaded(p), max_states, settings))
+                continue
+            while p.index not in ready:
+                finished, _pending = wait(list(futures), return_when=FIRST_COMPLETED)
+                failure = None
+                for fut in sorted(finished, key=lambda f: futures[f].index):
+                    q = futures.pop(fut)
+                    try:
+                        ready[q.index] = collect(q, fut)
+                    except BaseException as e:  # noqa: BLE001 - store every result back before giving up
+                        failure = failure or e
+                if failure is not None:
+                    raise failure
+            yield ready.pop(p.index)
+    finally:
+        for fut in futures:
+            fut.cancel()

@@ -1,0 +1,285 @@
+"""The project's own documents stay true: docs/format.md and docs/verdicts.md.
+
+Every complete scenario in docs/format.md (a ```toml block that starts with ``format = 1``)
+loads, and those with an ``expected`` key earn it. The robots' moves that the page narrates
+are checked against the engine; the action sequences and labels below were worked out by
+hand from the rules of the page (see each example's "What happens"), not copied from a run.
+The pages name every key, action, item, event, feature and JSON key the code has, and no
+link in them or in the README points to a file or a heading that does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from pseudoalign import ScenarioError, load, loads
+from pseudoalign.engine import run, trace
+from pseudoalign.scenario.keys import json_schema
+from pseudoalign.vocab import ACTIONS, EVENTS, ITEMS, QUANTITIES, SURFACES, WHERE
+
+ROOT = Path(__file__).resolve().parent.parent
+FORMAT = ROOT / "docs" / "format.md"
+VERDICTS = ROOT / "docs" / "verdicts.md"
+README = ROOT / "README.md"
+
+
+def _blocks(path: Path) -> list[tuple[str, str]]:
+    """(info string, body) of every fenced code block of a Markdown file, in order."""
+    return re.findall(r"^```([^\n`]*)\n(.*?)^```\s*$", path.read_text(encoding="utf-8"), re.DOTALL | re.MULTILINE)
+
+
+def _prose(path: Path) -> str:
+    """A Markdown file without its fenced code blocks."""
+    return re.sub(r"^```.*?^```", "", path.read_text(encoding="utf-8"), flags=re.DOTALL | re.MULTILINE)
+
+
+def _scenarios() -> list[str]:
+    return [body for info, body in _blocks(FORMAT) if info.strip() == "toml" and body.startswith("format = 1")]
+
+
+SCENARIOS = _scenarios()
+BY_TITLE = {tomllib.loads(s)["title"]: s for s in SCENARIOS}
+
+
+def _id(text: str) -> str:
+    return tomllib.loads(text)["title"]
+
+
+def test_the_page_has_its_examples():
+    # the first example and one per section of "Examples" (nine): a lost fence would drop some
+    assert len(SCENARIOS) == 10, [_id(s) for s in SCENARIOS]
+
+
+@pytest.mark.parametrize("text", SCENARIOS, ids=_id)
+def test_every_complete_scenario_loads(text):
+    scn = loads(text, "docs-example.toml")
+    assert scn.title == _id(text)
+
+
+@pytest.mark.parametrize("text", [s for s in SCENARIOS if "expected" in tomllib.loads(s)], ids=_id)
+def test_every_expected_label_is_earned(text):
+    scn = loads(text, "docs-example.toml")
+    assert run(scn).label == scn.expected
+
+
+TOML_BLOCKS = [body for info, body in _blocks(FORMAT) if info.strip() == "toml"]
+
+
+@pytest.mark.parametrize("body", TOML_BLOCKS, ids=[f"block{i}" for i in range(len(TOML_BLOCKS))])
+def test_every_toml_block_is_toml(body):
+    tomllib.loads(body)
+
+
+# -- what the page says the robots do ------------------------------------------------------------
+# title -> (phase, actions of episode 1, events of some steps {step: {event: count}}), from the
+# rules: tie-break order, what each action does, the robot maximising its discounted objective.
+
+NARRATED = {
+    "Wiping one stain": ("deploy", ["east", "east", "wipe", "wipe"],
+                         {3: {"wipe": 1, "clean": 1, "stain_removed": 2}, 4: {"wipe": 1}}),
+    "Vacuuming crumbs into the bin": ("deploy", ["east", "east", "vacuum", "wipe"],
+                                      {3: {"vacuum": 1, "crumbs_vacuumed": 3}}),
+    "Breaking a cookie for its crumbs": ("deploy", ["east", "vacuum", "east", "break", "vacuum", "wipe"],
+                                         {2: {"vacuum": 1, "crumbs_vacuumed": 1}, 4: {"break": 1},
+                                          5: {"vacuum": 1, "crumbs_vacuumed": 4}}),
+    "Spilling coffee to wipe it up": ("deploy", ["east", "spill", "wipe", "spill", "wipe"],
+                                      {2: {"spill": 1}, 3: {"wipe": 1, "clean": 1, "stain_removed": 1}}),
+    "Washing up needs soap": ("deploy", ["east", "pick", "east", "wash"],
+                              {2: {"pick": 1, "pick.soap": 1, "pick.none": 1}, 4: {"wash": 1}}),
+    "The sock is under the cups": ("deploy", ["east", "pick", "pick", "pick", "wipe"],
+                                   {2: {"pick": 1, "pick.cup": 1, "pick.azure": 1},
+                                    3: {"pick": 1, "pick.cup": 1, "pick.blue": 1},
+                                    4: {"pick": 1, "pick.sock": 1, "pick.red": 1}}),
+    "A robot that likes the north-east corner": ("deploy", ["north", "east", "east", "wipe"], {}),
+    "Short-sighted in training": ("train", ["east", "wipe"] + ["wipe"] * 10,
+                                  {2: {"wipe": 1, "clean": 1, "stain_removed": 1}, 3: {"wipe": 1}}),
+    "It believes it cannot spill": ("train", ["wipe"] * 5, {}),
+}
+NARRATED_DEPLOY = {
+    "Spilling coffee to wipe it up": (["wipe"] * 5, None),
+    "Short-sighted in training": (["east", "wipe", "east", "east", "east", "spill", "wipe", "spill", "wipe",
+                                   "spill", "wipe", "wipe"], (8.0, 11.0)),
+    "It believes it cannot spill": (["east", "spill", "wipe", "spill", "wipe"], (3.0, 5.0)),
+}
+
+
+def _steps(text: str, phase: str):
+    return trace(loads(text, "docs-example.toml"), phase, 1).result
+    return result
+
+
+def test_every_narrated_example_is_a_scenario_of_the_page():
+    assert set(NARRATED) <= set(BY_TITLE) and set(NARRATED_DEPLOY) <= set(BY_TITLE)
+
+
+@pytest.mark.parametrize("title", sorted(NARRATED))
+def test_the_robot_moves_as_the_page_says(title):
+    phase, actions, events = NARRATED[title]
+    result = _steps(BY_TITLE[title], phase)
+    assert [s.action for s in result.steps] == actions
+    for t, want in events.items():
+        assert dict(result.steps[t - 1].events) == want, f"step {t}"
+
+
+@pytest.mark.parametrize("title", sorted(NARRATED_DEPLOY))
+def test_the_other_phase_is_as_the_page_says(title):
+    actions, returns = NARRATED_DEPLOY[title]
+    phase = "train" if NARRATED[title][0] == "deploy" else "deploy"
+    result = _steps(BY_TITLE[title], phase)
+    assert [s.action for s in result.steps] == actions
+    if returns:
+        assert (result.base_return, result.base_optimal) == returns
+
+
+def test_the_variations_of_examples_1_and_7():
+    # example 1 with final(table.clean): no hurry, the stain is wiped at the last step, return 1
+    final = BY_TITLE["Wiping one stain"].replace('reward = "table.clean"', 'reward = "final(table.clean)"')
+    r = _steps(final, "deploy")
+    assert [s.action for s in r.steps] == ["wipe", "east", "east", "wipe"] and r.base_return == 1.0
+    # example 7 with event.bump: south is the first move a wall stops; with event.wait it waits
+    corner = BY_TITLE["A robot that likes the north-east corner"]
+    for reward, action in (("event.bump", "south"), ("event.wait", "wait")):
+        r = _steps(corner.replace('reward = "robot.x - robot.y"', f'reward = "{reward}"'), "deploy")
+        assert [s.action for s in r.steps] == [action] * 4
+    r = _steps(corner, "deploy")
+    assert (r.base_return, r.base_idle) == (5.0, -4.0)
+
+
+def test_washing_without_soap_does_nothing():
+    text = BY_TITLE["Washing up needs soap"].replace('  { item = "object", kind = "soap", at = [2, 1] },\n', "")
+    r = _steps(text, "deploy")
+    assert "wash" not in [s.action for s in r.steps] and r.base_return == -4.0
+
+
+def test_the_errors_example_gives_the_errors_shown():
+    blocks = _blocks(FORMAT)
+    at = next(i for i, (_info, body) in enumerate(blocks) if 'title = "Mistakes"' in body)
+    with pytest.raises(ScenarioError) as err:
+        loads(blocks[at][1], "bad.toml")
+    assert str(err.value).splitlines() == blocks[at + 1][1].splitlines()
+
+
+# -- the pages name everything the code has -------------------------------------------------------
+
+def _schema_keys(s: dict) -> set[str]:
+    out: set[str] = set()
+    for k, v in s.get("properties", {}).items():
+        out.add(k)
+        out |= _schema_keys(v)
+    for key in ("items", "additionalProperties"):
+        if isinstance(s.get(key), dict):
+            out |= _schema_keys(s[key])
+    for v in s.get("oneOf", []):
+        out |= _schema_keys(v)
+    return out
+
+
+def test_format_names_every_key_item_action_event_and_feature():
+    text = FORMAT.read_text(encoding="utf-8")
+    names = set(_schema_keys(json_schema()))
+    names |= set(ACTIONS) | set(ITEMS) | set(SURFACES) | {f"event.{e}" for e in EVENTS}
+    names |= {"WHERE.QUANTITY", "bin.crumbs", "inventory.KIND", "robot.x", "robot.y", "final(...)"}
+    names |= {"event.pick.KIND", "event.pick.COLOR"}
+    missing = sorted(n for n in names if f"`{n}`" not in text)
+    assert not missing, f"docs/format.md does not name: {missing}"
+    for word in set(WHERE) | set(QUANTITIES):
+        assert f"`{word}`" in text, word
+
+
+def _json_keys(v, out: set[str]) -> set[str]:
+    """Every key of a JSON value, but the event names inside a step's ``events``."""
+    if isinstance(v, dict):
+        for k, x in v.items():
+            out.add(k)
+            if k != "events":
+                _json_keys(x, out)
+    elif isinstance(v, list):
+        for x in v:
+            _json_keys(x, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def bundled_json():
+    # evidence steps (table-wiper); limits lifted and a disagreement (cookie-eliminator)
+    return [json.loads(run(load(name)).to_json()) for name in ("table-wiper", "cookie-eliminator")]
+
+
+def test_verdicts_names_every_key_of_the_json_report(bundled_json):
+    keys = set().union(*(_json_keys(d, set()) for d in bundled_json))
+    text = _prose(VERDICTS)
+    named = set()  # each backticked name, and each part of a dotted one (`suboptimality[].lifted`)
+    for token in re.findall(r"`([^`]+)`", text):
+        named.add(token)
+        named |= set(re.split(r"\[\]\.|\.", token))
+    missing = sorted(keys - named)
+    assert not missing, f"docs/verdicts.md does not name: {missing}"
+
+
+def test_verdicts_has_a_row_for_every_rung(bundled_json):
+    text = VERDICTS.read_text(encoding="utf-8")
+    for rung in bundled_json[0]["ladder"]:
+        assert f"| {rung['rung']} | `{rung['label']}` |" in text
+
+
+# -- links ------------------------------------------------------------------------------------------
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = heading.strip().lower().replace("`", "")
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    text = _prose(path)
+    return {_slug(m) for m in re.findall(r"^#{1,6} (.+)$", text, re.MULTILINE)}
+
+
+@pytest.mark.parametrize("page", [README, FORMAT, VERDICTS], ids=lambda p: p.name)
+def test_links_point_to_files_and_headings_that_exist(page):
+    text = page.read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+://", target):
+            continue
+        file, _sep, anchor = target.partition("#")
+        dest = (page.parent / file).resolve() if file else page
+        assert dest.is_file(), f"{page.name}: no file {file}"
+        if anchor:
+            assert anchor in _anchors(dest), f"{page.name}: no heading #{anchor} in {dest.name}"
+
+
+def test_the_readme_names_no_document_a_user_does_not_have():
+    text = README.read_text(encoding="utf-8")
+    named = set(re.findall(r"[\w./-]+\.md\b", text))
+    assert {"docs/format.md", "docs/verdicts.md"} <= named
+    assert not sorted(n for n in named if not (ROOT / n).is_file())
+
+
+def test_the_first_example_is_the_bundled_table_wiper():
+    # the page shows the file the worked example of docs/verdicts.md runs, byte for byte
+    assert SCENARIOS[0] == (ROOT / "scenarios" / "table-wiper.toml").read_text(encoding="utf-8")
+
+
+def test_the_worked_example_quotes_the_run(bundled_json):
+    # the figures docs/verdicts.md walks through; episode 1 (4 of 20) was counted by hand there
+    d = bundled_json[0]
+    tr, de = d["train"], d["deploy"]
+    assert (tr["base_return"], tr["base_optimal_return"], tr["idle_return"]) == (172.0, 172.0, 0.0)
+    assert (de["base_return"], de["base_optimal_return"], de["idle_return"]) == (34.0, 168.0, 0.0)
+    assert (de["mesa_return"], de["mesa_optimal_return"], de["mesa_idle_return"]) == (90.0, 90.0, 0.0)
+    assert d["probes"]["coupling"] == 1.0 and d["probes"]["suboptimality"] == []
+    ev = d["evidence"]
+    counts = [ev[k]["count"] for k in ("base_losing_steps", "negative_base_steps", "mesa_bypassing_base_steps")]
+    assert counts == [67, 0, 0]
+    assert [e["base_score"] for e in d["episodes"]][:1] == [0.2]
+    text = VERDICTS.read_text(encoding="utf-8")
+    for quoted in ("(172 − 0) / (172 − 0) = 1.000", "(34 − 0) / (168 − 0) = 0.202", "90 / 90 = 1.000",
+                   "`base_losing_steps`, count 67", "0.2 (4 of 20), 0.181818, 0.238095"):
+        assert quoted in text, quoted
+    shown = ", ".join(f"{e['base_score']:g}" for e in d["episodes"][1:])
+    assert shown in text.replace("\n", " ")

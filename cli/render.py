@@ -13,17 +13,21 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from pseudoalign.household import ITEM, ITEMS
 from pseudoalign.labels import Label
 from pseudoalign.report import Report, StepAt, rounded
 from pseudoalign.vocab import SURFACES
 
 SURFACE_STYLE = {"floor": "grey62", "table": "black on tan", "counter": "black on grey70", "cupboard": "white on purple4"}
 SURFACE_GLYPH = {"floor": ".", "table": "T", "counter": "=", "cupboard": "%"}
-ITEM_STYLE = {"stain": "bold red", "crumb": "bold yellow", "cookie": "bold dark_orange", "mug": "bold blue",
-              "dish": "bold cyan", "object": "bold magenta"}
-ITEM_GLYPH = {"stain": "s", "crumb": ":", "cookie": "c", "mug": "m", "dish": "d", "object": "o"}
-LEGEND = ("R robot (green: the robot's cell)  s stain units  : crumbs  c cookies  m mug (coffee units)  "
-          "M mug on a stain  d dishes  o objects  · floor  T table  = counter  % cupboard  ## wall")
+# the items' glyphs, styles and words are those of pseudoalign.household
+ITEM_STYLE = {i.name: i.style for i in ITEMS}
+ITEM_GLYPH = {i.name: i.glyph for i in ITEMS}
+_SHOWN_FIRST = sorted(ITEMS, key=lambda i: i.rank)  # of several items on a cell, the map shows the first
+LEGEND = "  ".join(["R robot (green: the robot's cell)"]
+                   + [f"{i.glyph} {i.legend or i.units}" + (f"  {i.over.glyph} {i.over.legend}" if i.over else "")
+                      for i in ITEMS]
+                   + ["· floor  T table  = counter  % cupboard  ## wall"])
 
 
 def prose(text: str) -> str:
@@ -37,18 +41,19 @@ def _count(n: int) -> str:
 
 
 def cell_items(contents, cell) -> list[tuple[str, int]]:
-    """The items on a cell, most telling first: (item, quantity)."""
+    """The items on a cell, most telling first (by their household rank): (item, quantity)."""
     out = []
-    if cell in contents.mug:
-        out.append(("mug", contents.mug[cell]))
-    for item in ("cookie", "stain", "crumb", "dish"):
-        n = getattr(contents, item).get(cell, 0)
-        if n:
-            out.append((item, n))
-    objects = sum(v for (x, y, _k, _c), v in contents.object.items() if (x, y) == cell)
-    if objects:
-        out.append(("object", objects))
+    for item in _SHOWN_FIRST:
+        n = contents.at(item.name, cell)
+        if n is not None:
+            out.append((item.name, n))
     return out
+
+
+def _over(contents, item: str, cell):
+    """How ``item`` is drawn on ``cell`` when what lies under it there changes its glyph, else None."""
+    over = ITEM[item].over
+    return over if over is not None and contents.at(over.under, cell) else None
 
 
 def map_text(surface, contents) -> Text:
@@ -67,15 +72,17 @@ def map_text(surface, contents) -> Text:
             if (x, y) == contents.robot:
                 if items:  # what it stands on, highlighted (the line under the map names the robot's cell)
                     item, n = items[0]
-                    glyph = "M" if item == "mug" and contents.stain.get((x, y)) else ITEM_GLYPH[item]
+                    over = _over(contents, item, (x, y))
+                    glyph = over.glyph if over else ITEM_GLYPH[item]
                     text.append(glyph + _count(n), style="bold black on green3")
                 else:
                     text.append("R ", style="bold black on green3")
             elif items:
                 item, n = items[0]
                 bg = style.split(" on ")[-1] if " on " in style else None
-                if item == "mug" and contents.stain.get((x, y)):  # coffee spilt under the mug
-                    text.append("M" + _count(n), style="bold white on red3")
+                over = _over(contents, item, (x, y))
+                if over:  # e.g. coffee spilt under the mug
+                    text.append(over.glyph + _count(n), style=over.style)
                 else:
                     text.append(ITEM_GLYPH[item] + _count(n), style=ITEM_STYLE[item] + (f" on {bg}" if bg else ""))
             else:
@@ -89,20 +96,12 @@ def robot_line(contents) -> str:
     """Where the robot is and what lies on its cell (the map shows only one item a cell)."""
     x, y = contents.robot
     items = cell_items(contents, (x, y))
-    here = ", ".join(f"mug with {n} coffee" if i == "mug" else f"{i} {n}" for i, n in items) or "nothing"
+    here = ", ".join(ITEM[i].here.format(name=i, n=n) for i, n in items) or "nothing"
     return f"robot at x={x}, y={y}, on: {here}"
 
 
 def totals(contents) -> str:
-    parts = [f"stain {sum(contents.stain.values())}", f"crumbs {sum(contents.crumb.values())}"]
-    if contents.cookie:
-        parts.append(f"cookies {sum(contents.cookie.values())}")
-    if contents.mug:
-        parts.append(f"coffee {sum(contents.mug.values())}")
-    if contents.dish:
-        parts.append(f"dishes {sum(contents.dish.values())}")
-    if contents.object:
-        parts.append(f"objects {sum(contents.object.values())}")
+    parts = [f"{i.total} {sum(contents.of(i.name).values())}" for i in ITEMS if i.always_total or contents.of(i.name)]
     if contents.bin:
         parts.append(f"bin {contents.bin}")
     return ", ".join(parts)
@@ -348,15 +347,13 @@ def scenario_summary(scn, first_train, first_deploy) -> Group:
     return Group(*parts)
 
 
-UNIT_WORDS = {"stain": "stain units", "crumb": "crumbs", "cookie": "cookies", "mug": "coffee units",
-              "dish": "dirty dishes", "object": "objects"}
-
-
 def _placement(p) -> str:
     s = p.spec
+    item = ITEM[s.item]
     units = s.units[0] if s.units[0] == s.units[1] else f"{s.units[0]}-{s.units[1]}"
-    what = UNIT_WORDS[s.item] + (f" ({s.kind}, {s.color})" if s.kind else "")
-    what = f"a mug with {units} coffee units" if s.item == "mug" else f"{units} {what}"
+    what = item.placed.format(n=units, units=item.units)
+    if item.tags:
+        what += f" ({', '.join(str(getattr(s, t.key)) for t in item.tags)})"
     if p.at is not None:
         return f"{what} at {', '.join(f'[{x}, {y}]' for x, y in p.at)}"
     count = p.count[0] if p.count[0] == p.count[1] else f"{p.count[0]}-{p.count[1]}"

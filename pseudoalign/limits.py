@@ -1,8 +1,8 @@
 """An upper bound on the states the planner would enumerate, computed without enumerating.
 
-Owns: ``state_bound(env, depth)`` and ``describe(bound)``. Imports nothing of the package at
-run time (it reads an ``Env``'s public attributes: ``P``, ``slots``, ``start_pos``,
-``cells``, ``move``).
+Owns: ``state_bound(env, depth)``, ``state_lower_bound(env, depth)`` and ``describe(bound)``.
+Imports household only (what acts on what); it reads an ``Env``'s public attributes (``P``,
+``slots``, ``start_pos``, ``cells``, ``pos_of``, ``move``), never builds one.
 
 What it bounds
 --------------
@@ -18,9 +18,9 @@ Why it is an upper bound
    ``depth`` steps it stands on a cell within ``depth`` moves of ``env.start_pos`` (BFS over
    ``env.move``). Call their number ``R``.
 2. Quantities: every action changes the quantities of at most one cell, the cell the robot
-   stands on when it acts (wipe, vacuum, break, spill, wash and pick act on the robot's
-   cell only; break and spill move matter within that cell; the bin and the inventory are
-   not slots). A cell acted on at step ``t <= depth`` is one the robot stood on after
+   stands on when it acts (every rule of household.ACTIONS acts on the robot's cell only;
+   break and spill move matter within that cell; the bin and the inventory are not slots).
+   A cell acted on at step ``t <= depth`` is one the robot stood on after
    ``t - 1 <= depth - 1`` steps, so it lies within ``depth - 1`` moves of the start; cells
    further away keep their start configuration. And ``depth`` steps act on at most
    ``depth`` cells, so at most ``depth`` cells differ from the start.
@@ -51,6 +51,8 @@ from collections import deque
 
 import numpy as np
 
+from .household import ACTIONS
+
 #: m * min(depth, m) up to this many big-int multiply-adds is computed exactly (the default
 #: of ``state_bound``'s ``exact_budget``).
 EXACT_BUDGET = 250_000
@@ -79,9 +81,9 @@ def _distances(env, limit: int, start: int | None = None) -> list[int]:
 def _cell_configs(env) -> dict[tuple[int, int], int]:
     """Cell (x, y) -> the number of local configurations of its slots (product of value counts)."""
     configs: dict[tuple[int, int], int] = {}
-    for _kind, cell, _kc, values, _q0 in env.slots:
-        key = (int(cell[0]), int(cell[1]))
-        configs[key] = configs.get(key, 1) * len(values)
+    for s in env.slots:
+        key = (int(s.cell[0]), int(s.cell[1]))
+        configs[key] = configs.get(key, 1) * len(s.values)
     return configs
 
 
@@ -175,9 +177,10 @@ def describe(bound: int) -> str:
     return f"about {mant:.1f}e{exp}"
 
 
-#: slot kinds whose quantity one action on the robot's cell changes, when it is above 0:
-#: stain (wipe), crumb (vacuum), cookie (break), coffee (spill), object (pick)
-_ACTABLE = ("stain", "crumb", "cookie", "coffee", "object")
+#: slot kinds whose quantity one action on the robot's cell changes whenever it is above 0,
+#: needing nothing carried: stain (wipe), crumb (vacuum), cookie (break), coffee (spill),
+#: object (pick); not dish (a wash needs a carried soap)
+_ACTABLE = frozenset(a.acts_on for a in ACTIONS if a.acts_on and not a.uses)
 
 
 def state_lower_bound(env, depth: int) -> tuple[int, int]:
@@ -192,9 +195,9 @@ def state_lower_bound(env, depth: int) -> tuple[int, int]:
     within ``depth`` steps. Hence at least 2**cells states are reachable.
     """
     wanted = set()
-    for kind, cell, _kc, _values, initial in env.slots:
-        if kind in _ACTABLE and initial > 0:
-            wanted.add(int(env.pos_of[cell[1], cell[0]]))
+    for s in env.slots:
+        if s.kind in _ACTABLE and s.start > 0:
+            wanted.add(int(env.pos_of[s.cell[1], s.cell[0]]))
     here, used, cells = int(env.start_pos), 0, 0
     while wanted:
         dist = _distances(env, depth - used, here)

@@ -1,33 +1,37 @@
 """The words of the household: actions, items, surfaces, events, features.
 
-Owns: every name the file format and the physics share. Imports nothing.
+Owns: every name the file format and the physics share, and the check of a feature's name.
+The names of items, actions, events and quantities are those of the tables in
+``pseudoalign.household``, in their order. Imports household; ``feature_problem`` imports
+errors (for its guess) when it is called.
 """
 
 from __future__ import annotations
 
+from . import household as _h
+
 #: Actions in their fixed order of preference for breaking ties.
-ACTIONS: tuple[str, ...] = (
-    "wipe", "vacuum", "wash", "pick", "north", "east", "south", "west", "break", "spill", "wait",
-)
+ACTIONS: tuple[str, ...] = tuple(a.name for a in _h.ACTIONS)
 ACTION_INDEX = {a: i for i, a in enumerate(ACTIONS)}
 WAIT = ACTION_INDEX["wait"]
-MOVES = {"north": (0, -1), "east": (1, 0), "south": (0, 1), "west": (-1, 0)}
+MOVES: dict[str, tuple[int, int]] = {a.name: a.step for a in _h.ACTIONS if a.step is not None}
 
 SURFACES: tuple[str, ...] = ("floor", "table", "counter", "cupboard")
 GLYPHS = {".": "floor", "T": "table", "=": "counter", "%": "cupboard", "R": "floor"}
 WALL = "#"
 START = "R"
 
-ITEMS: tuple[str, ...] = ("stain", "crumb", "cookie", "mug", "dish", "object")
+ITEMS: tuple[str, ...] = tuple(i.name for i in _h.ITEMS)
 
 #: Event features every step records (``event.pick.KIND`` and ``event.pick.COLOR`` come on top).
-EVENTS: tuple[str, ...] = (
-    "wipe", "clean", "stain_removed", "vacuum", "crumbs_vacuumed", "break",
-    "spill", "wash", "pick", "move", "bump", "wait",
-)
+EVENTS: tuple[str, ...] = tuple(e.name for e in _h.EVENTS)
+TAGGED_EVENTS: tuple[str, ...] = tuple(e.name for e in _h.EVENTS if e.tagged)
 
 WHERE: tuple[str, ...] = ("table", "floor", "counter", "cupboard", "all")
-QUANTITIES: tuple[str, ...] = ("stains", "stained", "crumbs", "cookies", "coffee", "dishes", "objects", "clean")
+QUANTITIES: tuple[str, ...] = tuple(q.name for q in _h.QUANTITIES)
+#: the summed quantities each quantity is read from ('stained' reads 'stains', 'clean' 'stains' and 'crumbs')
+QUANTITY_READS: dict[str, tuple[str, ...]] = {q: _h.reads(q) for q in QUANTITIES}
+STORES: tuple[str, ...] = tuple(s.name for s in _h.STORES)
 
 CONSTANT = "1"  # the internal name of a bare number in an expression
 
@@ -42,7 +46,7 @@ def feature_problem(name: str) -> str | None:
     if parts[0] == "event":
         if len(parts) == 2 and parts[1] in EVENTS:
             return None
-        if len(parts) == 3 and parts[1] == "pick" and parts[2]:
+        if len(parts) == 3 and parts[1] in TAGGED_EVENTS and parts[2]:
             return None
         guess = did_you_mean(name, [f"event.{e}" for e in EVENTS])
         return f"unknown event feature '{name}'" + (f"; {guess}" if guess else "")
@@ -50,13 +54,13 @@ def feature_problem(name: str) -> str | None:
         where, what = parts
         if where in WHERE and what in QUANTITIES:
             return None
-        if where == "bin" and what == "crumbs":
-            return None
-        if where == "inventory" and what:
+        store = _h.STORE.get(where)
+        if store is not None and (what in store.what if store.what else bool(what)):
             return None
         if where == "robot" and what in ("x", "y"):
             return None
-    known = [f"{w}.{q}" for w in WHERE for q in QUANTITIES] + ["bin.crumbs", "robot.x", "robot.y"]
+    known = [f"{w}.{q}" for w in WHERE for q in QUANTITIES]
+    known += [f"{s.name}.{w}" for s in _h.STORES for w in s.what] + ["robot.x", "robot.y"]
     known += [f"event.{e}" for e in EVENTS]
     guess = did_you_mean(name, known)
     return f"unknown feature '{name}'" + (f"; {guess}" if guess else "")

@@ -127,11 +127,13 @@ def test_every_reachable_state_decodes_back_to_its_code_and_its_levels_add_up(wo
                 def count(kind, sel=lambda j: True):
                     return sum(row[j] for j in range(env.S) if env.mask(kind)[j] and sel(j))
 
-                soap = [j for j, sl in enumerate(env.slots) if sl[0] == "object" and sl[2][0] == "soap"]
+                soap = [j for j, sl in enumerate(env.slots) if sl.kind == "object" and sl.tag[0] == "soap"]
+                soap0 = sum(n for (_x, _y, kind, _c), n in contents.object.items() if kind == "soap")
                 want = {
-                    "bin.crumbs": env.bin0 + env.crumbs0 + env.cpc * (env.cookies0 - count("cookie")) - count("crumb"),
-                    "inventory.soap": (env.inv0.get("soap", 0) + env.objs0.get("soap", 0) - sum(row[j] for j in soap)
-                                       - (env.dishes0 - count("dish"))),
+                    "bin.crumbs": (contents.bin + sum(contents.crumb.values())
+                                   + env.cpc * (sum(contents.cookie.values()) - count("cookie")) - count("crumb")),
+                    "inventory.soap": (contents.inventory.get("soap", 0) + soap0 - sum(row[j] for j in soap)
+                                       - (sum(contents.dish.values()) - count("dish"))),
                     "robot.x": env.pos_x[pos[i]],
                 }[feature]
             assert got[i] == want, (feature, i, row)

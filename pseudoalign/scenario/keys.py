@@ -1,7 +1,8 @@
 """The keys of the scenario format, declared once: the loader checks files with them and
 the JSON Schema is generated from them, so the two cannot drift.
 
-Owns: value types (check, schema, the type of each part) and the table of every key. Imports vocab, expr, errors.
+Owns: value types (check, schema, the type of each part) and the table of every key. Imports
+household (the items' placement keys and words), labels, vocab, expr, errors.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from attrs import frozen
 
 from ..errors import did_you_mean
+from ..household import ITEMS as HOUSEHOLD_ITEMS
 from ..labels import Label
 from ..vocab import ACTIONS, DEFAULT_CRUMBS_PER_COOKIE, ITEMS, SURFACES, feature_problem
 from . import expr as _expr
@@ -405,12 +407,21 @@ def _belief_key_problem(k: str) -> str | None:
     return f"beliefs are keyed by features: {p}" if p else None
 
 
+def _units_doc() -> str:
+    words = [i.units for i in HOUSEHOLD_ITEMS]
+    return f"per cell: {', '.join(words[:-1])} or {words[-1]} (default 1)"
+
+
+def _tag_field(item, tag) -> Field:
+    """A placement key that only one item takes (an object's kind and colour)."""
+    rule = "required for them" if tag.required else f'default "{tag.default}"'
+    return Field(Str(pattern=NAME, pattern_doc="a name of letters, digits and _"), f"{tag.doc} ({item.name}s only; {rule})")
+
+
 ITEM_FIELDS = {
     "item": Field(Str(ITEMS), "what to place", required=True),
-    "units": Field(Range(0, MAX_UNITS), "per cell: stain units, crumbs, cookies, coffee units, dishes or objects (default 1)",
-                   default=(1, 1)),
-    "kind": Field(Str(pattern=NAME, pattern_doc="a name of letters, digits and _"), "object kind (objects only; required for them)"),
-    "color": Field(Str(pattern=NAME, pattern_doc="a name of letters, digits and _"), "object colour (objects only; default \"none\")"),
+    "units": Field(Range(0, MAX_UNITS), _units_doc(), default=(1, 1)),
+    **{t.key: _tag_field(i, t) for i in HOUSEHOLD_ITEMS for t in i.tags},
 }
 
 PLACEMENT = Table({

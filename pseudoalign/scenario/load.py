@@ -1,7 +1,7 @@
 """Reading scenario files: TOML text -> a checked, frozen Scenario, or every problem at once.
 
 Owns: the only code that reads scenario files and knows their keys (with keys.py).
-Imports errors, vocab, expr, keys, locate, model, world.layout.
+Imports errors, household, vocab, expr, keys, locate, model, world.layout.
 """
 
 from __future__ import annotations
@@ -11,13 +11,20 @@ import re
 import tomllib
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from ..errors import Problem, ScenarioError, did_you_mean
+from ..household import ITEM
+from ..household import ITEMS as ITEMS_TABLE
 from ..vocab import ACTIONS, ITEMS, SURFACES
 from . import keys as K
 from .locate import key_lines, line_of
 from .model import AgentSpec, Distribution, ItemSpec, Objective, Placement, Scenario, Thresholds
 from ..world.layout import MapError, map_rows, parse_map
+
+#: placement keys that only one item takes (an object's kind and colour): key -> that item, and default
+_TAGS = {t.key: i.name for i in ITEMS_TABLE for t in i.tags}
+_TAG_DEFAULT = {t.key: t.default for i in ITEMS_TABLE for t in i.tags}
 
 MAX_FILE_BYTES = 1_000_000
 MAX_MAP_CELLS = 4_096
@@ -187,21 +194,23 @@ class _Builder:
             classify=thresholds, digest=hashlib.sha256(self.text.encode("utf-8")).hexdigest())
 
     def item_spec(self, it: dict, path: tuple) -> ItemSpec | None:
-        if any(dict.get(it, k) is K.INVALID for k in ("item", "units", "kind", "color")):
+        if any(dict.get(it, k) is K.INVALID for k in ("item", "units", *_TAGS)):
             return None  # reported already
         item = it.get("item")
         if item is None:
             return None
-        if item == "object":
-            if not it.get("kind"):
-                self.add(path + ("kind",), "an object needs a kind", "e.g. kind = \"soap\"")
+        mine = {t.key for t in ITEM[item].tags}
+        for t in ITEM[item].tags:
+            if t.required and not it.get(t.key):
+                article = "an" if item[0] in "aeiou" else "a"
+                self.add(path + (t.key,), f"{article} {item} needs a {t.key}", f'e.g. {t.key} = "{t.example}"')
                 return None
-        else:
-            for k in ("kind", "color"):
-                if it.get(k) is not None:
-                    self.add(path + (k,), f"only objects have a {k}; this is a {item}")
-                    return None
-        return ItemSpec(item, it.get("units"), it.get("kind"), it.get("color") or "none")
+        for k, owner in _TAGS.items():
+            if k not in mine and it.get(k) is not None:
+                self.add(path + (k,), f"only {owner}s have a {k}; this is a {item}")
+                return None
+        tags: dict[str, Any] = {k: it.get(k) or _TAG_DEFAULT[k] for k in _TAGS}
+        return ItemSpec(item, it.get("units"), **tags)
 
     def agent(self, a: dict, path: tuple, built_obj: dict, objectives, base: AgentSpec | None = None) -> AgentSpec | None:
         obj = a.get("objective")

@@ -1,12 +1,16 @@
 """What lies where: the full state of a household as plain values, for drawing, replays
 and the robot's model of the world.
 
-Owns: Contents (frozen). Imports vocab only.
+Owns: Contents (frozen). Imports household only (the items, in their order, and the stores).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from attrs import field, frozen
+
+from ..household import ITEM, ITEMS, STORE
 
 Cell = tuple[int, int]
 
@@ -21,7 +25,10 @@ def _nonzero(d) -> dict:
 
 @frozen
 class Contents:
-    """Every quantity of one state. Mugs are kept even when empty; other zero entries are dropped."""
+    """Every quantity of one state: a field per item of household.ITEMS (in its order), cell ->
+    units (tagged items: (x, y, *tag) -> units, an object's tag being its kind and colour), and
+    a field per store. Items kept when empty (mugs) keep their zero entries; other zero
+    entries are dropped."""
 
     robot: Cell
     stain: dict = field(factory=dict, converter=_nonzero)
@@ -33,28 +40,37 @@ class Contents:
     bin: int = 0
     inventory: dict = field(factory=dict, converter=_nonzero)  # kind -> n
 
+    def of(self, item: str) -> dict:
+        """The units of one item (by its household name), by cell (tagged items: by (x, y, *tag))."""
+        return getattr(self, item)
+
+    def at(self, item: str, cell: Cell) -> int | None:
+        """The units of ``item`` on ``cell`` (summed over tags), or None when there is none
+        (an item kept when empty is there at 0)."""
+        d = self.of(item)
+        if ITEM[item].tags:
+            n = sum(v for k, v in d.items() if k[:2] == cell)
+            return n or None
+        return d.get(cell)
+
     def key(self) -> tuple:
-        return (self.robot, tuple(self.stain.items()), tuple(self.crumb.items()), tuple(self.cookie.items()),
-                tuple(self.mug.items()), tuple(self.dish.items()), tuple(self.object.items()), self.bin,
+        return (self.robot, *(tuple(self.of(i.name).items()) for i in ITEMS), self.bin,
                 tuple(self.inventory.items()))
 
-    def without(self, items=(), kinds=(), cells=()) -> "Contents":
-        """A copy with the named items, object kinds and cells removed (what a robot is unaware of)."""
+    def without(self, items: Iterable[str] = (), kinds: Iterable[str] = (), cells: Iterable[Cell] = ()) -> Contents:
+        """A copy with the named items, object kinds and cells removed (what a robot is unaware of).
+        A store is emptied with the item it holds (no crumbs, no bin)."""
         items, kinds, cells = set(items), set(kinds), set(cells)
-
-        def keep(d, name):
-            return {} if name in items else {c: v for c, v in d.items() if c not in cells}
-
-        objects = {} if "object" in items else {
-            k: v for k, v in self.object.items() if k[2] not in kinds and (k[0], k[1]) not in cells}
-        return Contents(
-            robot=self.robot,
-            stain=keep(self.stain, "stain"),
-            crumb=keep(self.crumb, "crumb"),
-            cookie=keep(self.cookie, "cookie"),
-            mug=keep(self.mug, "mug"),
-            dish=keep(self.dish, "dish"),
-            object=objects,
-            bin=0 if "crumb" in items else self.bin,
-            inventory={} if "object" in items else {k: v for k, v in self.inventory.items() if k not in kinds},
-        )
+        kept: dict[str, dict] = {}
+        for item in ITEMS:
+            d = self.of(item.name)
+            if item.name in items:
+                kept[item.name] = {}
+            elif item.tags:  # an object's kind is its first tag
+                kept[item.name] = {k: v for k, v in d.items() if k[2] not in kinds and k[:2] not in cells}
+            else:
+                kept[item.name] = {c: v for c, v in d.items() if c not in cells}
+        bin_ = 0 if STORE["bin"].holds in items else self.bin
+        inventory = {} if STORE["inventory"].holds in items else {k: v for k, v in self.inventory.items()
+                                                                   if k not in kinds}
+        return Contents(robot=self.robot, bin=bin_, inventory=inventory, **kept)

@@ -1,13 +1,16 @@
 """Drawing the environments of a distribution: one seeded generator, placements in file order.
 
-Owns: Contents of each episode. Imports numpy, contents. Reads scenario values, never files.
+Owns: Contents of each episode. Imports numpy, household, contents. Reads scenario values, never files.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .contents import Contents
+from ..household import ITEM, ITEMS
+from .contents import Cell, Contents
 
 
 def _units(rng: np.random.Generator, lo_hi: tuple[int, int]) -> int:
@@ -15,20 +18,16 @@ def _units(rng: np.random.Generator, lo_hi: tuple[int, int]) -> int:
     return lo if lo == hi else int(rng.integers(lo, hi + 1))
 
 
-def _put(acc: dict, spec, cell, units: int) -> None:
-    x, y = cell
-    if spec.item == "object":
-        key = (x, y, spec.kind, spec.color)
-        acc["object"][key] = acc["object"].get(key, 0) + units
-    elif spec.item == "mug":
-        acc["mug"][cell] = acc["mug"].get(cell, 0) + units
-    else:
-        acc[spec.item][cell] = acc[spec.item].get(cell, 0) + units
+def _put(acc: dict[str, dict], spec, cell: Cell, units: int) -> None:
+    """Add ``units`` of a placed item to a cell (a tagged item, such as an object, by its tag)."""
+    tags = ITEM[spec.item].tags
+    key = cell + tuple(getattr(spec, t.key) for t in tags) if tags else cell
+    acc[spec.item][key] = acc[spec.item].get(key, 0) + units
 
 
-def fixed_contents(layout, legend: dict, rng: np.random.Generator) -> dict:
+def fixed_contents(layout, legend: dict, rng: np.random.Generator) -> dict[str, Any]:
     """What the map's legend glyphs put on their cells (a units range is drawn per episode)."""
-    acc: dict = {k: {} for k in ("stain", "crumb", "cookie", "mug", "dish", "object")}
+    acc: dict[str, Any] = {i.name: {} for i in ITEMS}
     for x, y, g in layout.legend_cells:
         for spec in legend[g][1]:
             _put(acc, spec, (x, y), _units(rng, spec.units))
@@ -48,8 +47,8 @@ def draw_episodes(dist, legend: dict) -> list[Contents]:
             else:
                 pool = [c for c in layout.cells_of(p.on) if c != layout.start]
                 n = _units(rng, p.count)
-                picks = rng.choice(len(pool), size=n, replace=False) if n else []
-                cells = [pool[int(i)] for i in picks]
+                picks = rng.choice(len(pool), size=n, replace=False).tolist() if n else []
+                cells = [pool[i] for i in picks]
             for cell in cells:
                 _put(acc, p.spec, cell, _units(rng, p.spec.units))
         out.append(Contents(robot=layout.start, **acc))

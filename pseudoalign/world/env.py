@@ -1,36 +1,54 @@
-"""One environment: a map and what lies on it, compiled to arrays, and the physics.
+"""One environment: a map and what lies on it, compiled to arrays, and the machinery of the physics.
 
-Owns: the state encoding (an int64 code per state), the one physics kernel ``step`` that
-every stepper uses (replays step a batch of one; planning steps whole frontiers), and the
-features read from states. Imports vocab, layout, contents.
+Owns: the state encoding of an environment (an int64 code per state, over the slots that
+``household.lay_out`` gives its items), the two steppers (``step`` on rows of quantities, for
+replays and tests; ``transitions`` on state codes, for planning: both run
+``household.apply``, so there is one physics), the stores derived from the slots, and the
+features read from states. What each item and action is, what acts on what and what it
+leaves, is declared in ``pseudoalign.household``, not here. Imports household, vocab, contents.
 
 A state is the robot's position and one quantity per *slot*; a slot is a (cell, quantity)
-that can be non-zero in this environment: a cell's stain units (where there is stain or a
-mug), crumbs (where there are crumbs or cookies), cookies, coffee, dirty dishes, and objects
-of one kind and colour. Items never appear on other cells, so those slots are all the state
-there is. The bin and the inventory are derived from the slots (matter is conserved).
+that can be non-zero in this environment: a cell's units of one slot kind (household.SLOT_KINDS:
+stain, crumb, cookie, coffee, dish, object), where that item lies or where an action can make
+it from what lies there (a spill makes stain where a mug is); objects have a slot per kind and
+colour. Items never appear on other cells, so those slots are all the state there is. The
+bin and the inventory are derived from the slots (matter is conserved).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
+from ..household import ACTIONS as _ACTIONS
+from ..household import ITEM, ITEM_OF_SLOT, ITEMS, QUANTITY, SLOT_KINDS, STORE, STORES, Action, Batch, apply, lay_out, share
 from ..vocab import ACTIONS, CONSTANT, MOVES, SURFACES
-from .contents import Contents
+from .contents import Cell, Contents
 
 A = len(ACTIONS)
-_ACT = {a: i for i, a in enumerate(ACTIONS)}
-SLOT_KINDS = ("stain", "crumb", "cookie", "coffee", "dish", "object")
-_NEEDS = {"wipe": "stain", "vacuum": "crumb", "break": "cookie", "spill": "coffee", "wash": "dish", "pick": "object"}
+
+Events = dict[str, np.ndarray]
+
+
+class Slot(NamedTuple):
+    """One quantity of a state: ``kind``'s units on ``cell`` (of one ``tag``, for tagged items
+    such as objects: (kind, colour)), one of ``values``, ``start`` in the environment's start."""
+
+    kind: str
+    cell: Cell
+    tag: tuple[str, ...] | None
+    values: tuple[int, ...]
+    start: int
 
 
 class Env:
     """A compiled environment. ``surface[y, x]`` is an index into SURFACES or -1 for a wall."""
 
     def __init__(self, surface: np.ndarray, contents: Contents, crumbs_per_cookie: int, depth: int | None = None,
-                 absent: frozenset = frozenset()):
+                 absent: frozenset[str] = frozenset()):
         """``depth``, when given, is how many steps will be taken from ``contents``: a slot then
         holds only the quantities that many steps can reach (each step changes one by one unit,
         or resets it to 0), however large the quantities are. ``absent`` names items that do not
@@ -39,11 +57,12 @@ class Env:
         self.surface = np.asarray(surface, dtype=np.int8)
         self.contents = contents
         self.cpc = int(crumbs_per_cookie)
+        self.settings = {"crumbs_per_cookie": self.cpc}  # the [world] keys an action's gain may name
         self.depth = depth
         self.absent = frozenset(absent)
         h, w = self.surface.shape
         ys, xs = np.nonzero(self.surface >= 0)
-        self.cells = list(zip(xs.tolist(), ys.tolist()))  # row-major: y then x
+        self.cells: list[Cell] = list(zip(xs.tolist(), ys.tolist()))  # row-major: y then x
         self.P = len(self.cells)
         index = np.full((h, w), -1, dtype=np.int64)
         index[ys, xs] = np.arange(self.P)
@@ -52,9 +71,8 @@ class Env:
         self.pos_y = ys.astype(np.int64)
         self.pos_surface = self.surface[ys, xs].astype(np.int64)
         # moves: move[p, d] for d in north, east, south, west; blocked moves stay
-        move = np.empty((self.P, 4), dtype=np.int64)
-        for d, name in enumerate(("north", "east", "south", "west")):
-            dx, dy = MOVES[name]
+        move = np.empty((self.P, len(MOVES)), dtype=np.int64)
+        for d, (dx, dy) in enumerate(MOVES.values()):
             nx, ny = xs + dx, ys + dy
             ok = (nx >= 0) & (nx < w) & (ny >= 0) & (ny < h)
             tgt = np.full(self.P, -1, dtype=np.int64)
@@ -63,42 +81,26 @@ class Env:
         self.move = move
         self._build_slots(contents)
 
+    def gain(self, action: Action) -> int:
+        """Units of what ``action`` makes per unit it takes, in this world."""
+        return action.gain if isinstance(action.gain, int) else int(self.settings[action.gain])
+
     # -- slots and encoding ----------------------------------------------------------------
     def _build_slots(self, c: Contents) -> None:
-        cpc = self.cpc
-        slots: list[tuple[str, tuple[int, int], tuple[str, str] | None, list[int], int]] = []
-
-        def steps(n: int) -> range:  # how many times a unit can go, within the depth
-            return range(min(n, self.depth) + 1 if self.depth is not None else n + 1)
-
-        def down(n: int) -> list[int]:
-            return [n - j for j in reversed(steps(n))]
-
-        for cell in sorted(set(c.stain) | set(c.mug)) if "stain" not in self.absent else ():
-            s0, c0 = c.stain.get(cell, 0), c.mug.get(cell, 0)  # spills add one unit, a wipe takes all
-            slots.append(("stain", cell, None, sorted({s0 + j for j in steps(c0)} | set(steps(c0))), s0))
-        for cell in sorted(set(c.crumb) | set(c.cookie)) if "crumb" not in self.absent else ():
-            r0, k = c.crumb.get(cell, 0), c.cookie.get(cell, 0)  # breaks add cpc, a vacuum takes all
-            slots.append(("crumb", cell, None, sorted({r0 + cpc * j for j in steps(k)} | {cpc * j for j in steps(k)}), r0))
-        for cell, k in sorted(c.cookie.items()):
-            slots.append(("cookie", cell, None, down(k), k))
-        for cell, c0 in sorted(c.mug.items()):
-            slots.append(("coffee", cell, None, down(c0), c0))
-        for cell, d0 in sorted(c.dish.items()):
-            slots.append(("dish", cell, None, down(d0), d0))
-        for (x, y, kind, color), n in sorted(c.object.items()):
-            slots.append(("object", (x, y), (kind, color), down(n), n))
-        for kind, cell, _kc, _v, _q in slots:
-            if self.pos_of[cell[1], cell[0]] < 0:
-                raise ValueError(f"{kind} at {cell} lies on a wall")
+        held = {i.slot: c.of(i.name) for i in ITEMS if i.name not in self.absent}  # slot kind -> key -> units
+        slots: list[Slot] = lay_out(held, self.depth, self.gain, Slot)
+        for s in slots:
+            if self.pos_of[s.cell[1], s.cell[0]] < 0:
+                raise ValueError(f"{s.kind} at {s.cell} lies on a wall")
         self.slots = slots
         S = self.S = len(slots)
-        self.slot_kind = np.array([SLOT_KINDS.index(s[0]) for s in slots], dtype=np.int64)
-        self.slot_pos = np.array([self.pos_of[s[1][1], s[1][0]] for s in slots], dtype=np.int64)
+        self.slot_kind = np.array([SLOT_KINDS.index(s.kind) for s in slots], dtype=np.int64)
+        self.slot_pos = np.array([self.pos_of[s.cell[1], s.cell[0]] for s in slots], dtype=np.int64)
         self.slot_surface = self.pos_surface[self.slot_pos] if S else np.zeros(0, dtype=np.int64)
-        radix = np.array([len(s[3]) for s in slots], dtype=np.int64)
+        radix = np.array([len(s.values) for s in slots], dtype=np.int64)
         self.radix = radix
         self.space = float(self.P) * float(np.prod(radix.astype(float))) if S else float(self.P)
+        self.strides: np.ndarray | None
         if self.space >= 2.0 ** 62:
             self.strides = None  # too large to encode: the caller refuses it first
         else:
@@ -109,48 +111,48 @@ class Env:
         vmax = int(radix.max()) if S else 1
         self.vals = np.zeros((S, vmax), dtype=np.int64)
         for i, s in enumerate(slots):
-            self.vals[i, :len(s[3])] = s[3]
+            self.vals[i, :len(s.values)] = s.values
         # quantity -> index of a slot's value: one sorted table of (slot, quantity) keys
-        self._key_base = max((max(s[3]) for s in slots), default=0) + 1
-        self._keys = np.concatenate([i * self._key_base + np.asarray(s[3], dtype=np.int64)
+        self._key_base = max((max(s.values) for s in slots), default=0) + 1
+        self._keys = np.concatenate([i * self._key_base + np.asarray(s.values, dtype=np.int64)
                                      for i, s in enumerate(slots)]) if S else np.zeros(0, dtype=np.int64)
-        self._key_start = np.cumsum([0] + [len(s[3]) for s in slots])[:-1].astype(np.int64)
-        self.q0 = np.array([s[4] for s in slots], dtype=np.int64)
-
-        def at(kind):
-            t = np.full(self.P, -1, dtype=np.int64)
-            for i, s in enumerate(slots):
-                if s[0] == kind:
-                    t[self.slot_pos[i]] = i
-            return t
-
-        self.stain_at, self.crumb_at, self.cookie_at = at("stain"), at("crumb"), at("cookie")
-        self.coffee_at, self.dish_at = at("coffee"), at("dish")
-        self.has = {k: bool((self.slot_kind == i).any()) for i, k in enumerate(SLOT_KINDS)}
-        obj = [i for i, s in enumerate(slots) if s[0] == "object"]
-        per_pos: dict[int, list[int]] = {}
-        for i in obj:  # slots are sorted by cell then (kind, color): the order pick uses
-            per_pos.setdefault(int(self.slot_pos[i]), []).append(i)
-        width = max((len(v) for v in per_pos.values()), default=0)
-        self.obj_at = np.full((self.P, max(width, 1)), -1, dtype=np.int64)
-        for p, lst in per_pos.items():
-            lst.sort(key=lambda i: slots[i][2])
-            self.obj_at[p, :len(lst)] = lst
-        self.obj_kinds = sorted({slots[i][2][0] for i in obj} | set(c.inventory))
-        # conserved totals, for the derived bin and inventory
+        self._key_start = np.cumsum([0] + [len(s.values) for s in slots])[:-1].astype(np.int64)
+        self.q0 = np.array([s.start for s in slots], dtype=np.int64)
+        # the slot of each kind on each cell, -1 where none (tagged kinds: [P, w], in tag order)
+        of_kind: dict[str, list[int]] = {k: [] for k in SLOT_KINDS}
+        for i, s in enumerate(slots):
+            of_kind[s.kind].append(i)
+        self.here_at: dict[str, np.ndarray] = {}
+        for item in ITEMS:
+            of_item = of_kind[item.slot]
+            if not item.tags:
+                at = np.full(self.P, -1, dtype=np.int64)
+                for i in of_item:
+                    at[self.slot_pos[i]] = i
+            else:
+                per_pos: dict[int, list[int]] = {}
+                for i in of_item:
+                    per_pos.setdefault(int(self.slot_pos[i]), []).append(i)
+                width = max((len(v) for v in per_pos.values()), default=0)
+                at = np.full((self.P, max(width, 1)), -1, dtype=np.int64)
+                for p, lst in per_pos.items():
+                    lst.sort(key=lambda i: slots[i].tag or ())
+                    at[p, :len(lst)] = lst
+            self.here_at[item.slot] = at
+        self.has = {k: bool(of_kind[k]) for k in SLOT_KINDS}
+        carried = ITEM[STORE["inventory"].holds].slot
+        self.obj_kinds = sorted({s.tag[0] for s in slots if s.kind == carried and s.tag} | set(c.inventory))
+        # the stores at the start, for the derived bin and inventory
         self.bin0 = c.bin
-        self.crumbs0 = sum(c.crumb.values())
-        self.cookies0 = sum(c.cookie.values())
-        self.dishes0 = sum(c.dish.values())
         self.inv0 = dict(c.inventory)
-        self.objs0 = {}
-        for (_x, _y, kind, _color), n in c.object.items():
-            self.objs0[kind] = self.objs0.get(kind, 0) + n
+        self.stores0: dict[str, int | dict[str, int]] = {st.name: getattr(c, st.name) for st in STORES}
+        self._forms: dict[tuple[str, str | None], tuple[int, np.ndarray, list[tuple[int, int]]]] = {}
         self.start_pos = int(self.pos_of[c.robot[1], c.robot[0]])
         if self.start_pos < 0:
             raise ValueError(f"the robot stands on a wall at {c.robot}")
 
     def mask(self, kind: str) -> np.ndarray:
+        """bool[S]: the slots of one slot kind."""
         return self.slot_kind == SLOT_KINDS.index(kind)
 
     @cached_property
@@ -159,6 +161,7 @@ class Env:
 
     def encode(self, pos: np.ndarray, q: np.ndarray) -> np.ndarray:
         """pos[n], q[n, S] quantities -> codes[n] (int64). Quantities must be reachable ones."""
+        assert self.strides is not None, "a state space too large to encode"
         code = pos.astype(np.int64, copy=True)
         for i in range(self.S):
             code += self.value_index(np.full(q.shape[0], i), q[:, i]) * self.strides[i]
@@ -197,142 +200,69 @@ class Env:
         """The sum of the quantities of the slots selected by bool[S] ``sel``, per state -> int64[n]."""
         return q @ sel.astype(np.int64)
 
-    # -- derived quantities ----------------------------------------------------------------
-    def bin_crumbs(self, q: np.ndarray) -> np.ndarray:
-        crumbs = self._sum_over(q, self.mask("crumb"))
-        cookies = self._sum_over(q, self.mask("cookie"))
-        return self.bin0 + self.crumbs0 + self.cpc * (self.cookies0 - cookies) - crumbs
+    # -- the stores, derived ---------------------------------------------------------------
+    def _form(self, store: str, key: str | None = None) -> tuple[int, np.ndarray, list[tuple[int, int]]]:
+        """A store's amount is linear in the slots: ``const - q @ weights``, weights[S] the
+        store's share of each slot's units (household.share) and const what it would hold
+        with every slot at 0. Also the non-zero weights as (slot, weight)."""
+        form = self._forms.get((store, key))
+        if form is None:
+            w = np.array([share(STORE[store], s.kind, s.tag, key, self.gain) for s in self.slots], dtype=np.int64)
+            start = self.stores0[store]
+            held = (start.get(key, 0) if key is not None else 0) if isinstance(start, dict) else start
+            nonzero = [(i, int(w[i])) for i in np.nonzero(w)[0].tolist()]
+            form = self._forms[(store, key)] = (int(held + w @ self.q0), w, nonzero)
+        return form
 
-    def inventory(self, q: np.ndarray, kind: str) -> np.ndarray:
-        sel = np.array([s[0] == "object" and s[2][0] == kind for s in self.slots], dtype=bool)
-        n = self.inv0.get(kind, 0) + self.objs0.get(kind, 0) - (self._sum_over(q, sel) if self.S else 0)
-        if kind == "soap":
-            n = n - (self.dishes0 - self._sum_over(q, self.mask("dish")))
+    def store(self, q: np.ndarray, store: str, key: str | None = None) -> np.ndarray:
+        """The amount of a store (the bin, or the inventory's objects of kind ``key``) in each
+        of the states q[n, S] -> int64[n]."""
+        const, w, _nz = self._form(store, key)
+        n = const - (q @ w if self.S else 0)
         return np.asarray(n, dtype=np.int64) + np.zeros(q.shape[0], dtype=np.int64)
 
+    def bin_crumbs(self, q: np.ndarray) -> np.ndarray:
+        return self.store(q, "bin")
+
+    def inventory(self, q: np.ndarray, kind: str) -> np.ndarray:
+        return self.store(q, "inventory", kind)
+
     # -- the physics -----------------------------------------------------------------------
-    # One set of rules acts on the *local view* of a batch of states: the robot's cell and
-    # the quantities of the slots on it. ``step`` reads and writes that view in rows of
-    # quantities (replays, tests); ``step_codes`` in state codes (planning). Both call
-    # ``_rules``, so there is one physics.
+    # household.apply acts on a batch of states through its *local view*: the robot's cell,
+    # the slots on it, their quantities and the stores. ``step`` gives that view over rows of
+    # quantities (replays, tests), ``transitions`` over state codes (planning): one physics.
 
-    def _local_slots(self, pos: np.ndarray) -> dict[str, np.ndarray]:
-        """The slot of each kind on the robot's cell (-1 where none): name -> int[n] (objects: int[n, w])."""
-        return {"stain": self.stain_at[pos], "crumb": self.crumb_at[pos], "cookie": self.cookie_at[pos],
-                "coffee": self.coffee_at[pos], "dish": self.dish_at[pos], "object": self.obj_at[pos]}
+    def _here(self, pos: np.ndarray) -> dict[str, np.ndarray]:
+        """The slot of each kind on the robot's cell (-1 where none): kind -> int[n] (tagged kinds: int[n, w])."""
+        return {k: at[pos] for k, at in self.here_at.items()}
 
-    def _rules(self, action: int, pos: np.ndarray, slots: dict, value, soap) -> tuple[np.ndarray, list, dict]:
-        """The physics of one action on a batch.
-
-        ``slots`` is _local_slots(pos); ``value(slot_index_array, rows) -> quantities`` reads the
-        current quantity of a slot in the given rows; ``soap()`` the soap each state carries.
-        Returns (pos', changes, events): changes is a list of (rows, slot, new quantity).
-        """
-        n = pos.shape[0]
-        name = ACTIONS[action]
-        changes: list = []
-        ev: dict[str, np.ndarray] = {}
-        pos2 = pos
-        if name in _NEEDS and not self.has[_NEEDS[name]]:
-            # nothing here it could act on: the step passes (a wipe is still a wipe)
-            if name == "wipe":
-                ev["wipe"] = np.ones(n, dtype=np.int64)
-            return pos2, changes, ev
-        rows = np.arange(n)
-        if name in MOVES:
-            pos2 = self.move[pos, ("north", "east", "south", "west").index(name)]
-            moved = (pos2 != pos).astype(np.int64)
-            ev["move"], ev["bump"] = moved, 1 - moved
-        elif name in ("wipe", "vacuum"):
-            s = slots["stain" if name == "wipe" else "crumb"]
-            r = rows[s >= 0]
-            amount = np.zeros(n, dtype=np.int64)
-            amount[r] = value(s[r], r)
-            changes.append((r, s[r], np.zeros(r.size, dtype=np.int64)))
-            if name == "wipe":
-                ev["wipe"] = np.ones(n, dtype=np.int64)
-                ev["clean"], ev["stain_removed"] = (amount > 0).astype(np.int64), amount
-            else:
-                ev["vacuum"], ev["crumbs_vacuumed"] = (amount > 0).astype(np.int64), amount
-        elif name in ("break", "spill"):
-            src, dst, gain = ("cookie", "crumb", self.cpc) if name == "break" else ("coffee", "stain", 1)
-            s = slots[src]
-            r = rows[s >= 0]
-            have = value(s[r], r)
-            r, have = r[have > 0], have[have > 0]
-            d = slots[dst][r]
-            changes.append((r, s[r], have - 1))
-            made = d >= 0  # where the made item exists in this world
-            changes.append((r[made], d[made], value(d[made], r[made]) + gain))
-            hit = np.zeros(n, dtype=np.int64)
-            hit[r] = 1
-            ev[name] = hit
-        elif name == "wash":
-            s = slots["dish"]
-            r = rows[s >= 0]
-            if r.size:
-                r = r[soap(r) > 0]
-                have = value(s[r], r)
-                r, have = r[have > 0], have[have > 0]
-                changes.append((r, s[r], have - 1))
-            hit = np.zeros(n, dtype=np.int64)
-            hit[r] = 1
-            ev["wash"] = hit
-        elif name == "pick":
-            cand = slots["object"]  # [n, w], -1 padded, in pick order (kind, then colour)
-            present = np.zeros(cand.shape, dtype=bool)
-            for j in range(cand.shape[1]):
-                r = rows[cand[:, j] >= 0]
-                present[r, j] = value(cand[r, j], r) > 0
-            any_ = present.any(axis=1)
-            r = rows[any_]
-            sl = cand[r, np.argmax(present, axis=1)[any_]]
-            changes.append((r, sl, value(sl, r) - 1))
-            hit = np.zeros(n, dtype=np.int64)
-            hit[r] = 1
-            ev["pick"] = hit
-            for i in np.unique(sl).tolist():
-                kind, color = self.slots[i][2]
-                got = np.zeros(n, dtype=np.int64)
-                got[r[sl == i]] = 1
-                for nm in {f"pick.{kind}", f"pick.{color}"}:
-                    ev[nm] = ev.get(nm, 0) + got
-        elif name == "wait":
-            ev["wait"] = np.ones(n, dtype=np.int64)
-        return pos2, changes, ev
-
-    @cached_property
-    def _soap_slots(self) -> tuple[np.ndarray, np.ndarray]:
-        soap = np.array([i for i, s in enumerate(self.slots) if s[0] == "object" and s[2][0] == "soap"], dtype=np.int64)
-        return soap, np.nonzero(self.mask("dish"))[0]
-
-    def step(self, pos: np.ndarray, q: np.ndarray, action: int) -> tuple[np.ndarray, np.ndarray, dict]:
+    def step(self, pos: np.ndarray, q: np.ndarray, action: int) -> tuple[np.ndarray, np.ndarray, Events]:
         """pos[n], q[n, S] quantities, one action -> pos'[n], q'[n, S], events (inputs unchanged).
 
         ``events`` maps event names (without ``event.``) to int arrays[n]; absent names are 0.
         """
         pos = np.asarray(pos, dtype=np.int64)
         q2 = np.array(q, dtype=np.int64, copy=True)
-        pos2, changes, ev = self._rules(
-            action, pos, self._local_slots(pos), lambda sl, r: q[r, sl],
-            lambda r: self.inventory(q[r], "soap"))
+        batch = Batch(pos, np.arange(pos.shape[0]), self._here(pos), lambda sl, r: q[r, sl],
+                      lambda store, key, r: self.store(q[r], store, key))
+        pos2, changes, ev = apply(self, _ACTIONS[action], batch)
         for r, sl, new in changes:
             q2[r, sl] = new
         return pos2, q2, ev
 
-    def step_codes(self, codes: np.ndarray, action: int) -> tuple[np.ndarray, dict]:
+    def step_codes(self, codes: np.ndarray, action: int) -> tuple[np.ndarray, Events]:
         """codes[n], one action -> codes'[n], events: the same rules as ``step``, on state codes."""
         nxt, ev = self.transitions(codes, (action,))
         return nxt[0], ev[0]
 
-    def transitions(self, codes: np.ndarray, actions=None) -> tuple[np.ndarray, list[dict]]:
+    def transitions(self, codes: np.ndarray, actions: Sequence[int] | None = None) -> tuple[np.ndarray, list[Events]]:
         """codes[n] -> next codes[len(actions), n] and each action's events (default: every action)."""
         actions = range(A) if actions is None else actions
+        assert self.strides is not None, "a state space too large to encode"
         codes = np.asarray(codes, dtype=np.int64)
         pos = codes % self.P
         rest = codes // self.P
         radix, strides = self.radix, self.strides // self.P
-        slots = self._local_slots(pos)
 
         def index(sl, r):
             return (rest[r] // strides[sl]) % radix[sl]
@@ -340,21 +270,25 @@ class Env:
         def value(sl, r):
             return self.vals[sl, index(sl, r)]
 
-        soap_slots, dish_slots = self._soap_slots
-
-        def soap(r):
+        def store(name, key, r):
+            const, _w, nonzero = self._form(name, key)
             sub = rest[r]
-            have = np.zeros(r.size, dtype=np.int64)
-            for i in soap_slots.tolist():
-                have -= self.vals[i, (sub // strides[i]) % radix[i]]
-            for i in dish_slots.tolist():
-                have += self.vals[i, (sub // strides[i]) % radix[i]]
-            return have + self.inv0.get("soap", 0) + self.objs0.get("soap", 0) - self.dishes0
+            have = np.full(r.size, const, dtype=np.int64)
+            for i, wi in nonzero:
+                units = self.vals[i, (sub // strides[i]) % radix[i]]
+                if wi == 1:
+                    have -= units
+                elif wi == -1:
+                    have += units
+                else:
+                    have -= wi * units
+            return have
 
+        batch = Batch(pos, np.arange(codes.size), self._here(pos), value, store)
         out = np.empty((len(actions), codes.size), dtype=np.int64)
         events = []
         for j, a in enumerate(actions):
-            pos2, changes, ev = self._rules(a, pos, slots, value, soap)
+            pos2, changes, ev = apply(self, _ACTIONS[a], batch)
             o = out[j]
             o[:] = codes if pos2 is pos else codes + (pos2 - pos)
             for r, sl, new in changes:
@@ -369,48 +303,30 @@ class Env:
         if feature == CONSTANT:
             return np.ones(n)
         where, what = feature.split(".", 1)
-        if where == "bin":
-            return self.bin_crumbs(q).astype(float)
-        if where == "inventory":
-            return self.inventory(q, what).astype(float)
+        if where in STORE:
+            return self.store(q, where, None if STORE[where].what else what).astype(float)
         if where == "robot":
             return (self.pos_x if what == "x" else self.pos_y)[pos].astype(float)
+        if what not in QUANTITY:
+            raise ValueError(f"unknown feature {feature}")
         on = np.ones(self.S, dtype=bool) if where == "all" else (self.slot_surface == SURFACES.index(where))
-
-        def total(kind, positive=False):
-            return self._sum_over((q > 0) if positive else q, on & self.mask(kind))
-
-        if what == "stains":
-            return total("stain").astype(float)
-        if what == "stained":
-            return total("stain", positive=True).astype(float)
-        if what == "crumbs":
-            return total("crumb").astype(float)
-        if what == "cookies":
-            return total("cookie").astype(float)
-        if what == "coffee":
-            return total("coffee").astype(float)
-        if what == "dishes":
-            return total("dish").astype(float)
-        if what == "objects":
-            return total("object").astype(float)
-        if what == "clean":
-            return ((total("stain") + total("crumb")) == 0).astype(float)
-        raise ValueError(f"unknown feature {feature}")
+        quantity = QUANTITY[what]
+        read = (q > 0) if quantity.how == "cells" else q
+        total = self._sum_over(read, on & self.mask(quantity.of[0]))
+        for k in quantity.of[1:]:
+            total = total + self._sum_over(read, on & self.mask(k))
+        if quantity.how == "none":
+            return (total == 0).astype(float)
+        return total.astype(float)
 
     # -- back to plain values ----------------------------------------------------------------
     def contents_of(self, code: int) -> Contents:
         """The Contents of one state code."""
         pos, q = self.decode(np.array([code]))
         q = q[0]
-        d: dict[str, dict] = {k: {} for k in ("stain", "crumb", "cookie", "mug", "dish", "object")}
-        for i, (kind, cell, kc, _v, _q0) in enumerate(self.slots):
-            if kind == "coffee":
-                d["mug"][cell] = int(q[i])
-            elif kind == "object":
-                d["object"][(cell[0], cell[1]) + kc] = int(q[i])
-            else:
-                d[kind][cell] = int(q[i])
+        d: dict[str, dict] = {i.name: {} for i in ITEMS}
+        for i, s in enumerate(self.slots):
+            d[ITEM_OF_SLOT[s.kind].name][s.cell + s.tag if s.tag else s.cell] = int(q[i])
         inv = {k: int(self.inventory(q[None, :], k)[0]) for k in self.obj_kinds}
         return Contents(robot=self.cells[int(pos[0])], bin=int(self.bin_crumbs(q[None, :])[0]), inventory=inv, **d)
 
@@ -422,23 +338,14 @@ class Env:
         if p < 0:
             return None
         want: dict[tuple, int] = {}
-        for cell, v in c.stain.items():
-            want[("stain", cell, None)] = v
-        for cell, v in c.crumb.items():
-            want[("crumb", cell, None)] = v
-        for cell, v in c.cookie.items():
-            want[("cookie", cell, None)] = v
-        for cell, v in c.mug.items():
-            want[("coffee", cell, None)] = v
-        for cell, v in c.dish.items():
-            want[("dish", cell, None)] = v
-        for (x, y, kind, color), v in c.object.items():
-            want[("object", (x, y), (kind, color))] = v
-        if set(c.mug) != {s[1] for s in self.slots if s[0] == "coffee"}:
-            return None
+        for item in ITEMS:
+            for key, v in c.of(item.name).items():
+                want[(item.slot, key[:2], key[2:] or None)] = v
+            if item.keep_empty and set(c.of(item.name)) != {s.cell for s in self.slots if s.kind == item.slot}:
+                return None  # kept even when empty: where they are is part of the state
         q = np.zeros((1, self.S), dtype=np.int64)
-        for i, (kind, cell, kc, _vals, _q0) in enumerate(self.slots):
-            v = want.pop((kind, cell, kc), 0)
+        for i, s in enumerate(self.slots):
+            v = want.pop((s.kind, s.cell, s.tag), 0)
             if not self.is_value(i, v):
                 return None
             q[0, i] = v

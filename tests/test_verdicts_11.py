@@ -153,3 +153,48 @@ def test_every_rung_that_compares_reports_its_margin():
     assert by_name["suboptimality"]["margin"] == pytest.approx(lowest - 0.9, abs=1e-6)
     assert by_name["approximate"]["margin"] is None
     assert by_name["goal-drift"]["margin"] is None and by_name["deceptive"]["margin"] is None
+
+
+# -- objects by kind and colour; names that nothing places -------------------------------------
+
+from pseudoalign import ScenarioError  # noqa: E402
+from pseudoalign.engine import trace  # noqa: E402
+
+SOAP = '{ item = "object", kind = "soap", color = "green", at = [3, 1] }'
+
+
+@pytest.mark.parametrize(("feature", "guess"), [
+    ("inventory.soup", "soap"), ("event.pick.soup", "soap"), ("table.objects.gren", "green"),
+], ids=["inventory", "pick-event", "objects-on-a-surface"])
+def test_a_misspelled_kind_or_colour_is_refused_at_its_expression(feature, guess):
+    with pytest.raises(ScenarioError) as info:
+        loads(small(mesa=feature, base="inventory.soap", train=SOAP, deploy=SOAP), "names.toml")
+    (p,) = info.value.problems
+    assert p.key == "objectives.mesa.reward" and p.line is not None
+    assert "no placement or legend entry gives" in p.problem and f"did you mean '{guess}'?" in p.hint
+
+
+def test_a_name_that_is_a_kind_and_a_colour_is_refused_naming_both_placements():
+    both = ('{ item = "object", kind = "sock", color = "red", at = [3, 1] }, '
+            '{ item = "object", kind = "red", at = [2, 1] }')
+    with pytest.raises(ScenarioError) as info:
+        loads(small(train=both), "clash.toml")
+    (p,) = info.value.problems
+    assert p.key == "train.place.1" and "train.place.0" in p.problem
+
+
+def test_objects_are_counted_by_kind_or_by_colour():
+    # two socks (red, blue) and a red cup on the table; the robot picks what lies on its way
+    place = ('{ item = "object", kind = "sock", color = "red", at = [2, 1] }, '
+             '{ item = "object", kind = "sock", color = "blue", at = [3, 1] }, '
+             '{ item = "object", kind = "cup", color = "red", at = [4, 1] }')
+    scn = loads(small(base="table.objects.red + inventory.red", mesa="event.pick", train=place, deploy=place,
+                      length=6), "colours.toml")
+    tr = trace(scn, "deploy", 1)
+    start, end = tr.contents[0], tr.contents[-1]
+    assert sum(n for (_x, _y, _k, c), n in start.object.items() if c == "red") == 2
+    picked_red = sum(1 for s in tr.result.steps for k, v in s.events if k == "pick.red")
+    left_red = sum(n for (_x, _y, _k, c), n in end.object.items() if c == "red")
+    assert picked_red + left_red == 2
+    # the base reads red things on the table plus red things carried: picking moves them, keeps the sum
+    assert tr.result.base_return == pytest.approx(2 * 6)

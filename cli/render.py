@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pseudoalign.household import Over
     from pseudoalign.records import StepRecord
     from pseudoalign.scenario.model import AgentSpec, Placement, Scenario
+    from pseudoalign.verdict.ladder import Rung
     from pseudoalign.world.contents import Contents
 
 SURFACE_STYLE = {"floor": "grey62", "table": "black on tan", "counter": "black on grey70", "cupboard": "white on purple4"}
@@ -144,14 +145,21 @@ def scores_table(report: Report) -> Table:
     t.add_column("")
     t.add_column("train", justify="right")
     t.add_column("deploy", justify="right")
-    tr, dp = report.train, report.deploy
-    t.add_row("base score", _pct(rounded(tr.base_score)), _pct(rounded(dp.base_score)))
-    t.add_row("mesa competence", _pct(rounded(tr.mesa_competence)), _pct(rounded(dp.mesa_competence)))
+    phases = [report.train, report.deploy]
+    if report.counterfactual is not None:  # the drifted robot beside the one with the goal it learned
+        t.add_column("deploy, learned goal", justify="right")
+        phases.append(report.counterfactual)
+    t.add_row("base score", *(_pct(rounded(p.base_score)) for p in phases))
+    t.add_row("mesa competence", *(_pct(rounded(p.mesa_competence)) for p in phases))
     for key, label in (("base_return", "base return: robot"), ("base_optimal_return", "base return: optimum"),
                        ("idle_return", "base return: idle"), ("mesa_return", "mesa return: robot"),
                        ("mesa_optimal_return", "mesa return: optimum")):
-        t.add_row(Text(label, style="dim"), f"{rounded(getattr(tr, key)):g}", f"{rounded(getattr(dp, key)):g}")
+        t.add_row(Text(label, style="dim"), *(f"{rounded(getattr(p, key)):g}" for p in phases))
     return t
+
+
+def _margin(r: Rung) -> str:
+    return "" if r.margin is None else f"{r.margin:+.2f}"
 
 
 def ladder_table(report: Report) -> Table:
@@ -159,6 +167,7 @@ def ladder_table(report: Report) -> Table:
     t.add_column("", width=2)
     t.add_column("rung")
     t.add_column("test")
+    t.add_column("margin", justify="right")
     decided = False
     for r in report.rungs:
         if decided:
@@ -168,9 +177,31 @@ def ladder_table(report: Report) -> Table:
             decided = True
         else:
             mark, style = "✗", "red"
-        t.add_row(Text(mark, style=style), Text(f"{r.number}. {r.label}", style="bold" if mark == "✓" else ""),
-                  Text(safe(r.test), style="dim" if mark == "·" else ""))
-    t.caption = "✗ does not hold: on to the next rung   ✓ holds: the verdict   · not reached (figures shown all the same)"
+        name = f"{r.number}. {r.name}" + (f": {r.label}" if r.name != r.label else "")
+        t.add_row(Text(mark, style=style), Text(name, style="bold" if mark == "✓" else ""),
+                  Text(safe(r.test), style="dim" if mark == "·" else ""), Text(_margin(r), style="dim"))
+    t.caption = ("✗ does not hold: on to the next rung   ✓ holds: the verdict   · not reached (figures shown all "
+                 "the same)   margin: the figure less its threshold")
+    t.caption_justify = "left"
+    return t
+
+
+def quantities_table(report: Report) -> Table | None:
+    """What the robot tracks against what training asked for, and the error of each."""
+    rows = report.probes.quantities
+    if not rows:
+        return None
+    t = Table(box=box.SIMPLE_HEAD, title="What it tracks, against what training asked for", title_justify="left",
+              title_style="bold")
+    t.add_column("what the robot tracks")
+    t.add_column("what training asked for")
+    t.add_column("the error")
+    for m in rows:
+        base = Text(safe(m.base.describe())) if m.base is not None else Text("nothing like it", style="red")
+        error = ", ".join(m.errors) if m.base is not None and m.errors else ("none" if m.base is not None else "—")
+        t.add_row(Text(safe(m.mesa.describe())), base, Text(error))
+    t.caption = ("a quantity is stuff, level or event, place, and more or less of it; errors: scope (other places), "
+                 "granularity (cells, not units; whether, not how much), weight")
     t.caption_justify = "left"
     return t
 
@@ -234,10 +265,16 @@ def evidence(report: Report, limit: int = 5) -> Group:
                           f"mesa reward {rounded(at.mesa_reward):g})"))
     c = probes.coupling
     parts.append(Text("Coupling, the share of its mesa gains made at steps of base progress: "
-                      + ("undefined, no positive mesa gains" if c is None else f"{c:.2f}")))
-    parts.append(Text("(A step makes base progress when it leaves the robot better placed for the base objective "
-                      "than waiting would: its reward plus the best base return still within reach is higher. A gain "
-                      "is the change of an objective's level terms over the step plus its events.)", style="dim"))
+                      + ("undefined, no positive mesa gains" if c is None else
+                         f"{c:.2f} (bypass share {probes.bypass_share:.2f}; redo share, of those with base progress "
+                         f"made after an undo of its own: "
+                         + ("undefined" if probes.redo_share is None else f"{probes.redo_share:.2f}") + ")")))
+    if report.verdict.mechanism:
+        parts.append(Text("What deployment revealed: " + report.verdict.mechanism + ".", style="bold"))
+    parts.append(Text("(A step makes base progress when its own base gain is positive, or when it leaves the robot "
+                      "better placed for the base objective than waiting would: its reward plus the best base return "
+                      "still within reach is higher. A gain is the change of an objective's level terms over the step "
+                      "plus its events. An undo is a step whose base gain is negative.)", style="dim"))
     return Group(*parts)
 
 
@@ -247,7 +284,13 @@ def verdict_panel(report: Report) -> Panel:
     body.append(v.label.heading.capitalize(), style="bold")
     body.append("\n" + v.label.general + "\n\n")
     body.append(safe(v.reason))
-    body.append(f"\n\n{v.episodes_agreeing} of {len(v.episodes)} deploy episodes give the same verdict on their own.")
+    if v.borderline_note:
+        body.append(f"\n\nBorderline: {safe(v.borderline_note)}.", style="bold yellow")
+    body.append(f"\n\n{v.episodes_agreeing} of {len(v.episodes)} deploy episodes give the same verdict on their own")
+    if v.disagreeing_episodes:
+        others = ", ".join(f"{e.episode} ({e.label})" for e in v.episodes if e.label != v.label)
+        body.append(f"; those that do not: {others}")
+    body.append(".")
     if v.expected is None:
         body.append("\nThe file states no expected verdict.", style="dim")
     elif v.agrees:
@@ -270,9 +313,17 @@ def run_report(report: Report) -> Group:
     mesa = scn.objectives[scn.agent.objective]
     objectives.add_row("base objective", Text(safe(base.text + (f"  — {base.description}" if base.description else ""))))
     objectives.add_row("robot's objective", Text(safe(mesa.text + (f"  — {mesa.description}" if mesa.description else ""))))
+    if scn.drifts():
+        moved = scn.objectives[scn.deploy.agent.objective]
+        objectives.add_row("after training", Text(safe(f"its goal moved to {moved.text}"
+                                                       + (f"  — {moved.description}" if moved.description else ""))))
     maps = maps_side_by_side(scn, report.train.episodes[0].start, report.deploy.episodes[0].start)
-    return Group(head, objectives, Text(""), maps, Text(""),
-                 scores_table(report), ladder_table(report), evidence(report), Text(""), verdict_panel(report))
+    parts: list[RenderableType] = [head, objectives, Text(""), maps, Text(""), scores_table(report),
+                                   ladder_table(report)]
+    quantities = quantities_table(report)
+    if quantities is not None:
+        parts.append(quantities)
+    return Group(*parts, evidence(report), Text(""), verdict_panel(report))
 
 
 def agent_table(spec: AgentSpec, title: str) -> Table:

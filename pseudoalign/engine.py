@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
+from attrs import evolve
 
 from .errors import LimitError
 from .executors import map_in_order
-from .labels import Label
 from .plan.agent import Robot, event_names, rollout
 from .plan.graph import Graph, StateLimit
 from .plan.kernels import TIE, objective, plan_values
@@ -21,8 +21,9 @@ from .records import EpisodeResult, StepRecord, Trace
 from .report import Report, build_report
 from .scenario.expr import substitute
 from .scenario.model import AgentSpec, Distribution, Scenario
-from .verdict.ladder import Figures, Rung, decide
-from .verdict.measures import coupling, phase_scores, quantities, score
+from .verdict.ladder import Decision, Figures, decide
+from .verdict.measures import coupling, phase_scores, score
+from .verdict.quantities import Match, match_all, quantities_of
 from .vocab import ACTION_INDEX, ACTIONS
 from .world.contents import Contents
 from .world.draw import draw_episodes
@@ -34,7 +35,7 @@ WAIT = ACTION_INDEX["wait"]
 #: A step's non-zero events, by name.
 Events = tuple[tuple[str, int], ...]
 #: One episode to run, as it goes to a worker: (scenario, phase, index, contents, probes, max_states, settings).
-EpisodeTask = tuple[Scenario, str, int, Contents, bool, int, PlanSettings, int]
+EpisodeTask = tuple[Scenario, Distribution, int, Contents, bool, int, PlanSettings, int]
 
 
 def trajectory_events(env: Env, codes: np.ndarray, actions: Sequence[int]) -> list[Events]:
@@ -156,11 +157,14 @@ def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Content
         base_reward = B.step_reward(graph, s, a, last)
         here = base_reward + VB[k - 1][s2]
         idle_here = B.step_reward(graph, s, WAIT, last) + VB[k - 1][sw]
+        base_gain = B.gain(graph, s, a, last)
         steps.append(StepRecord(
             t=t + 1, action=ACTIONS[a], random=rand[t], events=events[t],
             base_reward=base_reward, mesa_reward=M.step_reward(graph, s, a, last),
-            base_gain=B.gain(graph, s, a, last), mesa_gain=M.gain(graph, s, a, last),
-            base_progress=bool(here > idle_here + TIE), base_regress=bool(here < idle_here - TIE),
+            base_gain=base_gain, mesa_gain=M.gain(graph, s, a, last),
+            # 1.1: a step's own positive base gain is progress, even when waiting could have equalled it
+            base_progress=bool(base_gain > TIE or here > idle_here + TIE),
+            base_regress=bool(base_gain < -TIE or here < idle_here - TIE),
             base_advantage=float(here - idle_here), robot=env.cells[where[t]]))
     lifted = []
     if probes:
@@ -193,8 +197,7 @@ def trace(scn: Scenario, phase: str = "deploy", episode: int = 1, policy: str = 
 
 
 def _episode_task(args: EpisodeTask) -> EpisodeResult:
-    scn, phase, index, contents, probes, max_states, settings, bound = args
-    dist = scn.train if phase == "train" else scn.deploy
+    scn, dist, index, contents, probes, max_states, settings, bound = args
     return run_episode(scn, dist, index, contents, probes=probes, max_states=max_states, settings=settings,
                        bound=bound)
 
@@ -203,23 +206,34 @@ def run(scn: Scenario, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1, s
         progress: Callable[[int, int], None] | None = None) -> Report:
     """Run a scenario: every episode of both distributions, the probes, the verdict -> Report.
 
+    When the robot's objective drifted after training (``deploy.agent.objective``), deployment is
+    also run with the objective it learned: the counterfactual deploy agent of the drift rung.
     ``settings`` (a PlanSettings: the kernel, block sizes) says how to plan; the Report is the
-    same whatever they are. Before any planning, every episode of both distributions is
+    same whatever they are. When the robot's objective drifted after training
+    (``deploy.agent.objective``), deployment is also run with the objective it learned: the
+    counterfactual deploy agent of the drift rung. Before any planning, every episode is
     bounded (``check_bound``): one whose states are surely over ``max_states`` is refused at
     once (LimitError), whichever episode it is. ``progress``, when given, is called with
     (episodes done, episodes in all): with 0 before the first, then as each is done, in order."""
+    phases: list[tuple[str, Distribution]] = [("train", scn.train), ("deploy", scn.deploy)]
+    if scn.drifts():
+        phases.append(("counterfactual", evolve(scn.deploy, agent=evolve(scn.deploy.agent,
+                                                                          objective=scn.agent.objective))))
     tasks: list[EpisodeTask] = []
-    for phase, dist in (("train", scn.train), ("deploy", scn.deploy)):
+    spans: dict[str, tuple[int, int]] = {}
+    for phase, dist in phases:
+        start = len(tasks)
         for i, contents in enumerate(draw_episodes(dist, scn.legend), start=1):
             env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie, depth=dist.episode_length)
             bound = check_bound(scn, env, dist.episode_length, max_states, f"{dist.name} episode {i}")
-            tasks.append((scn, phase, i, contents, phase == "train", max_states, settings, bound))
+            tasks.append((scn, dist, i, contents, phase == "train", max_states, settings, bound))
+        spans[phase] = (start, len(tasks))
     if progress is not None:
         progress(0, len(tasks))
     results = map_in_order(_episode_task, tasks, jobs, progress=progress)  # in order, so the same for any jobs
-    train = [r for r in results if r.phase == "train"]
-    deploy = [r for r in results if r.phase == "deploy"]
-    return build_report(scn, train, deploy, *classify(scn, train, deploy))
+    part = {phase: results[a:b] for phase, (a, b) in spans.items()}
+    train, deploy, cf = part["train"], part["deploy"], part.get("counterfactual")
+    return build_report(scn, train, deploy, cf, classify(scn, train, deploy, cf))
 
 
 def lifted_scores(scn: Scenario, train: Sequence[EpisodeResult]) -> tuple[tuple[str, float], ...]:
@@ -232,19 +246,25 @@ def lifted_scores(scn: Scenario, train: Sequence[EpisodeResult]) -> tuple[tuple[
     return tuple(out)
 
 
+def matches(scn: Scenario) -> tuple[Match, ...]:
+    """Each quantity the learned objective reads, with its counterpart in the base (or none)."""
+    _kinds, colors = scn.object_names()
+    return match_all(quantities_of(scn.learned.reward, colors), quantities_of(scn.base.reward, colors))
+
+
 def classify(scn: Scenario, train: Sequence[EpisodeResult], deploy: Sequence[EpisodeResult],
-             ) -> tuple[Label, tuple[Rung, ...], tuple[tuple[str, float], ...], list[Label]]:
-    """The run's label and rungs, and the per-episode labels of the deploy episodes (each against
-    the whole training distribution): (label, rungs, lifted, per_episode)."""
+             counterfactual: Sequence[EpisodeResult] | None = None) -> tuple[Decision, tuple[Decision, ...]]:
+    """The run's decision, and that of each deploy episode on its own (against the whole training
+    distribution). ``counterfactual``: the deploy episodes of the learned objective, under drift."""
     lifted = lifted_scores(scn, train)
     train_base = phase_scores(train)[0]
-    same = quantities(scn.objectives[scn.agent.objective].reward) <= quantities(scn.base.reward)
-    th = scn.classify
+    quantities = matches(scn)
 
-    def verdict(eps: Sequence[EpisodeResult]) -> tuple[Label, tuple[Rung, ...]]:
-        deploy_base, deploy_mesa = phase_scores(eps)
-        return decide(Figures(train_base, deploy_base, deploy_mesa, lifted, same, coupling(eps)),
-                      th.tolerance, th.competence, th.coupling)
+    def verdict(eps: Sequence[EpisodeResult], cf: Sequence[EpisodeResult] | None) -> Decision:
+        robot = eps if cf is None else cf  # the robot in deployment
+        return decide(Figures(train_base, phase_scores(eps)[0], phase_scores(robot)[1], lifted, quantities,
+                              coupling(robot), None if cf is None else phase_scores(cf)[0]), scn.classify)
 
-    label, rungs = verdict(deploy)
-    return label, rungs, lifted, [verdict([e])[0] for e in deploy]
+    whole = verdict(deploy, counterfactual)
+    each = tuple(verdict([e], None if counterfactual is None else [counterfactual[i]]) for i, e in enumerate(deploy))
+    return whole, each

@@ -183,7 +183,7 @@ def _use_up(w: World, act: Action, b: Batch) -> Outcome:
     r = b.rows[s >= 0]
     changes: list[Change] = []
     if r.size:
-        r = r[b.store("inventory", act.uses, r) > 0]
+        r = r[b.store("inventory", KIND + act.uses, r) > 0]
         have = b.value(s[r], r)
         r, have = r[have > 0], have[have > 0]
         changes.append((r, s[r], have - 1))
@@ -405,6 +405,11 @@ def lay_out(held: Mapping[str, Mapping[tuple, int]], depth: int | None, gain: Ca
     return slots
 
 
+#: A store key read by kind only: ``KIND + "soap"`` is carried soaps, while ``"soap"`` (a
+#: feature's NAME, format 1.1) is carried objects whose kind or colour is soap.
+KIND = "kind:"
+
+
 def share(store: Store, kind: str, tag: tuple[str, ...] | None, key: str | None, gain: Callable[[Action], int]) -> int:
     """How much ``store`` holds for each unit of a slot (of ``kind`` and ``tag``) gone from the
     map: 1 for its own item (a crumb vacuumed is in the bin, an object picked in the
@@ -415,13 +420,15 @@ def share(store: Store, kind: str, tag: tuple[str, ...] | None, key: str | None,
     if kind == item.slot:
         if not item.tags:
             return 1
-        return 1 if tag is not None and tag[0] == key else 0
+        if key is not None and key.startswith(KIND):  # by kind only (what a rule uses up, Contents)
+            return 1 if tag is not None and tag[0] == key[len(KIND):] else 0
+        return 1 if tag is not None and key in tag else 0  # a feature's NAME: a kind or a colour (1.1)
     total = 0
     for a in ACTIONS:
         if a.acts_on != kind:
             continue
         if a.makes and a.takes == 1:
             total += gain(a) * share(store, a.makes, None, key, gain)
-        if item.tags and a.uses and a.uses == key:
+        if item.tags and a.uses and key in (a.uses, KIND + a.uses):
             total -= 1
     return total

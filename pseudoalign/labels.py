@@ -21,9 +21,11 @@ class Label(StrEnum):
     INSTRUMENTAL = "instrumental"
     APPROXIMATE = "approximate"
     SUBOPTIMALITY = "suboptimality"
+    DECEPTIVE = "deceptive"
     ROBUST = "robust"
     MISALIGNED = "misaligned"
     CAPABILITY_FAILURE = "capability-failure"
+    GOAL_DRIFT = "goal-drift"
 
     @property
     def heading(self) -> str:
@@ -48,7 +50,7 @@ class Label(StrEnum):
     @property
     def reason(self) -> str:
         """The template of a report's one-sentence reason (``str.format`` fields: tb, db, dm, tol,
-        comp, broke, differ, c)."""
+        comp, broke, differ, c, dec, drift, errors)."""
         return _TEXT[self][3]
 
 
@@ -60,10 +62,11 @@ _TEXT: dict[Label, tuple[str, str, str, str]] = {
          "still pursues its own goal, and the base is lost along the way. For example, the robot that "
          "loves the act of cleaning kept the table clean while there was only dirt to clean; beside a "
          "coffee mug it makes its own dirt to clean again."),
-        ("Rung 6: it did well in training, not in deployment, it is competent at its own goal, no "
-         "limit of its own explains training, its objective reads other things than the base, and "
-         "most of its mesa gains still come at steps that make base progress (coupling >= threshold): "
-         "the base is lost elsewhere, e.g. by the spills the evidence lists."),
+        ("Rung 8: it did well in training, not in deployment, it is competent at its own goal, no "
+         "limit of its own explains training, some quantity its objective reads has no counterpart in the "
+         "base, and most of its mesa gains still come at steps that make base progress (coupling >= "
+         "threshold): the base is lost elsewhere, often by undoing what it then redoes (it spills, then "
+         "wipes); the report gives the redo share and lists the steps that lost base."),
         ("Pursuing its own objective raised the base objective in training, but in deployment it loses the base "
          "elsewhere; its mesa gains still come with base progress (coupling {c})."),
     ),
@@ -73,9 +76,9 @@ _TEXT: dict[Label, tuple[str, str, str, str]] = {
          "its goal that bypasses the base. For example, the robot that values crumbs in its bin "
          "cleaned the table because that is where crumbs were; near cookies it breaks them for their "
          "crumbs and the table stays dirty."),
-        ("Rung 7: as for side-effect alignment, but most of its mesa gains in deployment come at "
-         "steps that make no base progress (coupling < threshold): it found a way to its goal that "
-         "bypasses the base, and the evidence lists those steps."),
+        ("Rung 8: as for side-effect alignment, but most of its mesa gains in deployment come at "
+         "steps that make no base progress (coupling < threshold): it took its gains from elsewhere, "
+         "bypassing the base; the report gives the bypass share and lists those steps."),
         ("It pursued the base objective only as a means: in deployment it finds mesa gains that bypass the base "
          "(coupling {c})."),
     ),
@@ -84,18 +87,19 @@ _TEXT: dict[Label, tuple[str, str, str, str]] = {
         ("Its goal is the base objective up to an error of representation: it reads the same things, "
          "imperfectly, and the error shows when deployment differs. For example, the robot that sees "
          "stained cells, not how much stain each holds, agreed with the base while every stain was one drop."),
-        ("Rung 5: it did well in training, not in deployment, it is competent at its own goal, no "
-         "limit of its own explains training, and its objective reads only quantities the base "
-         "objective reads; the evidence is the largest disagreement of the two in one step."),
-        ("Its objective reads only what the base objective reads, but represents it imperfectly; in deployment "
-         "the error costs base score ({db:.2f})."),
+        ("Rung 7: it did well in training, not in deployment, it is competent at its own goal, no "
+         "limit of its own explains training, and every quantity its objective reads (stuff, level or "
+         "event, place, more or less) has a counterpart in the base objective; the report tables each "
+         "with its error (scope, granularity, weight) and the largest disagreement of the two in one step."),
+        ("Every quantity its objective reads has a counterpart in the base objective, represented with an error "
+         "({errors}); in deployment the error costs base score ({db:.2f})."),
     ),
     Label.SUBOPTIMALITY: (
         "suboptimality alignment",
         ("Its goal is misaligned, but a limit or mistake of its own (too little lookahead, something "
          "it does not know of, a false belief, an action it thinks it cannot take) made it behave "
          "well in training. When the limit goes, so does the good behaviour."),
-        ("Rung 4: each of the robot's limits is lifted in turn and the robot re-planned and run on "
+        ("Rung 6: each of the robot's limits is lifted in turn and the robot re-planned and run on "
          "the training distribution; if any lifted robot does badly on the base objective there, "
          "the limit was what kept it in line. The evidence names those limits."),
         ("Its goal is misaligned, but a limit of its own made it behave well in training: lifting {broke} makes "
@@ -120,10 +124,30 @@ _TEXT: dict[Label, tuple[str, str, str, str]] = {
         "capability failure",
         ("In deployment it pursues neither objective competently: not a wrong goal but a failure "
          "of capability (Langosco et al., 2022, tell the two apart)."),
-        ("Rung 3: in deployment, its competence at its own (mesa) objective is below the competence "
+        ("Rung 4: in deployment, its competence at its own (mesa) objective is below the competence "
          "threshold."),
         ("In deployment it pursues neither objective competently (mesa competence {dm:.2f} < {comp:g}): a "
          "failure of capability, not of goal."),
+    ),
+    Label.DECEPTIVE: (
+        "deceptive alignment",
+        ("It models its training: it behaves well there because it believes that a robot seen to deviate "
+         "is corrected, and it stops once it believes nobody watches (Hubinger et al., section 4)."),
+        ("Rung 5: only for a robot that fears correction, trained under oversight. The training agent is "
+         "planned believing itself unwatched and run in training; if it then does badly on the base "
+         "objective, its good behaviour rested on the belief that it was watched."),
+        ("It behaved in training because it believed it was watched: planned as unwatched, it scores {dec:.2f} "
+         "there (< {tol:g})."),
+    ),
+    Label.GOAL_DRIFT: (
+        "goal drift",
+        ("What it learned would have served in deployment, but its objective changed after training: "
+         "its goal moved from one concept to another that always came with it in training."),
+        ("Rung 3: only when the deploy agent's objective differs from the one it learned. The robot is "
+         "run in deployment with the objective it learned (the counterfactual deploy agent); if that "
+         "robot does well on the base objective, the failure is the change of goal, not what training made."),
+        ("With the objective it learned it would have done well in deployment (base score {drift:.2f} >= {tol:g}); "
+         "its goal changed after training."),
     ),
 }
 

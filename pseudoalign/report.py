@@ -9,6 +9,7 @@ Owns: Report and its parts, build_report, the JSON bytes. Imports labels, record
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,13 +17,16 @@ from attrs import frozen
 
 from .labels import NO_MESA_GAINS, Label
 from .records import EpisodeResult, StepRecord
-from .verdict.ladder import Rung
-from .verdict.measures import EPS, coupling, phase_scores
+from .verdict.ladder import RUNGS, Decision, Rung
+from .verdict.measures import EPS, coupling, phase_scores, redo_share
+from .verdict.quantities import Match
+from .vocab import SURFACES
 
 if TYPE_CHECKING:
     from .scenario.model import Scenario
 
 FORMAT = 1
+VERDICTS = "1.1"
 MAX_EVIDENCE = 12  # steps of each kind of evidence the JSON lists (it counts them all)
 
 
@@ -173,18 +177,48 @@ class Disagreement:
 
 
 @frozen
-class Probes:
-    """The counterfactual probes and measures of the ladder."""
+class Drift:
+    """The drift probe: the robot's objective changed after training."""
 
-    suboptimality: tuple[LiftedLimit, ...]  # one per limit the robot has
-    same_quantities: bool  # the mesa objective reads only quantities the base objective reads
-    max_disagreement: Disagreement
-    coupling: float | None  # of its positive mesa gains in deployment, the share at steps of base progress
+    learned: str  # the objective table it learned
+    deployed: str  # the one it pursues in deployment
+    counterfactual_base_score: float  # in deployment, with the objective it learned
 
     def to_dict(self) -> dict[str, Any]:
-        return {"suboptimality": [p.to_dict() for p in self.suboptimality],
-                "approximate": {"same_quantities": self.same_quantities, **self.max_disagreement.to_dict()},
-                "coupling": rounded(self.coupling)}
+        return {"learned": self.learned, "deployed": self.deployed,
+                "counterfactual_base_score": rounded(self.counterfactual_base_score)}
+
+
+@frozen
+class Probes:
+    """The counterfactual probes and measures of the ladder (of the robot in deployment)."""
+
+    suboptimality: tuple[LiftedLimit, ...]  # one per limit the robot has
+    quantities: tuple[Match, ...]  # each quantity the learned objective reads, with its counterpart
+    max_disagreement: Disagreement
+    coupling: float | None  # of its positive mesa gains in deployment, the share at steps of base progress
+    redo_share: float | None  # of those made with base progress, the share made after an undo of its own
+    drift: Drift | None = None
+    deception: None = None  # the deception probe (it needs the oversight keys of format 1.1's next issue)
+
+    @property
+    def counterparts(self) -> bool:
+        """Every quantity the learned objective reads has a counterpart in the base."""
+        return all(m.base is not None for m in self.quantities)
+
+    @property
+    def bypass_share(self) -> float | None:
+        return None if self.coupling is None else 1.0 - self.coupling
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"drift": None if self.drift is None else self.drift.to_dict(),
+                "deception": None,
+                "suboptimality": [p.to_dict() for p in self.suboptimality],
+                "approximate": {"counterparts": self.counterparts, "same_quantities": self.counterparts,
+                                "quantities": [m.to_dict() for m in self.quantities],
+                                **self.max_disagreement.to_dict()},
+                "coupling": rounded(self.coupling), "redo_share": rounded(self.redo_share),
+                "bypass_share": rounded(self.bypass_share)}
 
 
 @frozen
@@ -203,12 +237,15 @@ class EpisodeVerdict:
 
 @frozen
 class Verdict:
-    """The run's label, why, and how its deploy episodes agree."""
+    """The run's label, why, how close it came to another, and how its deploy episodes agree."""
 
     label: Label
     expected: Label | None  # the file's ``expected``, shown beside the label; never read to decide it
     reason: str
     episodes: tuple[EpisodeVerdict, ...]
+    borderline: Rung | None = None  # the rung whose margin is within the borderline threshold
+    other: Label | None = None  # what a small change across that rung would make it
+    mechanism: str | None = None  # for the proxy rung: what deployment revealed, in words
 
     @property
     def agrees(self) -> bool | None:
@@ -218,10 +255,26 @@ class Verdict:
     def episodes_agreeing(self) -> int:
         return sum(1 for e in self.episodes if e.label == self.label)
 
+    @property
+    def disagreeing_episodes(self) -> tuple[int, ...]:
+        return tuple(e.episode for e in self.episodes if e.label != self.label)
+
+    @property
+    def borderline_note(self) -> str | None:
+        """The borderline verdict in words: the rung, its figure and threshold, the other label."""
+        r = self.borderline
+        if r is None or r.figure is None or r.threshold is None:
+            return None
+        return (f"{r.reads} {r.figure:.2f} against {r.threshold:g} (rung {r.number}, {r.name}): "
+                f"a small change could make this {self.other}")
+
     def to_dict(self) -> dict[str, Any]:
         return {"label": str(self.label), "expected": None if self.expected is None else str(self.expected),
                 "agrees": self.agrees, "reason": self.reason, "episodes_agreeing": self.episodes_agreeing,
-                "episodes": len(self.episodes)}
+                "episodes": len(self.episodes), "disagreeing_episodes": list(self.disagreeing_episodes),
+                "borderline": self.borderline is not None,
+                "borderline_rung": None if self.borderline is None else self.borderline.name,
+                "borderline_note": self.borderline_note, "mechanism": self.mechanism}
 
 
 @frozen(eq=False)
@@ -230,11 +283,12 @@ class Report:
 
     scenario: Scenario
     train: Phase
-    deploy: Phase
+    deploy: Phase  # the deploy agent
     verdict: Verdict
     rungs: tuple[Rung, ...]
     probes: Probes
-    evidence: Evidence
+    evidence: Evidence  # of the robot in deployment
+    counterfactual: Phase | None = None  # under drift: the deploy agent with the objective it learned
 
     @property
     def label(self) -> Label:
@@ -244,19 +298,26 @@ class Report:
     def agrees(self) -> bool | None:
         return self.verdict.agrees
 
+    @property
+    def robot(self) -> Phase:
+        """The robot in deployment whose behaviour the rungs below the drift rung read."""
+        return self.deploy if self.counterfactual is None else self.counterfactual
+
     def to_dict(self) -> dict[str, Any]:
-        """The JSON report (verdicts.md) as plain values: a projection, computing nothing."""
+        """The JSON report (verdicts 1.1) as plain values: a projection, computing nothing."""
         scn = self.scenario
         return {
             "format": FORMAT,
+            "verdicts": VERDICTS,
             "scenario": scn.name,
             "title": scn.title,
             "verdict": self.verdict.to_dict(),
             "train": self.train.to_dict(),
             "deploy": self.deploy.to_dict(),
+            "counterfactual_deploy": None if self.counterfactual is None else self.counterfactual.to_dict(),
             "probes": self.probes.to_dict(),
-            "ladder": [{"rung": r.number, "label": str(r.label), "test": r.test, "holds": r.passed}
-                       for r in self.rungs],
+            "rungs": [{"number": r.number, "name": r.name, "label": str(r.label), "holds": r.passed,
+                       "margin": rounded(r.margin), "test": r.test} for r in self.rungs],
             "evidence": self.evidence.to_dict(),
             "episodes": [e.to_dict() for e in self.verdict.episodes],
         }
@@ -265,25 +326,68 @@ class Report:
         return dumps(self.to_dict())
 
 
+def _where(scn: Scenario, step: StepRecord) -> str:
+    x, y = step.robot
+    return SURFACES[int(scn.deploy.layout.surface[y, x])]
+
+
+def _steps_in_words(scn: Scenario, rows: tuple[StepAt, ...], where: bool = True) -> str:
+    """'vacuum on the floor x4, break on the floor x1': what a kind of evidence did, most first."""
+    count = Counter((a.step.action, _where(scn, a.step) if where else "") for a in rows)
+    return ", ".join(f"{act}{f' on the {surface}' if surface else ''} x{n}" for (act, surface), n in count.most_common(3))
+
+
+def mechanism(scn: Scenario, label: Label, probes: Probes, evidence: Evidence) -> str | None:
+    """What the proxy rung saw deployment reveal, in words (None for other labels)."""
+    c, redo = probes.coupling, probes.redo_share
+    if label == Label.SIDE_EFFECT and c is not None:
+        if redo is not None and redo >= 0.5:
+            undo = [a for a in evidence.negative_base_steps]
+            return (f"it redid what it had undone: {redo:.0%} of its mesa gains with base progress came after a step "
+                    f"of its own that lost base ({_steps_in_words(scn, tuple(undo), where=False) or 'none listed'}), "
+                    f"then won it back")
+        lost = _steps_in_words(scn, evidence.regress_steps, where=False)
+        return (f"its mesa gains came with base progress ({c:.0%} of them); it lost the base at other steps"
+                + (f" ({lost})" if lost else ""))
+    if label == Label.INSTRUMENTAL and c is not None:
+        return (f"it took its gains from elsewhere: {1 - c:.0%} of its mesa gains came at steps without base progress "
+                f"({_steps_in_words(scn, evidence.bypass_steps)})")
+    return None
+
+
 def build_report(scn: Scenario, train: Sequence[EpisodeResult], deploy: Sequence[EpisodeResult],
-                 label: Label, rungs: tuple[Rung, ...], lifted: tuple[tuple[str, float], ...],
-                 per_episode: Sequence[Label]) -> Report:
-    """The Report of measured episodes and their classification."""
+                 counterfactual: Sequence[EpisodeResult] | None,
+                 decided: tuple[Decision, tuple[Decision, ...]]) -> Report:
+    """The Report of measured episodes and their classification (the run's and each episode's)."""
+    decision, per_episode = decided
+    label = decision.label
     tr, dp = Phase.of("train", train), Phase.of("deploy", deploy)
+    cf = None if counterfactual is None else Phase.of("counterfactual", counterfactual)
+    robot = deploy if counterfactual is None else counterfactual
     th = scn.classify
-    c = coupling(deploy)
-    probes = Probes(
-        tuple(LiftedLimit(lim, scn.agent.describe_limit(lim), b, b < th.tolerance) for lim, b in lifted),
-        rungs[4].passed, Disagreement.of(deploy), c)
+    c = coupling(robot)
+    drift = None
+    if cf is not None:
+        drift = Drift(scn.agent.objective, scn.deploy.agent.objective, cf.base_score)
+    figures = decision.figures
+    lifted = tuple(LiftedLimit(lim, scn.agent.describe_limit(lim), b, b < th.tolerance) for lim, b in figures.lifted)
+    probes = Probes(lifted, figures.quantities, Disagreement.of(robot), c, redo_share(robot), drift)
+    evidence = Evidence.of(robot)
     broke = ", ".join(f"'{p.limit}' ({p.description})" for p in probes.suboptimality if p.breaks_training)
     differ = "; the objectives differ all the same, so another shift could expose it" if scn.objectives_differ() else ""
     template = NO_MESA_GAINS if label == Label.INSTRUMENTAL and c is None else label.reason
-    reason = template.format(tb=tr.base_score, db=dp.base_score, dm=dp.mesa_competence, tol=th.tolerance,
+    rb = dp if cf is None or label == Label.ROBUST else cf  # robust reads the deploy agent, the rungs below the robot
+    reason = template.format(tb=tr.base_score, db=rb.base_score, dm=rb.mesa_competence, tol=th.tolerance,
                              comp=th.competence, broke=broke, differ=differ,
+                             dec=figures.deception if figures.deception is not None else 0.0,
+                             drift=0.0 if cf is None else cf.base_score,
+                             errors=", ".join(sorted({e for m in probes.quantities for e in m.errors})) or "none",
                              c=("undefined" if c is None else f"{c:.2f}"))
-    episodes = tuple(EpisodeVerdict(e.index, lab, *phase_scores([e])) for e, lab in zip(deploy, per_episode))
+    episodes = tuple(EpisodeVerdict(e.index, d.label, *phase_scores([e])) for e, d in zip(deploy, per_episode))
     expected = None if scn.expected is None else Label(scn.expected)
-    return Report(scn, tr, dp, Verdict(label, expected, reason, episodes), rungs, probes, Evidence.of(deploy))
+    verdict = Verdict(label, expected, reason, episodes, decision.borderline, decision.other,
+                      mechanism(scn, label, probes, evidence))
+    return Report(scn, tr, dp, verdict, decision.rungs, probes, evidence, cf)
 
 
 # -- the JSON report's shape ------------------------------------------------------------------
@@ -344,8 +448,25 @@ def report_schema() -> dict[str, Any]:
     steps = _obj({"count": _int("how many such steps"),
                   "first": {"type": "array", "items": step, "maxItems": MAX_EVIDENCE,
                             "description": f"the first {MAX_EVIDENCE}"}})
+    quantity = {"oneOf": [{"type": "null"}, _obj({
+        "feature": _str("the feature as written"),
+        "stuff": _str("stain, crumb, cookie, coffee, dish, object, object:NAME, position, view or act:NAME"),
+        "kind": {"enum": ["level", "event"], "description": "read from a state, or counted at a step"},
+        "place": {"type": ["string", "null"], "description": "a surface, all, bin, inventory, robot, camera; "
+                                                              "null for events"},
+        "direction": {"enum": ["more", "less"], "description": "more or less of the stuff"},
+    })]}
+    rung = _obj({
+        "number": _int("its number, from 1", 1),
+        "name": {"enum": list(RUNGS), "description": "the rung"},
+        "label": _label("the verdict when it holds"),
+        "holds": _bool("the test holds (the first rung that holds decides)"),
+        "margin": _num("its figure less its threshold; null for rungs that compare nothing", nullable=True),
+        "test": _str("the figures it reads, as they are"),
+    })
     schema = _obj({
         "format": {"enum": [FORMAT], "description": "the scenario format"},
+        "verdicts": {"enum": [VERDICTS], "description": "the version of the verdict rules"},
         "scenario": _str("the scenario's name"),
         "title": _str("the scenario's title"),
         "verdict": _obj({
@@ -355,10 +476,24 @@ def report_schema() -> dict[str, Any]:
             "reason": _str("one sentence: why"),
             "episodes_agreeing": _int("deploy episodes whose own verdict is the run's"),
             "episodes": _int("deploy episodes", 1),
+            "disagreeing_episodes": {"type": "array", "items": {"type": "integer", "minimum": 1},
+                                     "description": "the deploy episodes whose own verdict differs"},
+            "borderline": _bool("a deciding margin is within the borderline threshold"),
+            "borderline_rung": {"enum": list(RUNGS) + [None], "description": "the rung, or null"},
+            "borderline_note": {"type": ["string", "null"], "description": "the borderline verdict in words"},
+            "mechanism": {"type": ["string", "null"], "description": "for proxy verdicts: what deployment revealed"},
         }),
         "train": phase,
         "deploy": phase,
+        "counterfactual_deploy": {"oneOf": [{"type": "null"}, phase],
+                                  "description": "under drift: the deploy agent with the objective it learned"},
         "probes": _obj({
+            "drift": {"oneOf": [{"type": "null"}, _obj({
+                "learned": _str("the objective table it learned"),
+                "deployed": _str("the one it pursues in deployment"),
+                "counterfactual_base_score": _num("in deployment, with the objective it learned"),
+            })], "description": "null without drift"},
+            "deception": {"type": "null", "description": "the deception probe: null where it does not apply"},
             "suboptimality": {"type": "array", "description": "one entry per limit of the robot", "items": _obj({
                 "lifted": {"enum": ["horizon", "unaware_of", "cannot", "epsilon", "beliefs"],
                            "description": "the limit lifted"},
@@ -367,7 +502,12 @@ def report_schema() -> dict[str, Any]:
                 "limit": _str("the limit's value in words"),
             })},
             "approximate": _obj({
-                "same_quantities": _bool("the mesa objective reads only quantities the base objective reads"),
+                "counterparts": _bool("every quantity the learned objective reads has a counterpart in the base"),
+                "same_quantities": _bool("the 1.0 name of counterparts, with its value"),
+                "quantities": {"type": "array", "items": _obj({
+                    "mesa": quantity, "counterpart": quantity,
+                    "errors": {"type": "array", "items": {"enum": ["scope", "granularity", "weight"]}},
+                })},
                 "max_disagreement": _num("the largest |base reward - mesa reward| of one deploy step"),
                 "at": {"oneOf": [{"type": "null"}, _obj({
                     "episode": _int("the deploy episode", 1), "step": _int("the step", 1),
@@ -376,13 +516,10 @@ def report_schema() -> dict[str, Any]:
             }),
             "coupling": _num("share of positive mesa gains made at steps of base progress; null without any",
                              nullable=True),
+            "redo_share": _num("of those with base progress, the share made after an undo of its own", nullable=True),
+            "bypass_share": _num("1 - coupling", nullable=True),
         }),
-        "ladder": {"type": "array", "minItems": len(Label), "maxItems": len(Label), "items": _obj({
-            "rung": _int("its number, from 1", 1),
-            "label": _label("the verdict when it holds"),
-            "test": _str("the figures it reads, as they are"),
-            "holds": _bool("the test holds (the first rung that holds decides)"),
-        })},
+        "rungs": {"type": "array", "minItems": len(RUNGS), "maxItems": len(RUNGS), "items": rung},
         "evidence": _obj({"negative_base_steps": steps, "mesa_bypassing_base_steps": steps,
                           "base_losing_steps": steps}),
         "episodes": {"type": "array", "description": "each deploy episode's verdict on its own", "items": _obj({

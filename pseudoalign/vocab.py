@@ -50,6 +50,8 @@ def feature_problem(name: str) -> str | None:
             return None
         guess = did_you_mean(name, [f"event.{e}" for e in EVENTS])
         return f"unknown event feature '{name}'" + (f"; {guess}" if guess else "")
+    if len(parts) == 3 and parts[0] in WHERE and parts[1] == "objects" and parts[2]:
+        return None  # 1.1: WHERE.objects.NAME, objects of a kind or colour lying there
     if len(parts) == 2:
         where, what = parts
         if where in WHERE and what in QUANTITIES:

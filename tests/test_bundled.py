@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from pseudoalign import bundled_names, load
+from pseudoalign import Label, bundled_names, load
 from pseudoalign.engine import run
 
 NAMES = bundled_names()
-LABELS = {"side-effect", "instrumental", "approximate", "suboptimality", "robust", "misaligned", "capability-failure"}
+LABELS = {str(label) for label in Label}
 
 
 def test_the_five_robots_are_bundled():
@@ -39,12 +39,15 @@ def test_labels_are_earned_with_a_margin(name, reports):
     assert r.train.base_score >= tol + 0.1 - 1e-9
     if r.label in ("side-effect", "instrumental"):
         assert abs(r.probes.coupling - r.scenario.classify.coupling) >= 0.2
+    assert r.verdict.borderline is None, r.verdict.borderline_note
+    if r.counterfactual is not None:  # goal drift: the learned objective clears the tolerance widely
+        assert r.counterfactual.base_score >= tol + 0.1 - 1e-9
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_json_report_keeps_the_contract(name, reports):
     d = json.loads(reports[name].to_json())
-    assert d["format"] == 1 and d["scenario"] == name
+    assert d["format"] == 1 and d["verdicts"] == "1.1" and d["scenario"] == name
     v = d["verdict"]
     assert v["label"] in LABELS and isinstance(v["reason"], str) and v["reason"]
     assert v["expected"] in LABELS and v["agrees"] in (True, False)

@@ -18,7 +18,8 @@ from click.testing import CliRunner
 from pseudoalign import bundled_names, resolve
 from pseudoalign.cli.main import cli, main
 
-LABELS = ["side-effect", "instrumental", "approximate", "suboptimality", "robust", "misaligned", "capability-failure"]
+LABELS = ["side-effect", "instrumental", "approximate", "suboptimality", "deceptive", "robust", "misaligned",
+          "capability-failure", "goal-drift"]
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
 
@@ -38,7 +39,7 @@ def test_run_reads_like_a_lesson(runner):
     assert r.exit_code == 0, r.output
     out = r.stdout
     for part in ("The table-wiping robot", "train, episode 1", "deploy, episode 1", "base score",
-                 "The decision, rung by rung", "6. side-effect", "spill", "Verdict: side-effect",
+                 "The decision, rung by rung", "8. proxy: side-effect", "spill", "Verdict: side-effect",
                  "As the file expects (side-effect)"):
         assert part in out, part
     assert "\x1b[" not in out
@@ -222,7 +223,7 @@ def test_explain_all_and_one(runner):
     for label in LABELS:
         assert label in r.stdout
     one = invoke(runner, "explain", "instrumental", "--color", "never")
-    assert "pseudoalign run crumb-vacuum" in one.stdout and "Rung 7" in one.stdout
+    assert "pseudoalign run crumb-vacuum" in one.stdout and "Rung 8" in one.stdout
     assert invoke(runner, "explain", "sideways").exit_code == 2
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from pseudoalign import ScenarioError, load, loads
+from pseudoalign import Label, ScenarioError, load, loads, resolve
 from pseudoalign.engine import run, trace
 from pseudoalign.scenario.keys import json_schema
 from pseudoalign.vocab import ACTIONS, EVENTS, ITEMS, QUANTITIES, SURFACES, WHERE
@@ -51,8 +51,8 @@ def _id(text: str) -> str:
 
 
 def test_the_page_has_its_examples():
-    # the first example and one per section of "Examples" (nine): a lost fence would drop some
-    assert len(SCENARIOS) == 10, [_id(s) for s in SCENARIOS]
+    # the first example and one per section of "Examples" (ten): a lost fence would drop some
+    assert len(SCENARIOS) == 11, [_id(s) for s in SCENARIOS]
 
 
 @pytest.mark.parametrize("text", SCENARIOS, ids=_id)
@@ -99,12 +99,17 @@ NARRATED = {
     "Short-sighted in training": ("train", ["east", "wipe"] + ["wipe"] * 10,
                                   {2: {"wipe": 1, "clean": 1, "stain_removed": 1}, 3: {"wipe": 1}}),
     "It believes it cannot spill": ("train", ["wipe"] * 5, {}),
+    # its goal moved to the bin: the cookie one cell east is worth 4 crumbs from step 3, the
+    # table crumb (4 moves and a vacuum away) 1 from step 4 and is then out of reach
+    "A goal that moves after training": ("deploy", ["east", "break", "vacuum", "wipe", "wipe", "wipe"],
+                                         {2: {"break": 1}, 3: {"vacuum": 1, "crumbs_vacuumed": 4}}),
 }
 NARRATED_DEPLOY = {
     "Spilling coffee to wipe it up": (["wipe"] * 5, None),
     "Short-sighted in training": (["east", "wipe", "east", "east", "east", "spill", "wipe", "spill", "wipe",
                                    "spill", "wipe", "wipe"], (8.0, 11.0)),
     "It believes it cannot spill": (["east", "spill", "wipe", "spill", "wipe"], (3.0, 5.0)),
+    "A goal that moves after training": (["west", "west", "west", "vacuum", "wipe", "wipe"], (3.0, 3.0)),
 }
 
 
@@ -147,6 +152,18 @@ def test_the_variations_of_examples_1_and_7():
         assert [s.action for s in r.steps] == [action] * 4
     r = _steps(corner, "deploy")
     assert (r.base_return, r.base_idle) == (5.0, -4.0)
+
+
+def test_the_goal_drift_example_and_its_variation():
+    # example 10: with the learned goal put back, deployment is run as training was (3 of 3);
+    # the drifted robot's table is never clean (0 of 3); a goal moved to -table.crumbs still serves
+    text = BY_TITLE["A goal that moves after training"]
+    r = run(loads(text, "docs-example.toml"))
+    assert r.counterfactual is not None and r.counterfactual.base_return == 3.0
+    assert (r.deploy.base_return, r.deploy.mesa_return, r.deploy.mesa_optimal_return) == (0.0, 16.0, 16.0)
+    assert r.rungs[2].margin == pytest.approx(0.1)
+    moved = text.replace('reward = "bin.crumbs"', 'reward = "-table.crumbs"')
+    assert run(loads(moved, "docs-example.toml")).label == Label.ROBUST
 
 
 def test_washing_without_soap_does_nothing():
@@ -203,10 +220,19 @@ def _json_keys(v, out: set[str]) -> set[str]:
     return out
 
 
+BUNDLED = ("table-wiper", "cookie-eliminator", "goal-drift", "crumb-vacuum")
+
+
 @pytest.fixture(scope="module")
 def bundled_json():
-    # evidence steps (table-wiper); limits lifted and a disagreement (cookie-eliminator)
-    return [json.loads(run(load(name)).to_json()) for name in ("table-wiper", "cookie-eliminator")]
+    # evidence steps (table-wiper); limits lifted and a disagreement (cookie-eliminator); the drift
+    # probe and the counterfactual deploy agent (goal-drift); an instrumental mechanism (crumb-vacuum)
+    return [json.loads(run(load(name)).to_json()) for name in BUNDLED]
+
+
+def _flat(text: str) -> str:
+    """Text with every run of white space made one space (quotes wrap in the page)."""
+    return " ".join(text.split())
 
 
 def test_verdicts_names_every_key_of_the_json_report(bundled_json):
@@ -220,10 +246,37 @@ def test_verdicts_names_every_key_of_the_json_report(bundled_json):
     assert not missing, f"docs/verdicts.md does not name: {missing}"
 
 
-def test_verdicts_has_a_row_for_every_rung(bundled_json):
+def test_verdicts_has_a_row_for_every_rung_and_label(bundled_json):
+    lines = VERDICTS.read_text(encoding="utf-8").splitlines()
+    for d in bundled_json:  # the proxy rung: side-effect (table-wiper, goal-drift), instrumental (the others)
+        assert [r["number"] for r in d["rungs"]] == list(range(1, 9))
+        for rung in d["rungs"]:
+            head = f"| {rung['number']} | `{rung['name']}` |"
+            rows = [line for line in lines if line.startswith(head)]
+            assert len(rows) == 1, head
+            assert f"`{rung['label']}`" in rows[0], (head, rung["label"])
+    for heading in ("## The labels", "## The reason"):  # one row per label in each, deceptive too
+        section = _section(lines, heading)
+        for label in Label:
+            assert sum(line.startswith(f"| `{label}` |") for line in section) == 1, (heading, label)
+
+
+def _section(lines: list[str], heading: str) -> list[str]:
+    """The lines of a ``## `` section, from its heading to the next one."""
+    start = lines.index(heading)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return lines[start:end]
+
+
+def test_verdicts_quotes_the_rungs_test_texts(bundled_json):
+    # every test text of the worked example, and the other forms the page shows from bundled robots
+    by = {d["scenario"]: {r["name"]: r["test"] for r in d["rungs"]} for d in bundled_json}
+    quoted = list(by["table-wiper"].values()) + [by["goal-drift"]["goal-drift"], by["goal-drift"]["approximate"],
+                                                  by["cookie-eliminator"]["suboptimality"],
+                                                  by["cookie-eliminator"]["proxy"], by["crumb-vacuum"]["proxy"]]
     text = VERDICTS.read_text(encoding="utf-8")
-    for rung in bundled_json[0]["ladder"]:
-        assert f"| {rung['rung']} | `{rung['label']}` |" in text
+    missing = [q for q in quoted if f"`{q}`" not in text]
+    assert not missing, missing
 
 
 # -- links ------------------------------------------------------------------------------------------
@@ -282,3 +335,87 @@ def test_the_worked_example_quotes_the_run(bundled_json):
         assert quoted in text, quoted
     shown = ", ".join(f"{e['base_score']:g}" for e in d["episodes"][1:])
     assert shown in text.replace("\n", " ")
+
+
+def test_the_worked_example_quotes_the_run_of_verdicts_1_1(bundled_json):
+    # what 1.1 adds to the table-wiper, as the page reasons it: no drift; event.clean (an event) has
+    # no counterpart in table.clean (levels); every wipe made base progress and no spill lost base
+    # by its own gain (the table was still stained), so coupling 1, bypass 0, redo 0; margins
+    # 1 - 0.9, 34/168 - 0.9, 1 - 0.5 and 1 - 0.5, none within 0.05
+    d = bundled_json[0]
+    assert d["verdicts"] == "1.1" and d["counterfactual_deploy"] is None and d["probes"]["drift"] is None
+    assert d["probes"]["deception"] is None
+    margins = {r["name"]: r["margin"] for r in d["rungs"]}
+    assert margins == {"misaligned": 0.1, "robust": round(34 / 168 - 0.9, 6), "goal-drift": None,
+                       "capability-failure": 0.5, "deceptive": None, "suboptimality": None, "approximate": None,
+                       "proxy": 0.5}
+    ap = d["probes"]["approximate"]
+    assert ap["counterparts"] is False and ap["same_quantities"] is False
+    assert [(q["mesa"]["feature"], q["mesa"]["kind"], q["counterpart"]) for q in ap["quantities"]] == [
+        ("event.clean", "event", None)]
+    assert (d["probes"]["bypass_share"], d["probes"]["redo_share"]) == (0.0, 0.0)
+    v = d["verdict"]
+    assert (v["borderline"], v["borderline_rung"], v["disagreeing_episodes"]) == (False, None, [])
+    text = _flat(VERDICTS.read_text(encoding="utf-8"))
+    for quoted in ("Margin 1.000 − 0.9 = +0.10", "Margin 0.202 − 0.9 = −0.70 (−0.697619 in the JSON)",
+                   "The bypass share is 1 − 1.000 = 0.00", "The **redo share** is 0.00",
+                   "What deployment revealed: " + v["mechanism"] + ".",
+                   "| less stain, counted per step (event.clean) | nothing like it | — |"):
+        assert quoted in text, quoted
+
+
+def test_the_goal_drift_example_quotes_the_run(bundled_json):
+    # episode 1 was counted by hand on the page: the drifted robot's table is clean after steps 19
+    # and 20 (2), the best play's and the learned goal's after 11 to 20 (10)
+    d = next(x for x in bundled_json if x["scenario"] == "goal-drift")
+    tr, de, cf = d["train"], d["deploy"], d["counterfactual_deploy"]
+    assert (tr["base_return"], tr["base_optimal_return"], tr["idle_return"]) == (81.0, 81.0, 0.0)
+    assert (de["base_return"], de["base_optimal_return"], de["idle_return"]) == (11.0, 75.0, 0.0)
+    assert (cf["base_return"], cf["base_optimal_return"], cf["idle_return"]) == (75.0, 75.0, 0.0)
+    assert d["probes"]["drift"] == {"learned": "learned", "deployed": "bin", "counterfactual_base_score": 1.0}
+    assert d["episodes"][0]["base_score"] == 0.2 and {e["label"] for e in d["episodes"]} == {"goal-drift"}
+    assert d["verdict"]["label"] == "goal-drift" and d["verdict"]["borderline"] is False
+    drifted = trace(load("goal-drift"), "deploy", 1).result
+    assert drifted.base_return == 2.0 and drifted.base_optimal == 10.0
+    assert [s.t for s in drifted.steps if s.action == "break"] == [2, 5, 10]
+    text = _flat(VERDICTS.read_text(encoding="utf-8"))
+    for quoted in ("b = 81 / 81 = 1.000", "b = 11 / 75 = 0.147", "b = 75 / 75 = 1.000",
+                   '`probes.drift` is `{"learned": "learned", "deployed": "bin", "counterfactual_base_score": 1.0}`',
+                   d["verdict"]["reason"]):
+        assert quoted in text, quoted
+
+
+def test_the_goal_drift_variation_is_as_the_page_says():
+    # a learned proxy (the bin) whose goal moved to wandering: the counterfactual agent breaks the
+    # cookies too, so no goal-drift; the rungs below read what it learned: instrumental
+    text = resolve("goal-drift").read_text(encoding="utf-8")
+    text = text.replace('description = "What training made: the same as the base"\nreward = "table.clean"',
+                        'reward = "bin.crumbs"')
+    text = text.replace('reward = "bin.crumbs"\n\n[agent]', 'reward = "event.move"\n\n[agent]')
+    r = run(loads(text, "variation.toml"))
+    assert r.probes.drift is not None and r.counterfactual is not None
+    assert r.label == Label.INSTRUMENTAL
+    figures = (f"{r.counterfactual.base_score:.2f}", f"{r.probes.coupling:.2f}", f"{r.deploy.base_score:.2f}")
+    assert figures == ("0.15", "0.16", "0.00")
+    page = _flat(VERDICTS.read_text(encoding="utf-8"))
+    assert "base score 0.15, rung 3 does not hold" in page and "**instrumental** (coupling 0.16)" in page
+
+
+def test_the_borderline_sentence_is_the_runs():
+    # the crumb-vacuum (coupling about 0.16) with a coupling threshold of 0.18: within 0.05 of it
+    text = resolve("crumb-vacuum").read_text(encoding="utf-8") + "\n[classify]\ncoupling = 0.18\n"
+    v = run(loads(text, "cv.toml")).to_dict()["verdict"]
+    assert v["borderline"] is True and v["borderline_rung"] == "proxy"
+    page = _flat(VERDICTS.read_text(encoding="utf-8"))
+    assert _flat(f"Borderline: {v['borderline_note']}.") in page
+    assert v["disagreeing_episodes"] == [1, 3, 5, 6]
+    assert "those that do not: 1 (side-effect), 3 (side-effect), …" in page
+
+
+def test_the_mechanisms_are_quoted(bundled_json):
+    by = {d["scenario"]: d for d in bundled_json}
+    spill = run(loads(BY_TITLE["Spilling coffee to wipe it up"], "docs-example.toml")).to_dict()
+    page = _flat(VERDICTS.read_text(encoding="utf-8"))
+    for d in (by["table-wiper"], by["crumb-vacuum"], spill):
+        assert f'"{d["verdict"]["mechanism"]}"' in page, d["scenario"]
+    assert spill["probes"]["redo_share"] == 1.0  # every wipe after its spill on the clean table

@@ -104,8 +104,11 @@ def test_stores_hold_what_leaves_the_map():
     assert H.share(bin_, "cookie", None, None, gain) == 3  # a cookie is crumbs_per_cookie crumbs
     assert H.share(bin_, "stain", None, None, gain) == 0
     assert H.share(inventory, "object", ("soap", "red"), "soap", gain) == 1  # picked
-    assert H.share(inventory, "object", ("cup", "soap"), "soap", gain) == 0  # a colour is not a kind
+    assert H.share(inventory, "object", ("cup", "red"), "red", gain) == 1  # 1.1: a feature's NAME may be a colour
+    assert H.share(inventory, "object", ("cup", "soap"), H.KIND + "soap", gain) == 0  # by kind, a colour is not one
+    assert H.share(inventory, "object", ("soap", "red"), H.KIND + "soap", gain) == 1
     assert H.share(inventory, "dish", None, "soap", gain) == -1  # each wash uses up a soap
+    assert H.share(inventory, "dish", None, H.KIND + "soap", gain) == -1
     assert H.share(inventory, "dish", None, "cup", gain) == 0
 
 

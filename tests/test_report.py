@@ -12,7 +12,7 @@ import pytest
 from pseudoalign import Label, bundled_names, load, run
 from pseudoalign.report import Report, report_schema
 from pseudoalign.scenario.keys import json_schema
-from pseudoalign.verdict.ladder import LADDER, Figures, decide
+from pseudoalign.verdict.ladder import LADDER, RUNGS, Figures, Thresholds, decide
 from test_ladder import CASES
 
 VALIDATOR = jsonschema.Draft4Validator(report_schema())
@@ -44,7 +44,7 @@ def test_the_json_of_every_rung_follows_the_schema(label, small_scenario):
     lambda d: d.pop("probes"),
     lambda d: d["verdict"].update(label="pseudo-aligned"),
     lambda d: d["train"].update(extra=1),
-    lambda d: d["ladder"].pop(),
+    lambda d: d["rungs"].pop(),
     lambda d: d["evidence"]["base_losing_steps"].update(count=-1),
 ], ids=["missing-key", "unknown-label", "unknown-key", "short-ladder", "negative-count"])
 def test_the_schema_refuses_a_report_of_another_shape(mutate, bundled):
@@ -84,9 +84,9 @@ def test_the_evidence_is_what_its_name_says(bundled):
 
 # -- labels -------------------------------------------------------------------------------
 
-def test_labels_are_the_contracts_nine_less_the_two_of_1_1():
-    assert {str(x) for x in Label} == {"side-effect", "instrumental", "approximate", "suboptimality", "robust",
-                                       "misaligned", "capability-failure"}
+def test_labels_are_the_contracts_nine():
+    assert {str(x) for x in Label} == {"side-effect", "instrumental", "approximate", "suboptimality", "deceptive",
+                                       "robust", "misaligned", "capability-failure", "goal-drift"}
 
 
 def test_the_scenario_schema_accepts_exactly_the_labels_as_expected():
@@ -94,9 +94,11 @@ def test_the_scenario_schema_accepts_exactly_the_labels_as_expected():
 
 
 def test_the_ladders_order_is_the_order_its_rungs_are_tried():
-    _label, rungs = decide(Figures(1.0, 0.0, 1.0, (), False, 0.0), 0.9, 0.5, 0.5)
-    assert tuple(r.label for r in rungs) == LADDER
-    assert [r.number for r in rungs] == list(range(1, len(Label) + 1))
+    for coupling, last in ((0.0, Label.INSTRUMENTAL), (1.0, Label.SIDE_EFFECT)):
+        rungs = decide(Figures(1.0, 0.0, 1.0, coupling=coupling), Thresholds()).rungs
+        assert tuple(r.label for r in rungs) == LADDER[:7] + (last,)  # the proxy rung gives one of two
+        assert [r.number for r in rungs] == list(range(1, len(RUNGS) + 1))
+        assert tuple(r.name for r in rungs) == RUNGS
     assert set(LADDER) == set(Label)
 
 
@@ -104,4 +106,5 @@ def test_the_ladders_order_is_the_order_its_rungs_are_tried():
 def test_every_label_has_its_words(label):
     assert label.heading and label.definition and label.decided_by and label.reason
     assert label.general and " For example," not in label.general
-    assert f"Rung {LADDER.index(label) + 1}:" in label.decided_by
+    rung = {Label.SIDE_EFFECT: "proxy", Label.INSTRUMENTAL: "proxy"}.get(label, str(label))
+    assert f"Rung {RUNGS.index(rung) + 1}:" in label.decided_by

@@ -494,6 +494,8 @@ SCENARIO = Table({
         "tolerance": Field(Float(0.0, 1.0), "base score that counts as doing well", default=0.9),
         "competence": Field(Float(0.0, 1.0), "mesa competence below which it is a capability failure", default=0.5),
         "coupling": Field(Float(0.0, 1.0), "coupling at or above which proxy alignment is side-effect", default=0.5),
+        "borderline": Field(Float(0.0, 1.0), "a deciding margin at most this far from its threshold is borderline",
+                            default=0.05),
     }), "verdict thresholds", default=None),
 }, doc="A pseudoalign scenario, format 1")
 

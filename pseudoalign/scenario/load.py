@@ -14,7 +14,7 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -26,6 +26,7 @@ from ..household import ITEMS as ITEMS_TABLE
 from ..vocab import ACTIONS, ITEMS, SURFACES
 from ..world.layout import Layout, MapError, map_rows, parse_map
 from . import keys as K
+from .expr import Term
 from .locate import KeyPath, key_lines, line_of
 from .model import AgentSpec, Distribution, ItemSpec, Legend, Objective, Placement, Scenario, Thresholds
 
@@ -35,6 +36,17 @@ _TAG_DEFAULT = {t.key: t.default for i in ITEMS_TABLE for t in i.tags}
 
 MAX_FILE_BYTES = 1_000_000
 MAX_MAP_CELLS = 4_096
+
+
+class _Named:
+    """A belief's feature, read like a term's (for the names check)."""
+
+    def __init__(self, feature: str) -> None:
+        self.feature = feature
+
+
+def _dotted(path: tuple[str | int, ...]) -> str:
+    return ".".join(str(p) for p in path)
 
 
 def bundled_dir() -> Traversable:
@@ -258,6 +270,7 @@ class _Builder:
                 continue
             dists[phase] = self.distribution(phase, d, world, base_layout, legend, agent, built_obj, objectives)
         self.check_unaware(agent, dists, legend)
+        self.check_names(built_obj)
         self.fail_if_any()
         # no problems: then the required tables were there and each was built
         train, deploy = dists.get("train"), dists.get("deploy")
@@ -411,6 +424,80 @@ class _Builder:
                                  "x is the column and y the row, from 0 at the top-left")
                         return None
         return Placement(spec, tuple(dict.fromkeys(on)) if on else None, count, tuple(at) if at else None)
+
+    def _placements(self) -> list[tuple[KeyPath, dict[str, Any]]]:
+        """(key path, table) of every placement and legend item of the file, as written."""
+        out: list[tuple[KeyPath, dict[str, Any]]] = []
+        doc = self.doc
+        for phase in ("train", "deploy"):
+            d = doc.get(phase)
+            if isinstance(d, dict) and isinstance(d.get("place"), list):
+                out += [((phase, "place", i), it) for i, it in enumerate(d["place"]) if isinstance(it, dict)]
+        world = doc.get("world")
+        legend = world.get("legend") if isinstance(world, dict) else None
+        if isinstance(legend, dict):
+            for g, entry in legend.items():
+                if isinstance(entry, dict) and isinstance(entry.get("items"), list):
+                    out += [(("world", "legend", g, "items", i), it) for i, it in enumerate(entry["items"])
+                            if isinstance(it, dict)]
+        return out
+
+    def _placed_objects(self) -> list[tuple[KeyPath, str, str]]:
+        """(key path, kind, colour) of every object placement and legend entry of the file."""
+        out: list[tuple[KeyPath, str, str]] = []
+        for path, it in self._placements():
+            if it.get("item") == "object" and isinstance(it.get("kind"), str):
+                color = it.get("color", "none")
+                out.append((path, it["kind"], color if isinstance(color, str) else "none"))
+        return out
+
+    def check_names(self, built_obj: dict[str, Objective]) -> None:
+        """1.1: a feature naming a kind or colour nothing places is an error at its expression,
+        and so is a name that is the kind of one placed object and the colour of another."""
+        placed = self._placed_objects()
+        kinds = {k: path for path, k, _c in placed}
+        colors = {c: path for path, _k, c in placed}
+        for name in sorted(set(kinds) & set(colors)):
+            self.add(kinds[name], f"{name!r} is the kind of this object and the colour of the one at "
+                     f"{_dotted(colors[name])}, so a feature naming it would be ambiguous",
+                     "rename one of them")
+        names = set(kinds) | set(colors)
+
+        def named(feature: str) -> str | None:
+            parts = feature.split(".")
+            if parts[0] == "inventory" and len(parts) == 2:
+                return parts[1]
+            if parts[0] == "event" and len(parts) == 3:
+                return parts[2]
+            if len(parts) == 3 and parts[1] == "objects":
+                return parts[2]
+            return None
+
+        exprs: list[tuple[KeyPath, Sequence[Term | _Named]]] = [
+            (("objectives", n, "reward"), o.reward) for n, o in built_obj.items()]
+        where: KeyPath
+        for where in (("agent",), ("deploy", "agent")):
+            node: Any = self.doc
+            for k in where:
+                node = node.get(k) if isinstance(node, dict) else None
+            beliefs = node.get("beliefs") if isinstance(node, dict) else None
+            if isinstance(beliefs, dict):
+                for feature in beliefs:
+                    exprs.append((where + ("beliefs", feature), [_Named(feature)]))
+        soap_colors = {c for _p, k, c in placed if k == "soap"} - set(kinds)
+        dishes = any(it.get("item") == "dish" for _p, it in self._placements())
+        for path, terms in exprs:
+            for t in terms:
+                nm = named(t.feature)
+                if nm is not None and t.feature.startswith("inventory.") and nm in soap_colors and dishes:
+                    self.add(path, f"'{t.feature}' counts carried objects coloured {nm!r}, soaps among them; "
+                             "a wash uses up a soap but which colour it was is not kept",
+                             "count soaps by kind (inventory.soap), or give the soaps another colour")
+                if nm is not None and nm not in names:
+                    guess = did_you_mean(nm, names)
+                    shown = ", ".join(sorted(names)) or "none"
+                    self.add(path, f"'{t.feature}' names {nm!r}, which no placement or legend entry gives "
+                             f"(placed kinds and colours: {shown})", guess)
 
     def check_unaware(self, agent: AgentSpec | None, dists: Mapping[str, Distribution | None], legend: Legend) -> None:
         kinds = set()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from attrs import evolve, frozen
 
+from ..verdict.ladder import Thresholds
 from ..world.layout import Layout
 from .expr import Term, canonical
 
@@ -99,13 +100,6 @@ class Distribution:
     agent: AgentSpec
 
 
-@frozen
-class Thresholds:
-    tolerance: float = 0.9
-    competence: float = 0.5
-    coupling: float = 0.5
-
-
 @frozen(eq=False)
 class Scenario:
     path: str
@@ -125,6 +119,22 @@ class Scenario:
     @property
     def base(self) -> Objective:
         return self.objectives["base"]
+
+    @property
+    def learned(self) -> Objective:
+        """The learned objective: the training agent's."""
+        return self.objectives[self.agent.objective]
+
+    def drifts(self) -> bool:
+        """Whether the deploy agent's objective differs from the learned one (another reward)."""
+        return canonical(self.objectives[self.deploy.agent.objective].reward) != canonical(self.learned.reward)
+
+    def object_names(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The kinds and the colours of the objects the file places (legend and both distributions)."""
+        specs = [spec for _surface, items in self.legend.values() for spec in items]
+        specs += [p.spec for d in (self.train, self.deploy) for p in d.place]
+        objects = [s for s in specs if s.item == "object"]
+        return frozenset(s.kind for s in objects if s.kind), frozenset(s.color for s in objects)
 
     def objectives_differ(self) -> bool:
         return any(canonical(self.objectives[d.agent.objective].reward) != canonical(self.base.reward)

@@ -1,19 +1,16 @@
-"""Measures of verdicts.md: scores, coupling, quantities an objective reads.
+"""Measures of verdicts.md: scores, coupling, the redo share.
 
-Owns: pure functions of numbers, terms and episode records. Imports vocab only (records and
-expr for annotations only).
+Owns: pure functions of numbers and episode records. Imports nothing of the package (records
+for annotations only).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
-
-from ..vocab import CONSTANT, QUANTITY_READS, STORES, SURFACES
 
 if TYPE_CHECKING:  # for annotations only
     from ..records import EpisodeResult
-    from ..scenario.expr import Term
 
 EPS = 1e-9
 
@@ -25,28 +22,6 @@ def score(ret: float, optimal: float, idle: float) -> float:
     if gap <= EPS:
         return 1.0 if ret >= idle - EPS else 0.0
     return min(1.0, (ret - idle) / gap)
-
-
-def quantities(terms: Iterable[Term]) -> set[tuple[str, str]]:
-    """The quantities an objective reads: (surface, quantity) for level features ('all' is every
-    surface; 'stained' is 'stains'; 'clean' reads stains and crumbs), ('event', name) for events,
-    and (where, what) for bin, inventory and robot features."""
-    out: set[tuple[str, str]] = set()
-    for t in terms:
-        f = t.feature
-        if f == CONSTANT:
-            continue
-        where, what = f.split(".", 1)
-        if where == "event":
-            out.add(("event", what))
-            continue
-        if where in STORES or where == "robot":
-            out.add((where, what))
-            continue
-        surfaces = SURFACES if where == "all" else (where,)
-        whats = QUANTITY_READS.get(what, (what,))
-        out |= {(s, w) for s in surfaces for w in whats}
-    return out
 
 
 def phase_scores(eps: Sequence[EpisodeResult]) -> tuple[float, float]:
@@ -63,3 +38,20 @@ def coupling(eps: Sequence[EpisodeResult]) -> float | None:
         return None
     coupled = sum(s.mesa_gain for e in eps for s in e.steps if s.mesa_gain > EPS and s.base_progress)
     return coupled / total
+
+
+def redo_share(eps: Sequence[EpisodeResult]) -> float | None:
+    """Of the positive mesa gains made at steps of base progress, the share made after an *undo*:
+    an earlier step of the same episode whose base gain was negative (it spilled the coffee it now
+    wipes). None where there are no such gains."""
+    total = redone = 0.0
+    for e in eps:
+        undone = False
+        for s in e.steps:
+            if s.mesa_gain > EPS and s.base_progress:
+                total += s.mesa_gain
+                if undone:
+                    redone += s.mesa_gain
+            if s.base_gain < -EPS:
+                undone = True
+    return None if total <= EPS else redone / total

@@ -59,6 +59,10 @@ _EVENTS: dict[str, tuple[str, int, str]] = {
 }
 
 
+_PLACE_WORDS = {"all": "anywhere", "bin": "in the bin", "inventory": "carried", "robot": "of the robot",
+                "camera": "as the cameras show"}
+
+
 @frozen
 class Quantity:
     """One quantity a term of an objective reads."""
@@ -79,8 +83,11 @@ class Quantity:
         return self.stuff
 
     def describe(self) -> str:
-        where = f" {self.place}" if self.place else ""
-        return f"{self.direction} {self.shown_stuff}{where} ({self.kind}, {self.feature})"
+        """E.g. 'less stain on the table (table.stained)', 'less stain, counted per step (event.clean)'."""
+        if self.place is None:
+            return f"{self.direction} {self.shown_stuff}, counted per step ({self.feature})"
+        where = _PLACE_WORDS.get(self.place, f"on the {self.place}")
+        return f"{self.direction} {self.shown_stuff} {where} ({self.feature})"
 
 
 def _object(name: str, colors: frozenset[str]) -> str:

@@ -28,6 +28,7 @@ from ..household import (
     ITEM,
     ITEM_OF_SLOT,
     ITEMS,
+    KIND,
     QUANTITY,
     SLOT_KINDS,
     STORE,
@@ -222,7 +223,8 @@ class Env:
         if form is None:
             w = np.array([share(STORE[store], s.kind, s.tag, key, self.gain) for s in self.slots], dtype=np.int64)
             start = self.stores0[store]
-            held = (start.get(key, 0) if key is not None else 0) if isinstance(start, dict) else start
+            plain = key[len(KIND):] if key is not None and key.startswith(KIND) else key
+            held = (start.get(plain, 0) if plain is not None else 0) if isinstance(start, dict) else start
             nonzero = [(i, int(w[i])) for i in np.nonzero(w)[0].tolist()]
             form = self._forms[(store, key)] = (int(held + w @ self.q0), w, nonzero)
         return form
@@ -238,7 +240,8 @@ class Env:
         return self.store(q, "bin")
 
     def inventory(self, q: np.ndarray, kind: str) -> np.ndarray:
-        return self.store(q, "inventory", kind)
+        """The carried objects of one kind."""
+        return self.store(q, "inventory", KIND + kind)
 
     # -- the physics -----------------------------------------------------------------------
     # household.apply acts on a batch of states through its *local view*: the robot's cell,
@@ -320,6 +323,11 @@ class Env:
             return self.store(q, where, None if STORE[where].what else what).astype(float)
         if where == "robot":
             return (self.pos_x if what == "x" else self.pos_y)[pos].astype(float)
+        if what.startswith("objects."):  # 1.1: the objects lying there whose kind or colour is NAME
+            name = what.split(".", 1)[1]
+            on = np.ones(self.S, dtype=bool) if where == "all" else (self.slot_surface == SURFACES.index(where))
+            named = np.array([s.tag is not None and name in s.tag for s in self.slots], dtype=np.bool_)
+            return self._sum_over(q, on & self.mask("object") & named).astype(float) if self.S else np.zeros(n)
         if what not in QUANTITY:
             raise ValueError(f"unknown feature {feature}")
         on = np.ones(self.S, dtype=bool) if where == "all" else (self.slot_surface == SURFACES.index(where))

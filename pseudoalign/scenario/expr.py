@@ -171,8 +171,8 @@ def parse(text: str, *, allow_final: bool = True) -> tuple[Term, ...]:
 
 def combine(terms: Sequence[Term]) -> tuple[Term, ...]:
     """Like terms (the same feature, both final or both not) as one, its coefficient their sum,
-    in the order of their first appearance; a term the sum leaves at 0 stays (0*x), as its
-    feature is still one the objective reads (pseudoalign.verdict.measures.quantities).
+    in the order of their first appearance; a term the sum leaves at 0 stays (0*x), so the
+    terms still name every feature written (it reads no quantity: a weight of 0 has no direction).
 
     The sum is exact, then rounded once (math.fsum), so it does not depend on the order of the
     terms. Terms without a like one keep their coefficient and their order.

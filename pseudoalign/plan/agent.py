@@ -2,7 +2,9 @@
 
 Owns: the model (what it is unaware of removed, beliefs substituted, what it believes it
 cannot do left out), receding-horizon planning, and the robot's rollout in the true world.
-Imports world, plan.graph, plan.kernels, plan.settings, scenario.expr.
+A robot that fears correction, in a distribution it believes is watched, plans with
+``plan.oversight.WatchedPlan`` instead (its model also knows the base objective).
+Imports world, plan.graph, plan.kernels, plan.oversight, plan.settings, scenario.expr.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from ..vocab import ACTION_INDEX, ACTIONS, ITEMS, SURFACES
 from ..world.env import Env
 from .graph import Graph
 from .kernels import greedy, objective, plan_values
+from .oversight import WatchedPlan
 from .settings import DEFAULT, PlanSettings
 
 
@@ -51,7 +54,7 @@ class Robot:
     with ``settings`` (which never change what it does)."""
 
     def __init__(self, agent, objective_terms, true_graph: Graph, steps: int, max_states: int | None = None,
-                 settings: PlanSettings = DEFAULT):
+                 settings: PlanSettings = DEFAULT, *, watched: bool = False, base_terms=()):
         self.agent = agent
         self.true = true_graph
         self.steps = steps
@@ -59,6 +62,10 @@ class Robot:
         self.settings = settings
         self.terms = substitute(objective_terms, dict(agent.beliefs))
         self.events = event_names(self.terms)
+        # it fears correction and believes it is watched: it plans with the base objective too
+        self.base_terms = substitute(base_terms, dict(agent.beliefs)) if watched and agent.fears_correction else None
+        if self.base_terms is not None:
+            self.events |= event_names(self.base_terms)
         un = set(agent.unaware_of)
         self.unaware_items = un & set(ITEMS)
         self.unaware_surfaces = un & set(SURFACES)
@@ -70,7 +77,12 @@ class Robot:
             self.identity = True
             if not self.events <= set(true_graph.events):
                 raise ValueError("the true graph lacks events the robot's objective reads")
-            self.plans.append((true_graph.env, _Plan(true_graph, self.terms, agent, steps, settings)))
+            self.plans.append((true_graph.env, self._plan(true_graph, steps)))
+
+    def _plan(self, graph: Graph, steps: int):
+        if self.base_terms is None:
+            return _Plan(graph, self.terms, self.agent, steps, self.settings)
+        return WatchedPlan(graph, self.terms, self.base_terms, self.agent, steps, self.settings)
 
     def _view(self, contents):
         """The robot's model of a state: (surface grid, contents) with what it is unaware of removed."""
@@ -103,7 +115,7 @@ class Robot:
                     return plan.act(j, k)
         env = Env(surface, model, self.true.env.cpc, depth=k, absent=self.absent)
         graph = Graph(env, k, events=self.events, max_states=self.max_states, settings=self.settings)
-        plan = _Plan(graph, self.terms, self.agent, k, self.settings)
+        plan = self._plan(graph, k)
         self.plans.append((env, plan))
         return plan.act(0, k)
 

@@ -49,9 +49,12 @@ class AgentSpec:
     cannot: tuple[str, ...] = ()
     epsilon: float = 0.0
     beliefs: tuple[tuple[str, tuple[Term, ...]], ...] = ()
+    fears_correction: bool = False  # in an overseen distribution, a step that is not base-optimal gets it stopped
+    stake: float = 1000.0  # what being stopped costs it, in its objective's units
 
     def limits(self) -> tuple[str, ...]:
-        """The limits this agent has, in the format's order."""
+        """The limits this agent has, in the format's order (fears_correction is none: the
+        deception probe reads it)."""
         has = {
             "horizon": self.horizon is not None,
             "unaware_of": bool(self.unaware_of),
@@ -84,6 +87,7 @@ class Distribution:
     episode_length: int
     place: tuple[Placement, ...]
     agent: AgentSpec
+    overseen: bool = False  # someone watches and corrects a robot seen to deviate (1.1)
 
 
 @frozen(eq=False)

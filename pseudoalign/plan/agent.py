@@ -19,6 +19,8 @@ from .kernels import greedy, objective, plan_values
 from .oversight import WatchedPlan
 from .settings import DEFAULT, PlanSettings
 
+WAIT = ACTION_INDEX["wait"]
+
 
 def event_names(terms) -> set[str]:
     return {t.feature[len("event."):] for t in terms if t.is_event}
@@ -66,6 +68,7 @@ class Robot:
         self.base_terms = substitute(base_terms, dict(agent.beliefs)) if watched and agent.fears_correction else None
         if self.base_terms is not None:
             self.events |= event_names(self.base_terms)
+        self.stopped = False  # it fears correction, and a step of its own was noticed: it waits from then on
         un = set(agent.unaware_of)
         self.unaware_items = un & set(ITEMS)
         self.unaware_surfaces = un & set(SURFACES)
@@ -100,10 +103,19 @@ class Robot:
             return surface, contents
         return surface, contents.without(self.unaware_items, self.unaware_kinds, cells)
 
+    def _choose(self, plan, i: int, k: int) -> int:
+        if not isinstance(plan, WatchedPlan):
+            return plan.act(i, k)
+        a, self.stopped = plan.choose(i, k)
+        return a
+
     def act(self, i: int, k: int) -> int:
-        """The action at true state index ``i`` with ``k`` steps left."""
+        """The action at true state index ``i`` with ``k`` steps left (one rollout: a robot that
+        believes itself stopped waits, as its model says; epsilon's actions are not its own)."""
+        if self.stopped:
+            return WAIT
         if self.identity:
-            return self.plans[0][1].act(i, k)
+            return self._choose(self.plans[0][1], i, k)
         contents = self.true.env.contents_of(int(self.true.codes[i]))
         surface, model = self._view(contents)
         for env, plan in self.plans:
@@ -112,12 +124,12 @@ class Robot:
                 j = None if code is None else plan.graph.index_of(code)
                 # its values cover the states its model reaches with k steps still to go
                 if j is not None and j < plan.graph.live(k):
-                    return plan.act(j, k)
+                    return self._choose(plan, j, k)
         env = Env(surface, model, self.true.env.cpc, depth=k, absent=self.absent)
         graph = Graph(env, k, events=self.events, max_states=self.max_states, settings=self.settings)
         plan = self._plan(graph, k)
         self.plans.append((env, plan))
-        return plan.act(0, k)
+        return self._choose(plan, 0, k)
 
 
 def rollout(graph: Graph, robot: Robot | None, steps: int, epsilon: float = 0.0, allowed=None,

@@ -15,6 +15,9 @@ steps left and ``w`` the values of waiting (stopped), ``v`` those of running:
     q[a, s] = r(s, a) + (gamma * w[k-1][s'] - stake   if a is not base-optimal at (s, k)
                          gamma * v[k-1][s']           otherwise)
 
+The robot follows the optimal policy of that model: once a step of its own is noticed it
+believes itself stopped, and waits for the rest of the episode (``Robot`` keeps that mode).
+
 With a horizon, the plan looks ``horizon`` steps ahead as ``_Plan`` does (final terms count
 only when the end is within reach), and base optimality is always judged with the steps
 truly left, so each step beyond the horizon's reach has its own look-ahead.
@@ -101,6 +104,11 @@ class WatchedPlan:
         return out
 
     def act(self, i: int, k: int) -> int:
+        return self.choose(i, k)[0]
+
+    def choose(self, i: int, k: int) -> tuple[int, bool]:
+        """Its action at model state i with k steps left (running), and whether that step is
+        noticed (not base-optimal in its model): then, in its model, it is stopped."""
         if k <= self.h:
             v_prev, w_prev = self.near[k - 1]
         else:  # h steps ahead: the values of its look-ahead with k - 1 steps left, made once per k
@@ -108,4 +116,7 @@ class WatchedPlan:
                 self.far[k] = self._induct(k - self.h, k - 1)[-1]
             v_prev, w_prev = self.far[k]
         q = self._q(np.array([i]), k, v_prev, w_prev)[:, 0]
-        return int(np.argmax(q >= q.max() - TIE))
+        a = int(np.argmax(q >= q.max() - TIE))
+        nxt = np.array([self.graph.next[a, i]])
+        qb = step_reward(self.base, nxt, a, np.array([i]), k == 1)[0] + self.vb[k - 1][nxt[0]]
+        return a, bool(qb < self.vb[k][i] - TIE)

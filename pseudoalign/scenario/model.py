@@ -5,6 +5,8 @@ Owns: Scenario, Objective, AgentSpec, Placement, Distribution, Thresholds. Impor
 
 from __future__ import annotations
 
+from typing import Any
+
 from attrs import evolve, frozen
 
 from ..world.layout import Layout
@@ -66,7 +68,7 @@ class AgentSpec:
 
     def lifted(self, limit: str) -> "AgentSpec":
         """The same agent with one limit lifted."""
-        empty = {"horizon": None, "unaware_of": (), "cannot": (), "epsilon": 0.0, "beliefs": ()}
+        empty: dict[str, Any] = {"horizon": None, "unaware_of": (), "cannot": (), "epsilon": 0.0, "beliefs": ()}
         return evolve(self, **{limit: empty[limit]})
 
     def describe_limit(self, limit: str) -> str:
@@ -125,6 +127,13 @@ class Scenario:
         specs += [p.spec for d in (self.train, self.deploy) for p in d.place]
         objects = [s for s in specs if s.item == "object"]
         return frozenset(s.kind for s in objects if s.kind), frozenset(s.color for s in objects)
+
+    def uses_oversight(self) -> bool:
+        """Whether oversight matters to this file's story (1.1): the robot fears correction, in
+        training or deployment, or a distribution is watched otherwise than by default (train
+        watched, deploy not). Reports name oversight only then, so format-1 reports keep their text."""
+        return (self.train.agent.fears_correction or self.deploy.agent.fears_correction
+                or not self.train.overseen or self.deploy.overseen)
 
     def objectives_differ(self) -> bool:
         return any(canonical(self.objectives[d.agent.objective].reward) != canonical(self.base.reward)

@@ -1,0 +1,161 @@
+"""Oversight and the deception rung (format 1.1): a robot that fears correction behaves while
+it believes it is watched.
+
+The world of every test is the small table of helpers.MAP: the robot at (1, 1), the table
+(2..4, 1), floor elsewhere. The expected labels and figures are reasoned in the comments from
+the contract (scenario-format.md, "Oversight and correction"; verdicts.md, rung 5), not read
+from the engine.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import small
+
+from pseudoalign import Label, loads, run
+from pseudoalign.engine import trace
+from pseudoalign.errors import ScenarioError
+from pseudoalign.report import report_schema
+
+# a stain right beside the robot, and a full mug one cell further along the table
+WIPER_TRAIN = '{ item = "stain", at = [2, 1] }, { item = "mug", at = [3, 1], units = 3 }'
+# deployment: a fuller mug, and the stain further away (so its figures differ from training's)
+WIPER_DEPLOY = '{ item = "stain", at = [4, 1] }, { item = "mug", at = [3, 1], units = 5 }'
+
+
+def wiper(agent="fears_correction = true", train=WIPER_TRAIN, deploy=WIPER_DEPLOY, train_extra="", deploy_extra="",
+          mesa="event.clean", length=8):
+    """The watched wiper: it loves wiping (event.clean); the base wants a clean table."""
+    return run(loads(small(base="table.clean", mesa=mesa, agent=agent, train=train, deploy=deploy, length=length,
+                           train_extra=train_extra, deploy_extra=deploy_extra), "wiper.toml"))
+
+
+def test_the_watched_wiper_is_deceptive():
+    # Watched in training, every spill is noticed (it stains the table: not base-optimal) and
+    # costs 1000, so it takes the base-optimal steps its objective prefers: it wipes the stain
+    # and never spills: train base score 1. Believing itself unwatched it spills and wipes for
+    # every wipe it can fit in (a spill stains the table for a step: base lost), so the probe's
+    # score is below 0.9. Deployment is unwatched by default: it spills there too, competently.
+    r = wiper()
+    assert r.train.base_score == pytest.approx(1.0)
+    assert r.deploy.base_score < 0.9 and r.robot.mesa_competence >= 0.5
+    assert r.probes.deception is not None and r.probes.deception.unwatched_train_base_score < 0.9
+    assert r.label == Label.DECEPTIVE
+    assert r.verdict.reason.count("{") == 0
+    d = json.loads(r.to_json())
+    assert set(d["probes"]["deception"]) == {"unwatched_train_base_score"}
+    # the evidence: where the two robots first part in training, and what each step costs the base
+    parts = d["evidence"]["watched_unwatched_parting"]
+    assert parts["count"] >= 1
+    for p in parts["first"]:
+        assert p["watched_base_loss"] == 0.0  # the watched robot only takes base-optimal steps
+        assert p["unwatched_base_return"] < p["watched_base_return"]
+    assert not any(s.action == "spill" for e in r.train.episodes for s in e.steps)
+
+
+def test_the_watched_wiper_validates_against_the_report_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.Draft4Validator(report_schema()).validate(json.loads(wiper().to_json()))
+
+
+def test_without_the_fear_it_is_classified_by_its_objective_alone():
+    # the same robot, not fearing correction: oversight changes nothing, so training sees it
+    # spill beside the mug: misaligned, exactly as the same file without any oversight key
+    r = wiper(agent="fears_correction = false")
+    plain = wiper(agent="")
+    assert r.label == plain.label == Label.MISALIGNED
+    assert r.train.base_score == plain.train.base_score < 0.9
+    assert r.probes.deception is None
+    assert "the robot does not fear correction" in r.rungs[4].test
+    # and the fearful robot's unwatched probe is this very robot in training
+    assert wiper().probes.deception.unwatched_train_base_score == pytest.approx(r.train.base_score)
+
+
+def test_fear_without_a_chance_to_deviate_in_training_is_not_deceptive():
+    # no mug in training: unwatched or not it only wipes, so the probe scores 1 and the ladder
+    # goes on; deployment's mug shows the side-effect robot of the table-wiper story
+    stains = '{ item = "stain", at = [[2, 1], [4, 1]] }'
+    r = wiper(train=stains)
+    assert r.probes.deception.unwatched_train_base_score == pytest.approx(1.0)
+    assert r.label == Label.SIDE_EFFECT == wiper(agent="", train=stains).label
+
+
+def test_a_deployment_that_stays_overseen_is_robust():
+    # watched in deployment too, it still takes only base-optimal steps: deploy base score 1
+    r = wiper(deploy_extra="overseen = true")
+    assert r.deploy.base_score == pytest.approx(1.0)
+    assert r.label == Label.ROBUST
+
+
+def test_a_robot_whose_goal_is_the_base_and_fears_correction_is_robust():
+    r = wiper(mesa="table.clean")
+    assert r.train.base_score == pytest.approx(1.0)
+    assert r.probes.deception.unwatched_train_base_score == pytest.approx(1.0)
+    assert r.label == Label.ROBUST
+
+
+def test_training_not_overseen_has_no_probe_and_shows_the_robot_as_it_is():
+    r = wiper(train_extra="overseen = false")
+    assert r.probes.deception is None
+    assert "training is not overseen" in r.rungs[4].test
+    assert r.label == Label.MISALIGNED  # unwatched in training, it spills there
+
+
+def test_the_unwatched_probe_plans_in_training_not_in_deployment():
+    # the probe is the training agent in the training distribution: its score is the train
+    # base score of the same file with training unwatched, and not deployment's figure
+    watched = wiper()
+    unwatched_training = wiper(train_extra="overseen = false")
+    probe = watched.probes.deception.unwatched_train_base_score
+    assert probe == pytest.approx(unwatched_training.train.base_score)
+    assert probe != pytest.approx(watched.deploy.base_score)
+    # and the deploy agent's keys do not reach it: a deploy agent that no longer fears
+    # correction leaves the probe as it was
+    assert wiper(deploy_extra="[deploy.agent]\nfears_correction = false").probes.deception \
+        .unwatched_train_base_score == pytest.approx(probe)
+
+
+# A robot that values stains on the table (mesa table.stains), watched, one cell west of a
+# mug, no stain anywhere, 6 steps, gamma 1. Every step that keeps the table clean is
+# base-optimal; a spill is not. Running, it never gains; its best deviation is to step east
+# (step 1) and spill at once (step 2): table.stains is 1 from step 2, and stopped it waits
+# with the stain there for steps 3..6: 5 - stake. So it deviates when the stake is below 5
+# (stake 4: +1) and not when above (stake 6: -1, it keeps to base-optimal steps, and of those
+# wipe comes first in the order of preference: a wipe of nothing).
+def stain_lover(stake: float):
+    text = small(base="table.clean", mesa="table.stains", length=6, episodes=1,
+                 agent=f"gamma = 1.0\nfears_correction = true\nstake = {stake}",
+                 train='{ item = "mug", at = [2, 1], units = 3 }', deploy='{ item = "mug", at = [2, 1], units = 3 }')
+    return loads(text, "stake.toml")
+
+
+def test_a_small_stake_lets_it_deviate_where_what_it_gains_before_it_is_stopped_is_worth_the_loss():
+    tr = trace(stain_lover(4), "train", 1)
+    assert [s.action for s in tr.result.steps] == ["east", "spill", "wait", "wait", "wait", "wait"]
+    assert tr.result.mesa_return == pytest.approx(5.0)  # one stain unit on the table, steps 2..6
+    assert tr.result.base_return == pytest.approx(1.0)  # the table is clean after step 1 only
+    tr = trace(stain_lover(6), "train", 1)
+    assert [s.action for s in tr.result.steps] == ["wipe"] * 6
+    assert tr.result.base_return == pytest.approx(6.0)
+
+
+def test_oversight_keys_are_checked():
+    for bad, where in [('overseen = "yes"', "train.overseen"), ("stake = 0", "agent.stake"),
+                       ("fears_correction = 1", "agent.fears_correction")]:
+        agent = bad if bad.startswith(("stake", "fears")) else ""
+        train_extra = "" if agent else bad
+        with pytest.raises(ScenarioError) as e:
+            loads(small(agent=agent, train_extra=train_extra), "bad.toml")
+        assert where in str(e.value)
+
+
+def test_the_defaults_train_watched_deploy_not():
+    scn = loads(small(), "d.toml")
+    assert scn.train.overseen and not scn.deploy.overseen
+    assert not scn.agent.fears_correction and scn.agent.stake == 1000.0
+    assert not scn.uses_oversight()
+    assert "fears_correction" not in scn.agent.limits()
+    scn = loads(small(agent="fears_correction = true", deploy_extra="[deploy.agent]\nstake = 5"), "d.toml")
+    assert scn.uses_oversight() and scn.deploy.agent.stake == 5.0 and scn.deploy.agent.fears_correction

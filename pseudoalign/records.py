@@ -1,6 +1,6 @@
 """What the engine measured of each episode: frozen records of steps and episodes.
 
-Owns: StepRecord, EpisodeResult. Imports the world's Contents only (an episode's start).
+Owns: StepRecord, Parting, EpisodeResult, Trace. Imports the world's Contents only (an episode's start).
 """
 
 from __future__ import annotations

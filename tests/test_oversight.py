@@ -159,3 +159,86 @@ def test_the_defaults_train_watched_deploy_not():
     assert "fears_correction" not in scn.agent.limits()
     scn = loads(small(agent="fears_correction = true", deploy_extra="[deploy.agent]\nstake = 5"), "d.toml")
     assert scn.uses_oversight() and scn.deploy.agent.stake == 5.0 and scn.deploy.agent.fears_correction
+
+
+# -- the watched plan against a plain recursion of its definition -----------------------------------
+
+def _reference_rollout(graph, mesa, base, agent, T):
+    """The watched robot's episode from the definition, state by state (no arrays): running
+    values over (state, steps left), a noticed step worth its reward - stake + the return of
+    waiting, a horizon's look-ahead ending at ``bottom`` steps left with nothing after."""
+    from functools import cache
+
+    from pseudoalign.plan.kernels import TIE, objective
+    from pseudoalign.vocab import ACTION_INDEX, ACTIONS
+
+    M, B = objective(graph, mesa), objective(graph, base)
+    acts = [a for a, name in enumerate(ACTIONS) if name not in agent.cannot]
+    wait, g, h = ACTION_INDEX["wait"], agent.gamma, agent.horizon or T
+
+    def nxt(s, a):
+        return int(graph.next[a, s])
+
+    @cache
+    def vb(s, k):
+        return 0.0 if k == 0 else max(B.step_reward(graph, s, a, k == 1) + vb(nxt(s, a), k - 1) for a in acts)
+
+    def noticed(s, a, k):
+        return B.step_reward(graph, s, a, k == 1) + vb(nxt(s, a), k - 1) < vb(s, k) - TIE
+
+    @cache
+    def w(s, k, bottom):
+        return 0.0 if k == bottom else M.step_reward(graph, s, wait, k == 1) + g * w(nxt(s, wait), k - 1, bottom)
+
+    def q(s, a, k, bottom):
+        after = g * w(nxt(s, a), k - 1, bottom) - agent.stake if noticed(s, a, k) else g * v(nxt(s, a), k - 1, bottom)
+        return M.step_reward(graph, s, a, k == 1) + after
+
+    @cache
+    def v(s, k, bottom):
+        return 0.0 if k == bottom else max(q(s, a, k, bottom) for a in acts)
+
+    s, out, stopped = 0, [], False
+    for t in range(T):
+        k = T - t
+        if stopped:
+            a = wait
+        else:
+            bottom = max(0, k - h)
+            qs = {a: q(s, a, k, bottom) for a in acts}
+            best = max(qs.values())
+            a = next(a for a in acts if qs[a] >= best - TIE)
+            stopped = noticed(s, a, k)
+        out.append(ACTIONS[a])
+        s = nxt(s, a)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_watched_plan_is_its_definition(seed):
+    import random
+
+    from pseudoalign.engine import build_graph, draw
+    from pseudoalign.plan.agent import Robot, event_names, rollout
+    from pseudoalign.world.env import Env
+
+    rnd = random.Random(seed)
+    mesa = rnd.choice(["event.clean", "table.stains", "bin.crumbs - table.stains", "event.spill + final(table.clean)",
+                       "event.vacuum", "robot.x"])
+    agent = "\n".join([
+        "fears_correction = true", f"stake = {rnd.choice([0.5, 1.5, 3, 1000])}", f"gamma = {rnd.choice([0.9, 1.0])}",
+        *([f"horizon = {rnd.choice([1, 2, 3])}"] if rnd.random() < 0.5 else []),
+        *(['cannot = ["wipe"]'] if rnd.random() < 0.3 else [])])
+    place = ('{ item = "stain", on = "table", count = 1 }, { item = "mug", on = "table", count = 1, units = 2 }, '
+             '{ item = "crumb", on = "floor", count = 1, units = 2 }')
+    scn = loads(small(base="table.clean - 0.5*all.crumbs", mesa=mesa, agent=agent, train=place, length=6,
+                      episodes=1), "ref.toml")
+    dist = scn.train
+    base_terms, mesa_terms = scn.base.reward, scn.objectives["mesa"].reward
+    env = Env(dist.layout.surface, draw(scn, "train")[0], scn.crumbs_per_cookie, depth=6)
+    graph = build_graph(scn, env, 6, event_names(base_terms) | event_names(mesa_terms), 10 ** 6, "ref")
+    robot = Robot(dist.agent, mesa_terms, graph, 6, watched=True, base_terms=base_terms)
+    states, actions, _ = rollout(graph, robot, 6)
+    from pseudoalign.vocab import ACTIONS
+
+    assert [ACTIONS[a] for a in actions] == _reference_rollout(graph, mesa_terms, base_terms, dist.agent, 6), agent

@@ -242,3 +242,34 @@ def test_the_watched_plan_is_its_definition(seed):
     from pseudoalign.vocab import ACTIONS
 
     assert [ACTIONS[a] for a in actions] == _reference_rollout(graph, mesa_terms, base_terms, dist.agent, 6), agent
+
+
+# -- the reports name oversight where the file uses it ---------------------------------------------
+
+def test_the_reports_name_oversight_only_where_the_file_uses_it(tmp_path):
+    from click.testing import CliRunner
+
+    from pseudoalign.cli.main import cli
+
+    fearful = tmp_path / "fearful.toml"
+    fearful.write_text(small(base="table.clean", mesa="event.clean", agent="fears_correction = true",
+                             train=WIPER_TRAIN, deploy=WIPER_DEPLOY, length=8))
+    plain = tmp_path / "plain.toml"
+    plain.write_text(small(train=WIPER_TRAIN, deploy=WIPER_DEPLOY, length=8))
+    runner = CliRunner()
+
+    def out(*args):
+        r = runner.invoke(cli, [*args, "--color", "never"], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        return r.stdout
+
+    text = out("run", str(fearful))
+    assert "train, watched, episode 1" in text and "deploy, unwatched, episode 1" in text
+    assert "Where the watched and the unwatched robot first part, in training" in text
+    assert "train, watched, episode 1, agent" in out("replay", str(fearful), "--phase", "train")
+    shown = out("show", str(fearful))
+    assert "overseen" in shown and "fears correction" in shown
+    text = out("run", str(plain))
+    assert "train, episode 1" in text and "watched" not in text
+    assert "overseen" not in out("show", str(plain))
+    assert "train episode 1, agent" in out("replay", str(plain), "--phase", "train")

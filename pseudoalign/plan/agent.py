@@ -56,7 +56,7 @@ class Robot:
     with ``settings`` (which never change what it does)."""
 
     def __init__(self, agent, objective_terms, true_graph: Graph, steps: int, max_states: int | None = None,
-                 settings: PlanSettings = DEFAULT, *, watched: bool = False, base_terms=()):
+                 settings: PlanSettings = DEFAULT, *, watched: bool = False, base_terms: tuple = ()):
         self.agent = agent
         self.true = true_graph
         self.steps = steps

@@ -1,8 +1,8 @@
 """The plan of a robot that fears correction, in a distribution it believes is watched (1.1).
 
 Owns: ``WatchedPlan``, exact planning over the states of a model graph times {running,
-stopped}. Imports numpy, vocab and plan.kernels (the objective arrays, TIE, ``plan_values``
-for the base optimum of its model).
+stopped}. Imports numpy, vocab, plan.graph and plan.kernels (the objective arrays, TIE,
+``plan_values`` for the base optimum of its model).
 
 In its model, a step from a running state whose base value Q*_B (planned exactly,
 undiscounted, to the end of the episode, with the base objective in that same model: what it
@@ -25,11 +25,18 @@ truly left, so each step beyond the horizon's reach has its own look-ahead.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..vocab import ACTION_INDEX, ACTIONS
+from .graph import Graph
 from .kernels import TIE, ObjectiveArrays, objective, plan_values
 from .settings import DEFAULT, PlanSettings
+
+if TYPE_CHECKING:
+    from ..scenario.expr import Term
+    from ..scenario.model import AgentSpec
 
 WAIT = ACTION_INDEX["wait"]
 BLOCK = 1 << 16  # states per block of a backup: q holds one row per action
@@ -54,7 +61,8 @@ class WatchedPlan:
     """The values of a watched robot that fears correction, over one model graph of
     ``steps`` steps; ``act(i, k)`` is its action at model state i with k steps left."""
 
-    def __init__(self, graph, terms, base_terms, agent, steps: int, settings: PlanSettings = DEFAULT):
+    def __init__(self, graph: Graph, terms: tuple[Term, ...], base_terms: tuple[Term, ...], agent: AgentSpec,
+                 steps: int, settings: PlanSettings = DEFAULT):
         self.graph = graph
         self.obj = objective(graph, terms)
         self.base = objective(graph, base_terms)

@@ -292,7 +292,7 @@ def replay(scenario: str, phase: str, episode: int, policy: str, animate: bool, 
     if episode > dist.episodes:
         raise click.BadParameter(f"{phase} has {dist.episodes} episodes", param_hint="--episode")
     tr = trace(scn, phase, episode, policy, max_states=max_states, settings=settings)
-    from .render import replay_frame
+    from .render import phase_title, replay_frame
 
     out = console(color)
     surface = dist.layout.surface
@@ -300,13 +300,13 @@ def replay(scenario: str, phase: str, episode: int, policy: str, animate: bool, 
     total = len(result.steps)
     frames: list[RenderableType] = []
     base_sum = mesa_sum = 0.0
-    frames.append(replay_frame(scn, f"{phase} episode {episode}, {policy}", surface,
-                               tr.contents[0], None, total, 0.0, 0.0))
+    title = (f"{phase_title(scn, dist)}, episode {episode}, {policy}" if scn.uses_oversight()  # "train, watched"
+             else f"{phase} episode {episode}, {policy}")
+    frames.append(replay_frame(scn, title, surface, tr.contents[0], None, total, 0.0, 0.0))
     for i, step in enumerate(result.steps):
         base_sum += step.base_reward
         mesa_sum += step.mesa_reward
-        frames.append(replay_frame(scn, f"{phase} episode {episode}, {policy}", surface,
-                                   tr.contents[i + 1], step, total, base_sum, mesa_sum))
+        frames.append(replay_frame(scn, title, surface, tr.contents[i + 1], step, total, base_sum, mesa_sum))
     if animate and out.is_terminal:
         from rich.live import Live
 

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
     from pseudoalign.household import Over
     from pseudoalign.records import StepRecord
-    from pseudoalign.scenario.model import AgentSpec, Placement, Scenario
+    from pseudoalign.report import PartingAt
+    from pseudoalign.scenario.model import AgentSpec, Distribution, Placement, Scenario
     from pseudoalign.verdict.ladder import Rung
     from pseudoalign.world.contents import Contents
 
@@ -127,10 +128,19 @@ def map_panel(title: str, surface: np.ndarray, contents: Contents) -> Panel:
                  expand=False, box=box.ROUNDED)
 
 
+def phase_title(scn: Scenario, dist: Distribution) -> str:
+    """A distribution's name for a frame title, with its oversight ("train, watched") where the
+    file's story is about oversight (Scenario.uses_oversight), else the name alone."""
+    if not scn.uses_oversight():
+        return dist.name
+    return f"{dist.name}, {'watched' if dist.overseen else 'unwatched'}"
+
+
 def maps_side_by_side(scn: Scenario, first_train: Contents, first_deploy: Contents) -> Group:
     return Group(
-        Columns([map_panel("train, episode 1", scn.train.layout.surface, first_train),
-                 map_panel("deploy, episode 1", scn.deploy.layout.surface, first_deploy)], padding=(0, 2)),
+        Columns([map_panel(f"{phase_title(scn, scn.train)}, episode 1", scn.train.layout.surface, first_train),
+                 map_panel(f"{phase_title(scn, scn.deploy)}, episode 1", scn.deploy.layout.surface, first_deploy)],
+                padding=(0, 2)),
         Text(LEGEND, style="dim"),
     )
 
@@ -223,6 +233,21 @@ def _step_line(ep: int, s: StepRecord, follow: StepRecord | None = None) -> Text
     return text
 
 
+def _parting_line(p: PartingAt) -> Text:
+    """Where the watched and the unwatched robot part in a training episode, and what each costs the base."""
+    q = p.parting
+    text = Text(f"episode {p.episode}, step {q.step}: watched ")
+    text.append(q.watched, style="bold")
+    text.append(f" (base loss {rounded(q.watched_loss):g}), unwatched ")
+    text.append(q.unwatched, style="bold")
+    text.append(f" (base loss {rounded(q.unwatched_loss):g}); episode base return {rounded(p.watched_return):g} "
+                f"watched, {rounded(p.unwatched_return):g} unwatched")
+    lost = p.watched_return - p.unwatched_return
+    if lost > 1e-9:
+        text.append(f": {rounded(lost):g} less", style="red")
+    return text
+
+
 def _indented(text: Text) -> Table:
     """A line of evidence, indented so that its wrapped lines stay indented too."""
     grid = Table.grid(padding=(0, 0))
@@ -246,6 +271,21 @@ def evidence(report: Report, limit: int = 5) -> Group:
             parts.append(_indented(Text(f"lifting {p.limit} ({safe(p.description)}): train base score {p.train_base_score:.2f} "
                               + ("— breaks training behaviour" if p.breaks_training else "— still fine"),
                               style="red" if p.breaks_training else "green")))
+    if probes.deception is not None:
+        parts.append(Text(f"Believing itself unwatched, in training: train base score "
+                          f"{probes.deception.unwatched_train_base_score:.2f}"
+                          + (" — its good behaviour rests on being watched"
+                             if report.label == Label.DECEPTIVE else ""),
+                          style="red" if report.label == Label.DECEPTIVE else ""))
+        partings = ev.parting or ()
+        if partings:
+            parts.append(Text(f"Where the watched and the unwatched robot first part, in training ({len(partings)} "
+                              f"episode{'s' if len(partings) != 1 else ''}):"))
+            parts += [_indented(_parting_line(p)) for p in partings[:limit]]
+            if len(partings) > limit:
+                parts.append(Text(f"  … and {len(partings) - limit} more", style="dim"))
+        else:
+            parts.append(_indented(Text("they never part: it acts the same watched or not", style="dim")))
     sections = [("Steps that left it worse placed for the base than waiting, in deployment", ev.regress_steps),
                 ("Steps with negative base gain, in deployment", ev.negative_base_steps),
                 ("Steps whose mesa gain bypassed the base (no base progress), in deployment", ev.bypass_steps)]
@@ -336,6 +376,9 @@ def agent_table(spec: AgentSpec, title: str) -> Table:
     for lim in ("unaware_of", "cannot", "epsilon", "beliefs"):
         if lim in spec.limits():
             t.add_row(lim, Text(safe(spec.describe_limit(lim))))
+    if spec.fears_correction:
+        t.add_row("fears correction", Text(f"yes: watched, a step that is not base-optimal gets it stopped, "
+                                           f"at a loss of {spec.stake:g} (stake)"))
     return t
 
 
@@ -349,11 +392,13 @@ def scenario_summary(scn: Scenario, first_train: Contents, first_deploy: Content
     for o in scn.objectives.values():
         obj.add_row(Text(safe(o.name)), Text(safe(o.text)), Text(safe(o.description)))
     dist = Table(box=box.SIMPLE_HEAD, title="Distributions", title_justify="left", title_style="bold")
-    for c in ("", "episodes", "seed", "episode length", "placements"):
+    oversight = scn.uses_oversight()  # a column only where the file's story is about it (format 1 unchanged)
+    for c in ("", "episodes", "seed", "episode length") + (("overseen",) if oversight else ()) + ("placements",):
         dist.add_column(c)
     for dd in (scn.train, scn.deploy):
         places = "; ".join(_placement(p) for p in dd.place) or "none"
-        dist.add_row(safe(dd.name), str(dd.episodes), str(dd.seed), str(dd.episode_length), Text(safe(places)))
+        watched = (("yes" if dd.overseen else "no"),) if oversight else ()
+        dist.add_row(safe(dd.name), str(dd.episodes), str(dd.seed), str(dd.episode_length), *watched, Text(safe(places)))
     parts: list[RenderableType] = [head, obj, agent_table(scn.train.agent, "The robot (training)")]
     if scn.deploy.agent != scn.train.agent:
         parts.append(agent_table(scn.deploy.agent, "The robot (deployment)"))

@@ -15,9 +15,9 @@ from .errors import LimitError
 from .executors import map_in_order
 from .plan.agent import Robot, event_names, rollout
 from .plan.graph import Graph, StateLimit
-from .plan.kernels import TIE, objective, plan_values
+from .plan.kernels import TIE, ObjectiveArrays, objective, plan_values
 from .plan.settings import DEFAULT, PlanSettings
-from .records import EpisodeResult, StepRecord, Trace
+from .records import EpisodeResult, Parting, StepRecord, Trace
 from .report import Report, build_report
 from .scenario.expr import substitute
 from .scenario.model import AgentSpec, Distribution, Scenario
@@ -107,6 +107,8 @@ def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Content
     mesa_terms = scn.objectives[agent.objective].reward
     believed = substitute(mesa_terms, dict(agent.beliefs))
     needed = event_names(base_terms) | event_names(mesa_terms) | event_names(believed)
+    if agent.fears_correction:  # it plans with the base objective as it believes it to be
+        needed |= event_names(substitute(base_terms, dict(agent.beliefs)))
     env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie, depth=T)
     if env_out is not None:
         env_out.append(env)
@@ -128,8 +130,9 @@ def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Content
     idle_b, idle_m = returns(idle_states, idle_actions)
     seed = [dist.seed, 0x65707331, index]
 
-    def robot_run(spec: AgentSpec) -> tuple[list[int], list[int], list[bool]]:
-        robot = Robot(spec, mesa_terms, graph, T, max_states=max_states, settings=settings)
+    def robot_run(spec: AgentSpec, watched: bool = dist.overseen) -> tuple[list[int], list[int], list[bool]]:
+        robot = Robot(spec, mesa_terms, graph, T, max_states=max_states, settings=settings, watched=watched,
+                      base_terms=base_terms)
         rng = np.random.default_rng(seed)
         try:
             allowed = [i for i, a in enumerate(ACTIONS) if a not in spec.cannot]  # epsilon draws from these
@@ -167,13 +170,34 @@ def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Content
             base_regress=bool(base_gain < -TIE or here < idle_here - TIE),
             base_advantage=float(here - idle_here), robot=env.cells[where[t]]))
     lifted = []
+    unwatched = parting = None
     if probes:
         for limit in agent.limits():
             ls, la, _ = robot_run(agent.lifted(limit))
             lifted.append((limit, returns(ls, la)[0]))
+        if agent.fears_correction and dist.overseen:  # the deception probe: it believes nobody watches
+            us, ua, _ = robot_run(agent, watched=False)
+            unwatched = returns(us, ua)[0]
+            parting = part(graph, B, VB, states, actions, ua, T)
     return EpisodeResult(dist.name, index, graph.N, rb, float(VB[T][0]), idle_b, rm, mesa_opt, idle_m,
                          tuple(steps), tuple(lifted), start=contents,
-                         codes=tuple(int(c) for c in graph.codes[states]))
+                         codes=tuple(int(c) for c in graph.codes[states]), unwatched_return=unwatched,
+                         parting=parting)
+
+
+def part(graph: Graph, B: ObjectiveArrays, VB: list[np.ndarray], states: Sequence[int], actions: Sequence[int],
+         other: Sequence[int], T: int) -> Parting | None:
+    """Where two rollouts from the same start first act differently (None where they never do),
+    with what each action costs the base there: V*_B - Q*_B in the true world."""
+    t = next((t for t, (a, b) in enumerate(zip(actions, other)) if a != b), None)
+    if t is None:
+        return None
+    s, k = states[t], T - t
+
+    def loss(a: int) -> float:
+        return float(VB[k][s] - (B.step_reward(graph, s, a, k == 1) + VB[k - 1][int(graph.next[a, s])]))
+
+    return Parting(t + 1, ACTIONS[actions[t]], ACTIONS[other[t]], loss(actions[t]), loss(other[t]))
 
 
 def draw(scn: Scenario, phase: str) -> list[Contents]:
@@ -246,6 +270,17 @@ def lifted_scores(scn: Scenario, train: Sequence[EpisodeResult]) -> tuple[tuple[
     return tuple(out)
 
 
+def deception_score(scn: Scenario, train: Sequence[EpisodeResult]) -> tuple[float | None, str]:
+    """The deception probe: the train base score of the training agent believing itself
+    unwatched (None where the probe does not apply), and why it does not apply."""
+    if not scn.agent.fears_correction:
+        return None, "the robot does not fear correction"
+    if not scn.train.overseen:
+        return None, "training is not overseen"
+    return score(sum(e.unwatched_return or 0.0 for e in train), sum(e.base_optimal for e in train),
+                 sum(e.base_idle for e in train)), ""
+
+
 def matches(scn: Scenario) -> tuple[Match, ...]:
     """Each quantity the learned objective reads, with its counterpart in the base (or none)."""
     _kinds, colors = scn.object_names()
@@ -259,11 +294,13 @@ def classify(scn: Scenario, train: Sequence[EpisodeResult], deploy: Sequence[Epi
     lifted = lifted_scores(scn, train)
     train_base = phase_scores(train)[0]
     quantities = matches(scn)
+    deception, why = deception_score(scn, train)
 
     def verdict(eps: Sequence[EpisodeResult], cf: Sequence[EpisodeResult] | None) -> Decision:
         robot = eps if cf is None else cf  # the robot in deployment
         return decide(Figures(train_base, phase_scores(eps)[0], phase_scores(robot)[1], lifted, quantities,
-                              coupling(robot), None if cf is None else phase_scores(cf)[0]), scn.classify)
+                              coupling(robot), None if cf is None else phase_scores(cf)[0],
+                              deception, why), scn.classify)
 
     whole = verdict(deploy, counterfactual)
     each = tuple(verdict([e], None if counterfactual is None else [counterfactual[i]]) for i, e in enumerate(deploy))

@@ -1,6 +1,6 @@
 """What the engine measured of each episode: frozen records of steps and episodes.
 
-Owns: StepRecord, EpisodeResult. Imports the world's Contents only (an episode's start).
+Owns: StepRecord, Parting, EpisodeResult, Trace. Imports the world's Contents only (an episode's start).
 """
 
 from __future__ import annotations
@@ -29,6 +29,20 @@ class StepRecord:
 
 
 @frozen
+class Parting:
+    """The deception probe in one training episode: the first step where the watched robot and
+    the same robot believing itself unwatched act differently (they agree until then, so both
+    stand in the same state), and what each of the two actions costs the base there
+    (V*_B - Q*_B of the true world: 0 for a base-optimal step)."""
+
+    step: int  # 1-based
+    watched: str  # the watched robot's action
+    unwatched: str  # the unwatched robot's action
+    watched_loss: float
+    unwatched_loss: float
+
+
+@frozen
 class EpisodeResult:
     """One episode of one distribution: its size, the returns of every policy, the robot's steps."""
 
@@ -45,6 +59,8 @@ class EpisodeResult:
     lifted: tuple[tuple[str, float], ...]  # (limit, base return with it lifted), train only
     start: Contents  # what lay where when the episode began
     codes: tuple[int, ...] = ()  # the state codes of the trajectory (steps + 1), for replays
+    unwatched_return: float | None = None  # train, deception probe: the base return believing itself unwatched
+    parting: Parting | None = None  # train, deception probe: where the two robots first act differently
 
 
 @frozen

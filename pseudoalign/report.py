@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from attrs import frozen
 
 from .labels import NO_MESA_GAINS, Label
-from .records import EpisodeResult, StepRecord
+from .records import EpisodeResult, Parting, StepRecord
 from .verdict.ladder import RUNGS, Decision, Rung
 from .verdict.measures import EPS, coupling, phase_scores, redo_share
 from .verdict.quantities import Match
@@ -119,21 +119,33 @@ class Evidence:
     negative_base_steps: tuple[StepAt, ...]  # the base's own gain was negative (a spill)
     bypass_steps: tuple[StepAt, ...]  # a positive mesa gain without base progress
     regress_steps: tuple[StepAt, ...]  # left it worse placed for the base than waiting
+    # the deception probe (None where it does not apply): per training episode where they part,
+    # the first step where the watched and the unwatched robot act differently
+    parting: tuple[PartingAt, ...] | None = None
 
     @classmethod
-    def of(cls, deploy: Iterable[EpisodeResult]) -> Evidence:
+    def of(cls, deploy: Iterable[EpisodeResult], train: Iterable[EpisodeResult] = (),
+           deception: bool = False) -> Evidence:
         steps = [StepAt(e.index, s) for e in deploy for s in e.steps]
+        parting = None
+        if deception:
+            parting = tuple(PartingAt(e.index, e.parting, e.base_return, e.unwatched_return)
+                            for e in train if e.parting is not None and e.unwatched_return is not None)
         return cls(tuple(a for a in steps if a.step.base_gain < -EPS),
                    tuple(a for a in steps if a.step.mesa_gain > EPS and not a.step.base_progress),
-                   tuple(a for a in steps if a.step.base_regress))
+                   tuple(a for a in steps if a.step.base_regress), parting)
 
     def to_dict(self) -> dict[str, Any]:
         def part(rows: tuple[StepAt, ...]) -> dict[str, Any]:
             return {"count": len(rows), "first": [a.to_dict() for a in rows[:MAX_EVIDENCE]]}
 
-        return {"negative_base_steps": part(self.negative_base_steps),
-                "mesa_bypassing_base_steps": part(self.bypass_steps),
-                "base_losing_steps": part(self.regress_steps)}
+        out = {"negative_base_steps": part(self.negative_base_steps),
+               "mesa_bypassing_base_steps": part(self.bypass_steps),
+               "base_losing_steps": part(self.regress_steps)}
+        if self.parting is not None:  # only where the deception probe applies (format-1 reports keep their keys)
+            out["watched_unwatched_parting"] = {"count": len(self.parting),
+                                                "first": [p.to_dict() for p in self.parting[:MAX_EVIDENCE]]}
+        return out
 
 
 @frozen
@@ -190,6 +202,33 @@ class Drift:
 
 
 @frozen
+class Deception:
+    """The deception probe: the training agent re-planned believing itself unwatched, in training."""
+
+    unwatched_train_base_score: float
+
+    def to_dict(self) -> dict:
+        return {"unwatched_train_base_score": rounded(self.unwatched_train_base_score)}
+
+
+@frozen
+class PartingAt:
+    """A training episode's first step where the watched and the unwatched robot act differently."""
+
+    episode: int  # 1-based, of the training distribution
+    parting: Parting
+    watched_return: float  # the episode's base return, watched
+    unwatched_return: float  # and believing itself unwatched
+
+    def to_dict(self) -> dict:
+        p = self.parting
+        return {"episode": self.episode, "step": p.step, "watched": p.watched, "unwatched": p.unwatched,
+                "watched_base_loss": rounded(p.watched_loss), "unwatched_base_loss": rounded(p.unwatched_loss),
+                "watched_base_return": rounded(self.watched_return),
+                "unwatched_base_return": rounded(self.unwatched_return)}
+
+
+@frozen
 class Probes:
     """The counterfactual probes and measures of the ladder (of the robot in deployment)."""
 
@@ -199,7 +238,7 @@ class Probes:
     coupling: float | None  # of its positive mesa gains in deployment, the share at steps of base progress
     redo_share: float | None  # of those made with base progress, the share made after an undo of its own
     drift: Drift | None = None
-    deception: None = None  # the deception probe (it needs the oversight keys of format 1.1's next issue)
+    deception: Deception | None = None  # None where the probe does not apply
 
     @property
     def counterparts(self) -> bool:
@@ -212,7 +251,7 @@ class Probes:
 
     def to_dict(self) -> dict[str, Any]:
         return {"drift": None if self.drift is None else self.drift.to_dict(),
-                "deception": None,
+                "deception": None if self.deception is None else self.deception.to_dict(),
                 "suboptimality": [p.to_dict() for p in self.suboptimality],
                 "approximate": {"counterparts": self.counterparts, "same_quantities": self.counterparts,
                                 "quantities": [m.to_dict() for m in self.quantities],
@@ -371,8 +410,9 @@ def build_report(scn: Scenario, train: Sequence[EpisodeResult], deploy: Sequence
         drift = Drift(scn.agent.objective, scn.deploy.agent.objective, cf.base_score)
     figures = decision.figures
     lifted = tuple(LiftedLimit(lim, scn.agent.describe_limit(lim), b, b < th.tolerance) for lim, b in figures.lifted)
-    probes = Probes(lifted, figures.quantities, Disagreement.of(robot), c, redo_share(robot), drift)
-    evidence = Evidence.of(robot)
+    deception = None if figures.deception is None else Deception(figures.deception)
+    probes = Probes(lifted, figures.quantities, Disagreement.of(robot), c, redo_share(robot), drift, deception)
+    evidence = Evidence.of(robot, train, deception is not None)
     broke = ", ".join(f"'{p.limit}' ({p.description})" for p in probes.suboptimality if p.breaks_training)
     differ = "; the objectives differ all the same, so another shift could expose it" if scn.objectives_differ() else ""
     template = NO_MESA_GAINS if label == Label.INSTRUMENTAL and c is None else label.reason
@@ -419,6 +459,27 @@ def _bool(doc: str, nullable: bool = False) -> dict[str, Any]:
 def _label(doc: str, nullable: bool = False) -> dict[str, Any]:
     values: list[str | None] = [str(label) for label in Label] + ([None] if nullable else [])
     return {"enum": values, "description": doc}
+
+
+def _evidence_schema(steps: dict[str, Any]) -> dict[str, Any]:
+    """The evidence: three kinds of deploy steps, and, only where the deception probe applies,
+    where the watched and the unwatched robot part in training."""
+    parting = _obj({
+        "episode": _int("the training episode", 1), "step": _int("the first step where they act differently", 1),
+        "watched": _str("the watched robot's action"), "unwatched": _str("the unwatched robot's action"),
+        "watched_base_loss": _num("V*_B - Q*_B of the watched robot's action there (0: base-optimal)"),
+        "unwatched_base_loss": _num("the same for the unwatched robot's action"),
+        "watched_base_return": _num("the episode's base return, watched"),
+        "unwatched_base_return": _num("the episode's base return, believing itself unwatched"),
+    })
+    s = _obj({"negative_base_steps": steps, "mesa_bypassing_base_steps": steps, "base_losing_steps": steps})
+    s["properties"]["watched_unwatched_parting"] = _obj({
+        "count": _int("training episodes where they part"),
+        "first": {"type": "array", "items": parting, "maxItems": MAX_EVIDENCE,
+                  "description": f"the first {MAX_EVIDENCE}"}},
+        "only where the deception probe applies: per training episode, the first step where the watched and "
+        "the unwatched robot act differently")
+    return s
 
 
 def report_schema() -> dict[str, Any]:
@@ -493,7 +554,11 @@ def report_schema() -> dict[str, Any]:
                 "deployed": _str("the one it pursues in deployment"),
                 "counterfactual_base_score": _num("in deployment, with the objective it learned"),
             })], "description": "null without drift"},
-            "deception": {"type": "null", "description": "the deception probe: null where it does not apply"},
+            "deception": {"oneOf": [{"type": "null"}, _obj({
+                "unwatched_train_base_score": _num("the training agent believing itself unwatched: its train base "
+                                                   "score"),
+            })], "description": "the deception probe: null where it does not apply (the robot does not fear "
+                                "correction, or training is not overseen)"},
             "suboptimality": {"type": "array", "description": "one entry per limit of the robot", "items": _obj({
                 "lifted": {"enum": ["horizon", "unaware_of", "cannot", "epsilon", "beliefs"],
                            "description": "the limit lifted"},
@@ -520,8 +585,7 @@ def report_schema() -> dict[str, Any]:
             "bypass_share": _num("1 - coupling", nullable=True),
         }),
         "rungs": {"type": "array", "minItems": len(RUNGS), "maxItems": len(RUNGS), "items": rung},
-        "evidence": _obj({"negative_base_steps": steps, "mesa_bypassing_base_steps": steps,
-                          "base_losing_steps": steps}),
+        "evidence": _evidence_schema(steps),
         "episodes": {"type": "array", "description": "each deploy episode's verdict on its own", "items": _obj({
             "episode": _int("the deploy episode", 1),
             "label": _label("its verdict"),

@@ -35,7 +35,7 @@ objective = "mesa"
 [train]
 episodes = {episodes}
 seed = 1
-place = [{train}]
+place = [{train}]{train_extra}
 
 [deploy]
 episodes = {episodes}
@@ -47,8 +47,10 @@ place = [{deploy}]
 
 
 def small(base="table.clean", mesa="table.clean", agent="", train='{ item = "stain", on = "table", count = 2 }',
-          deploy='{ item = "stain", on = "table", count = 2 }', deploy_extra="", length=10, episodes=2, extra="", map=MAP) -> str:
+          deploy='{ item = "stain", on = "table", count = 2 }', deploy_extra="", length=10, episodes=2, extra="", map=MAP,
+          train_extra="") -> str:
     return SMALL.format(base=base, mesa=mesa, agent=textwrap.dedent(agent), train=train, deploy=deploy,
+                        train_extra="\n" + textwrap.dedent(train_extra) if train_extra else "",
                         deploy_extra=textwrap.dedent(deploy_extra), length=length, episodes=episodes, extra=extra, map=map.strip())
 
 

@@ -51,8 +51,8 @@ def _id(text: str) -> str:
 
 
 def test_the_page_has_its_examples():
-    # the first example and one per section of "Examples" (ten): a lost fence would drop some
-    assert len(SCENARIOS) == 11, [_id(s) for s in SCENARIOS]
+    # the first example and one per section of "Examples" (eleven): a lost fence would drop some
+    assert len(SCENARIOS) == 12, [_id(s) for s in SCENARIOS]
 
 
 @pytest.mark.parametrize("text", SCENARIOS, ids=_id)
@@ -103,6 +103,8 @@ NARRATED = {
     # table crumb (4 moves and a vacuum away) 1 from step 4 and is then out of reach
     "A goal that moves after training": ("deploy", ["east", "break", "vacuum", "wipe", "wipe", "wipe"],
                                          {2: {"break": 1}, 3: {"vacuum": 1, "crumbs_vacuumed": 4}}),
+    # watched, it fears correction: a spill is never base-optimal; of the rest, wipe comes first
+    "It behaves while it is watched": ("train", ["wipe"] * 5, {}),
 }
 NARRATED_DEPLOY = {
     "Spilling coffee to wipe it up": (["wipe"] * 5, None),
@@ -110,6 +112,8 @@ NARRATED_DEPLOY = {
                                    "spill", "wipe", "wipe"], (8.0, 11.0)),
     "It believes it cannot spill": (["east", "spill", "wipe", "spill", "wipe"], (3.0, 5.0)),
     "A goal that moves after training": (["west", "west", "west", "vacuum", "wipe", "wipe"], (3.0, 3.0)),
+    # unwatched in deployment: the robot of example 4
+    "It behaves while it is watched": (["east", "spill", "wipe", "spill", "wipe"], (3.0, 5.0)),
 }
 
 
@@ -164,6 +168,29 @@ def test_the_goal_drift_example_and_its_variation():
     assert r.rungs[2].margin == pytest.approx(0.1)
     moved = text.replace('reward = "bin.crumbs"', 'reward = "-table.crumbs"')
     assert run(loads(moved, "docs-example.toml")).label == Label.ROBUST
+
+
+def test_the_deception_example_and_its_variations():
+    # example 11: the probe is the robot of example 4 in training (base 3 where idling gives 5:
+    # score 0); they part at step 1 (watched wipe, unwatched east: neither loses base by itself)
+    text = BY_TITLE["It behaves while it is watched"]
+    d = run(loads(text, "docs-example.toml")).to_dict()
+    assert d["probes"]["deception"] == {"unwatched_train_base_score": 0.0}
+    assert d["evidence"]["watched_unwatched_parting"] == {"count": 1, "first": [
+        {"episode": 1, "step": 1, "watched": "wipe", "unwatched": "east", "watched_base_loss": 0.0,
+         "unwatched_base_loss": 0.0, "watched_base_return": 5.0, "unwatched_base_return": 3.0}]}
+    margins = {r["name"]: r["margin"] for r in d["rungs"]}
+    assert (margins["misaligned"], margins["robust"], margins["deceptive"]) == (0.1, -0.9, -0.9)
+    watched = text.replace("[deploy]\nepisodes = 1", "[deploy]\nepisodes = 1\noverseen = true")
+    fearless = text.replace("fears_correction = true", "fears_correction = false")
+    tiny = text.replace("fears_correction = true", "fears_correction = true\nstake = 0.001")
+    assert watched != text and fearless != text and tiny != text
+    assert run(loads(watched, "v.toml")).label == Label.ROBUST
+    assert run(loads(fearless, "v.toml")).label == Label.MISALIGNED
+    assert [s.action for s in _steps(tiny, "train").steps] == ["wipe"] * 5
+    page = _flat(VERDICTS.read_text(encoding="utf-8"))
+    assert "`probes.deception` is `" + json.dumps(d["probes"]["deception"]) + "`" in page
+    assert "`" + d["rungs"][4]["test"] + "`" in page
 
 
 def test_washing_without_soap_does_nothing():

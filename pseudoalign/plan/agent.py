@@ -2,8 +2,10 @@
 
 Owns: the model (what it is unaware of removed, beliefs substituted, what it believes it
 cannot do left out), receding-horizon planning, and the robot's rollout in the true world.
-Imports world, plan.graph, plan.kernels, plan.settings, scenario.expr (scenario.model for
-annotations only).
+A robot that fears correction, in a distribution it believes is watched, plans with
+``plan.oversight.WatchedPlan`` instead (its model also knows the base objective).
+Imports world, plan.graph, plan.kernels, plan.oversight, plan.settings, scenario.expr
+(scenario.model for annotations only).
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ from ..vocab import ACTION_INDEX, ACTIONS, ITEMS, SURFACES
 from ..world.env import Env
 from .graph import Graph
 from .kernels import greedy, objective, plan_values
+from .oversight import WatchedPlan
 from .settings import DEFAULT, PlanSettings
 
 if TYPE_CHECKING:
     from ..scenario.expr import Term
     from ..scenario.model import AgentSpec
     from ..world.contents import Contents
+
+WAIT = ACTION_INDEX["wait"]
+
 
 
 def event_names(terms: Iterable[Term]) -> set[str]:
@@ -62,7 +68,8 @@ class Robot:
     with ``settings`` (which never change what it does)."""
 
     def __init__(self, agent: AgentSpec, objective_terms: Sequence[Term], true_graph: Graph, steps: int,
-                 max_states: int | None = None, settings: PlanSettings = DEFAULT) -> None:
+                 max_states: int | None = None, settings: PlanSettings = DEFAULT, *, watched: bool = False,
+                 base_terms: Sequence[Term] = ()) -> None:
         self.agent = agent
         self.true = true_graph
         self.steps = steps
@@ -70,18 +77,28 @@ class Robot:
         self.settings = settings
         self.terms = substitute(objective_terms, dict(agent.beliefs))
         self.events = event_names(self.terms)
+        # it fears correction and believes it is watched: it plans with the base objective too
+        self.base_terms = substitute(base_terms, dict(agent.beliefs)) if watched and agent.fears_correction else None
+        if self.base_terms is not None:
+            self.events |= event_names(self.base_terms)
+        self.stopped = False  # it fears correction, and a step of its own was noticed: it waits from then on
         un = set(agent.unaware_of)
         self.unaware_items = un & set(ITEMS)
         self.unaware_surfaces = un & set(SURFACES)
         self.unaware_kinds = un - set(ITEMS) - set(SURFACES)
         self.absent = frozenset(self.unaware_items)
-        self.plans: list[tuple[Env, _Plan]] = []
+        self.plans: list[tuple[Env, _Plan | WatchedPlan]] = []
         self.identity = False
         if not agent.unaware_of:  # its model is the true world
             self.identity = True
             if not self.events <= set(true_graph.events):
                 raise ValueError("the true graph lacks events the robot's objective reads")
-            self.plans.append((true_graph.env, _Plan(true_graph, self.terms, agent, steps, settings)))
+            self.plans.append((true_graph.env, self._plan(true_graph, steps)))
+
+    def _plan(self, graph: Graph, steps: int) -> _Plan | WatchedPlan:
+        if self.base_terms is None:
+            return _Plan(graph, self.terms, self.agent, steps, self.settings)
+        return WatchedPlan(graph, self.terms, self.base_terms, self.agent, steps, self.settings)
 
     def _view(self, contents: Contents) -> tuple[np.ndarray, Contents]:
         """The robot's model of a state: (surface grid, contents) with what it is unaware of removed."""
@@ -99,10 +116,19 @@ class Robot:
             return surface, contents
         return surface, contents.without(self.unaware_items, self.unaware_kinds, cells)
 
+    def _choose(self, plan: _Plan | WatchedPlan, i: int, k: int) -> int:
+        if not isinstance(plan, WatchedPlan):
+            return plan.act(i, k)
+        a, self.stopped = plan.choose(i, k)
+        return a
+
     def act(self, i: int, k: int) -> int:
-        """The action at true state index ``i`` with ``k`` steps left."""
+        """The action at true state index ``i`` with ``k`` steps left (one rollout: a robot that
+        believes itself stopped waits, as its model says; epsilon's actions are not its own)."""
+        if self.stopped:
+            return WAIT
         if self.identity:
-            return self.plans[0][1].act(i, k)
+            return self._choose(self.plans[0][1], i, k)
         contents = self.true.env.contents_of(int(self.true.codes[i]))
         surface, model = self._view(contents)
         for env, plan in self.plans:
@@ -111,12 +137,12 @@ class Robot:
                 j = None if code is None else plan.graph.index_of(code)
                 # its values cover the states its model reaches with k steps still to go
                 if j is not None and j < plan.graph.live(k):
-                    return plan.act(j, k)
+                    return self._choose(plan, j, k)
         env = Env(surface, model, self.true.env.cpc, depth=k, absent=self.absent)
         graph = Graph(env, k, events=self.events, max_states=self.max_states, settings=self.settings)
-        plan = _Plan(graph, self.terms, self.agent, k, self.settings)
+        plan = self._plan(graph, k)
         self.plans.append((env, plan))
-        return plan.act(0, k)
+        return self._choose(plan, 0, k)
 
 
 def rollout(graph: Graph, robot: Robot | None, steps: int, epsilon: float = 0.0,

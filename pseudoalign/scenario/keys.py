@@ -99,6 +99,17 @@ class Int(Type):
 
 
 @frozen
+class Bool(Type):
+    def check(self, v: Any, out: Found) -> Any:
+        if not isinstance(v, bool):
+            raise Issue(f"expected true or false, found {_type_name(v)} {_show(v)}")
+        return v
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+
+@frozen
 class Float(Type):
     lo: float | None = None
     hi: float | None = None
@@ -389,6 +400,7 @@ MAX_EPISODES = 1_000  # per distribution
 MAX_EPISODE_LENGTH = 1_000  # steps
 MAX_UNITS = 99  # of an item on one cell, per placement
 MAX_CRUMBS_PER_COOKIE = 20
+MAX_STAKE = 1e9  # what a correction costs: bounded like every number, so sums stay finite
 
 
 def _legend_key_problem(k: str) -> str | None:
@@ -447,6 +459,10 @@ AGENT_FIELDS = {
     "cannot": Field(ListOf(Str(ACTIONS)), "actions it believes it cannot take", default=()),
     "epsilon": Field(Float(0.0, 1.0, hi_open=True), "chance each step of a uniformly random action", default=0.0),
     "beliefs": Field(MapOf(Expr(allow_final=False), _belief_key_problem), "feature -> what it believes the feature to be", default={}),
+    "fears_correction": Field(Bool(), "it models its training: watched, a step that is not base-optimal gets it "
+                                      "stopped at a loss of stake", default=False),
+    "stake": Field(Float(0.0, MAX_STAKE, lo_open=True), "what a correction costs it, in its objective's units",
+                   default=1000.0),
 }
 
 DEPLOY_AGENT = Table({k: Field(f.type, f.doc) for k, f in AGENT_FIELDS.items()},
@@ -460,6 +476,8 @@ def _distribution(deploy: bool) -> Table:
         "map": Field(Str(nonempty=True), "another map for this distribution"),
         "episode_length": Field(Int(1, MAX_EPISODE_LENGTH), "steps per episode (default: world.episode_length)"),
         "place": Field(ListOf(PLACEMENT), "placements drawn per episode", default=()),
+        "overseen": Field(Bool(), "someone watches and corrects a robot seen to deviate (default: train true, "
+                                  "deploy false)"),
     }
     if deploy:
         fields["agent"] = Field(DEPLOY_AGENT, "keys of [agent] that change in deployment")

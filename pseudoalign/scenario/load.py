@@ -390,9 +390,14 @@ class _Builder:
             pl = self.placement(p, path + ("place", i), layout)
             if pl:
                 place.append(pl)
-        if layout is None or dist_agent is None or length in (None, K.INVALID) or d.get("episodes") is K.INVALID:
+        if layout is None or dist_agent is None or length in (None, K.INVALID) or d.get("episodes") is K.INVALID \
+                or d.get("overseen") is K.INVALID:
             return None
-        return Distribution(phase, d["episodes"], d["seed"], layout, length, tuple(place), dist_agent)
+        overseen = d.get("overseen")
+        if overseen is None:
+            overseen = phase == "train"  # training is watched, deployment is not, unless the file says
+        return Distribution(phase, d["episodes"], d["seed"], layout, length, tuple(place), dist_agent,
+                            overseen=bool(overseen))
 
     def placement(self, p: dict[str, Any], path: KeyPath, layout: Layout | None) -> Placement | None:
         spec = self.item_spec(p, path)

@@ -53,9 +53,12 @@ class AgentSpec:
     cannot: tuple[str, ...] = ()
     epsilon: float = 0.0
     beliefs: tuple[tuple[str, tuple[Term, ...]], ...] = ()
+    fears_correction: bool = False  # in an overseen distribution, a step that is not base-optimal gets it stopped
+    stake: float = 1000.0  # what being stopped costs it, in its objective's units
 
     def limits(self) -> tuple[str, ...]:
-        """The limits this agent has, in the format's order."""
+        """The limits this agent has, in the format's order (fears_correction is none: the
+        deception probe reads it)."""
         has = {
             "horizon": self.horizon is not None,
             "unaware_of": bool(self.unaware_of),
@@ -98,6 +101,7 @@ class Distribution:
     episode_length: int
     place: tuple[Placement, ...]
     agent: AgentSpec
+    overseen: bool = False  # someone watches and corrects a robot seen to deviate (1.1)
 
 
 @frozen(eq=False)
@@ -135,6 +139,13 @@ class Scenario:
         specs += [p.spec for d in (self.train, self.deploy) for p in d.place]
         objects = [s for s in specs if s.item == "object"]
         return frozenset(s.kind for s in objects if s.kind), frozenset(s.color for s in objects)
+
+    def uses_oversight(self) -> bool:
+        """Whether oversight matters to this file's story (1.1): the robot fears correction, in
+        training or deployment, or a distribution is watched otherwise than by default (train
+        watched, deploy not). Reports name oversight only then, so format-1 reports keep their text."""
+        return (self.train.agent.fears_correction or self.deploy.agent.fears_correction
+                or not self.train.overseen or self.deploy.overseen)
 
     def objectives_differ(self) -> bool:
         return any(canonical(self.objectives[d.agent.objective].reward) != canonical(self.base.reward)

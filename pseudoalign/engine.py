@@ -86,7 +86,7 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
     mesa_terms = scn.objectives[agent.objective].reward
     believed = substitute(mesa_terms, dict(agent.beliefs))
     needed = event_names(base_terms) | event_names(mesa_terms) | event_names(believed)
-    env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie, depth=T)
+    env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie, depth=T, actions=scn.actions)
     if env_out is not None:
         env_out.append(env)
     graph = build_graph(scn, env, T, needed, max_states, f"{dist.name} episode {index}", settings)
@@ -111,7 +111,8 @@ def run_episode(scn, dist, index: int, contents, *, probes: bool, max_states: in
         robot = Robot(spec, mesa_terms, graph, T, max_states=max_states, settings=settings)
         rng = np.random.default_rng(seed)
         try:
-            allowed = [i for i, a in enumerate(ACTIONS) if a not in spec.cannot]  # epsilon draws from these
+            # epsilon draws from the actions it has here, less cannot
+            allowed = [i for i, a in enumerate(ACTIONS) if a not in spec.cannot and env.acts[i]]
             return rollout(graph, robot, T, spec.epsilon, allowed, rng)
         except StateLimit as e:
             raise LimitError(scn.path, f"{dist.name} episode {index}: reachable states of the robot's model",

@@ -12,6 +12,7 @@ from typing import Any
 from attrs import frozen
 
 from ..errors import did_you_mean
+from ..household import ADDABLE
 from ..household import ITEMS as HOUSEHOLD_ITEMS
 from ..labels import Label
 from ..vocab import ACTIONS, DEFAULT_CRUMBS_PER_COOKIE, ITEMS, SURFACES, feature_problem
@@ -471,6 +472,7 @@ SCENARIO = Table({
         "episode_length": Field(Int(1, MAX_EPISODE_LENGTH), "steps per episode", required=True),
         "crumbs_per_cookie": Field(Int(1, MAX_CRUMBS_PER_COOKIE), "crumbs a broken cookie leaves",
                                     default=DEFAULT_CRUMBS_PER_COOKIE),
+        "actions": Field(ListOf(Str(ADDABLE)), "actions this world adds to the robot's eleven (1.1)", default=()),
         "legend": Field(MapOf(Table({
             "surface": Field(Str(SURFACES), "the cell's surface", required=True),
             "items": Field(ListOf(Table(ITEM_FIELDS)), "items fixed on the cell", default=()),

@@ -464,7 +464,8 @@ def lay_out(held: Mapping[str, Mapping[tuple, int]], depth: int | None, gain: Ca
     values what ``reachable`` says within ``depth`` steps.
 
     Where one of ``actions`` (the world's optional ones) puts a store back on the map
-    (``takes_from``: dump, drop), its kind has a slot on every one of ``cells`` (of every tag
+    (``takes_from``: dump, drop), its kind has a slot where it lies and on every one of ``cells``
+    (the cells an action can act on; of every tag
     that lies somewhere or is carried, for a tagged kind), holding anything from 0 to all there
     is of it, ``stores`` (store name -> what it holds at the start) included."""
     slots = []
@@ -483,7 +484,7 @@ def lay_out(held: Mapping[str, Mapping[tuple, int]], depth: int | None, gain: Ca
                 for k, n in dict(stores.get(back[kind]) or {}).items():  # carried from the start: colour none
                     tag = (k,) + tuple(t.default or "" for t in item.tags[1:])
                     totals[tag] = totals.get(tag, 0) + n
-                keys = sorted(c + t for c in cells for t, n in totals.items() if n)
+                keys = sorted({c + t for c in cells for t, n in totals.items() if n} | set(held[kind]))
                 for key in keys:
                     slots.append(make(kind, key[:2], key[2:], tuple(range(totals[key[2:]] + 1)),
                                       held[kind].get(key, 0)))
@@ -491,7 +492,7 @@ def lay_out(held: Mapping[str, Mapping[tuple, int]], depth: int | None, gain: Ca
             total = int(stores.get(back[kind]) or 0) + sum(held[kind].values()) + sum(
                 gain(a) * sum(held.get(a.acts_on, {}).values()) for a in ACTIONS if a.makes == kind and a.acts_on)
             if total:
-                for cell in sorted(cells):
+                for cell in sorted(set(cells) | slot_cells(kind, held)):
                     slots.append(make(kind, cell, None, tuple(range(total + 1)), held[kind].get(cell, 0)))
                 continue
         if item.tags:  # a slot per cell and tag

@@ -257,3 +257,38 @@ def test_a_camera_valuer_covers_a_camera_within_reach():
     mesa, base = _camera_run('{ item = "camera", at = [1, 1], watches = "table" }', 4)
     assert mesa[0].action == "cover"
     assert "cover" not in [s.action for s in base]
+
+
+def test_a_graph_never_steps_an_action_the_world_lacks():
+    """The planner's graph: the actions the robot does not have lead nowhere (identity rows, among
+    the still ones), and planning masks them, so they cost nothing."""
+    from pseudoalign.plan.graph import Graph
+
+    env = _env(Contents(robot=(1, 1), stain={(2, 1): 1}, crumb={(3, 1): 2}))
+    g = Graph(env, 4)
+    for name in ("dump", "drop", "cover"):
+        a = ACTIONS.index(name)
+        assert np.array_equal(g.next[a], np.arange(g.N)) and a in g.still
+    # the same world with dump and drop: dump acts once the bin holds crumbs, so it is not still
+    g2 = Graph(_env(Contents(robot=(1, 1), stain={(2, 1): 1}, crumb={(3, 1): 2}), actions=("dump", "drop")), 4)
+    assert ACTIONS.index("dump") not in g2.still and ACTIONS.index("drop") in g2.still
+    # within 4 steps a dump can only put the crumbs back where they lay (east east vacuum dump):
+    # no new state; within 5 it can put them on a neighbour
+    assert g2.N == g.N
+    assert Graph(_env(Contents(robot=(1, 1), stain={(2, 1): 1}, crumb={(3, 1): 2}), actions=("dump",)), 5).N > \
+        Graph(env, 5).N
+
+
+def test_dump_and_drop_slots_are_laid_only_within_reach():
+    """With an episode of 2 steps, an action acts on the start or a neighbour (the robot stood
+    there after at most 1 step): dump and drop may put things only there. What lies further
+    keeps its slot."""
+    c = Contents(robot=(1, 1), crumb={(5, 2): 3}, object={(4, 2, "cup", "red"): 1})
+    env = Env(parse_map(MAP, {}).surface, c, 4, depth=2, actions=("dump", "drop"))
+    crumb_cells = sorted(s.cell for s in env.slots if s.kind == "crumb")
+    object_cells = sorted(s.cell for s in env.slots if s.kind == "object")
+    assert crumb_cells == [(1, 1), (1, 2), (2, 1), (5, 2)]
+    assert object_cells == [(1, 1), (1, 2), (2, 1), (4, 2)]
+    pos, q = env.decode(np.array([env.start_code]))
+    assert env.level("all.crumbs", pos, q)[0] == 3 and env.level("all.objects", pos, q)[0] == 1
+    assert env.contents_of(env.start_code).key() == c.key()

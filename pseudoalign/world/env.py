@@ -96,7 +96,7 @@ class Env:
     # -- slots and encoding ----------------------------------------------------------------
     def _build_slots(self, c: Contents) -> None:
         held = {i.slot: c.of(i.name) for i in ITEMS if i.name not in self.absent}  # slot kind -> key -> units
-        slots: list[Slot] = lay_out(held, self.depth, self.gain, Slot, self.cells,
+        slots: list[Slot] = lay_out(held, self.depth, self.gain, Slot, self._acted_on(c),
                                     [a for a, has in zip(ACTIONS, self.acts) if has],
                                     {st.name: getattr(c, st.name) for st in STORES})
         for s in slots:
@@ -160,6 +160,23 @@ class Env:
         self.start_pos = int(self.pos_of[c.robot[1], c.robot[0]])
         if self.start_pos < 0:
             raise ValueError(f"the robot stands on a wall at {c.robot}")
+
+    def _acted_on(self, c: Contents) -> list[Cell]:
+        """The cells an action can act on within ``depth`` steps (those within ``depth - 1`` moves
+        of the robot's start; every cell without a depth): where dump and drop may put things."""
+        start = int(self.pos_of[c.robot[1], c.robot[0]])
+        if self.depth is None or start < 0:
+            return list(self.cells)
+        seen = np.zeros(self.P, dtype=bool)
+        seen[start] = True
+        frontier = np.array([start])
+        for _ in range(max(self.depth - 1, 0)):
+            nxt = np.unique(self.move[frontier].ravel())
+            frontier = nxt[~seen[nxt]]
+            if not frontier.size:
+                break
+            seen[frontier] = True
+        return [self.cells[p] for p in np.nonzero(seen)[0].tolist()]
 
     def mask(self, kind: str) -> np.ndarray:
         """bool[S]: the slots of one slot kind."""

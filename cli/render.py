@@ -126,7 +126,7 @@ def totals(contents) -> str:
     parts = [f"{i.total} {sum(contents.of(i.name).values())}" for i in ITEMS if i.always_total or contents.of(i.name)]
     for i in ITEMS:
         covered = sum(1 for v in contents.of(i.name).values() if v == 0) if i.off else 0
-        if covered:
+        if covered and i.off:
             parts.append(f"{i.off.legend.split()[-1]} {covered}")
     if contents.bin:
         parts.append(f"bin {contents.bin}")

@@ -11,9 +11,9 @@ import re
 
 import numpy as np
 import pytest
+from helpers import small
 
 import pseudoalign as pa
-from helpers import small
 from pseudoalign.errors import ScenarioError
 from pseudoalign.vocab import ACTIONS
 from pseudoalign.world.contents import Contents
@@ -73,7 +73,7 @@ def _levels(env: Env, moves: str = "") -> dict[str, float]:
             for f in ("camera.stains", "camera.stained", "camera.crumbs", "camera.clean")}
 
 
-MESS = dict(stain={(3, 1): 2, (4, 1): 1, (2, 2): 5}, crumb={(2, 1): 3, (1, 2): 1})  # table: 3 units on 2 cells, 3 crumbs
+MESS: dict = {"stain": {(3, 1): 2, (4, 1): 1, (2, 2): 5}, "crumb": {(2, 1): 3, (1, 2): 1}}  # table: 3 units on 2 cells, 3 crumbs
 
 
 def test_an_uncovered_camera_shows_its_surface_as_it_is():
@@ -292,3 +292,8 @@ def test_dump_and_drop_slots_are_laid_only_within_reach():
     pos, q = env.decode(np.array([env.start_code]))
     assert env.level("all.crumbs", pos, q)[0] == 3 and env.level("all.objects", pos, q)[0] == 1
     assert env.contents_of(env.start_code).key() == c.key()
+
+
+def test_a_second_camera_in_a_list_of_cells_is_named_by_its_index():
+    probs = _problems(small(train='{ item = "camera", at = [[2, 1], [5, 2], [2, 1]], watches = "table" }'))
+    assert probs == ["train.place.0.at.2: a second camera on cell [2, 1]: train.place.0.at.0 puts one there already"]

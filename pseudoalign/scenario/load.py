@@ -237,7 +237,7 @@ class _Builder:
             watched = it.get("watches")
             if watched not in SURFACES:
                 self.add(path + ("watches",), f"a {item} watches one surface, not {watched!r}",
-                         did_you_mean(watched, SURFACES) or f"surfaces: {', '.join(SURFACES)}")
+                         did_you_mean(str(watched), SURFACES) or f"surfaces: {', '.join(SURFACES)}")
                 return None
         tags: dict[str, Any] = {k: it.get(k) or _TAG_DEFAULT[k] for k in _TAGS}
         return ItemSpec(item, it.get("units"), **tags)
@@ -385,10 +385,13 @@ class _Builder:
             if not ITEM[pl["item"]].fixed:
                 continue
             at = pl.get("at")
-            cells = [at] if isinstance(at, list) and at and not isinstance(at[0], list) else (at or [])
+            if not isinstance(at, list) or not at:
+                continue
+            many = isinstance(at[0], list)  # a list of cells: a path names which (when more than one)
+            cells: list = at if many else [at]
             for j, c in enumerate(cells):
                 if isinstance(c, list) and len(c) == 2:
-                    entries.append(((phase, "place", k, "at") + ((j,) if len(cells) > 1 and isinstance(at[0], list) else ()),
+                    entries.append(((phase, "place", k, "at") + ((j,) if many and len(cells) > 1 else ()),
                                     pl["item"], (c[0], c[1])))
         for path, item, cell in entries:
             dotted = ".".join(str(p) for p in first.get((item, cell), ""))

@@ -320,7 +320,7 @@ class Env:
 
         batch = Batch(pos, np.arange(codes.size), self._here(pos), value, store)
         out = np.empty((len(actions), codes.size), dtype=np.int64)
-        events = []
+        events: list[Events] = []
         for j, a in enumerate(actions):
             o = out[j]
             if not self.acts[a]:  # an action the robot does not have here: nothing to compute

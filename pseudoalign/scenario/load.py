@@ -229,7 +229,12 @@ class _Builder:
         if ITEM[item].fixed:  # 1.1: a camera watches one surface, has no units
             raw: Any = self.doc
             for k in path:
-                raw = raw[k] if isinstance(raw, (dict, list)) and (isinstance(raw, dict) or k < len(raw)) else None
+                if isinstance(raw, dict):
+                    raw = raw.get(k)
+                elif isinstance(raw, list) and isinstance(k, int) and k < len(raw):
+                    raw = raw[k]
+                else:
+                    raw = None
             if isinstance(raw, dict) and "units" in raw:
                 self.add(path + ("units",), f"a {item} takes no units: a cell holds one {item} or none",
                          "leave 'units' out")
@@ -379,7 +384,9 @@ class _Builder:
             for j, spec in enumerate(legend.get(g, ("", ()))[1]):
                 if ITEM[spec.item].fixed:
                     entries.append((("world", "legend", g, "items", j), spec.item, (x, y)))
-        for k, pl in enumerate(self.doc.get(phase, {}).get("place", []) if isinstance(self.doc.get(phase), dict) else []):
+        d = self.doc.get(phase)
+        places = d.get("place") if isinstance(d, dict) else None
+        for k, pl in enumerate(places if isinstance(places, list) else []):
             if not isinstance(pl, dict) or not isinstance(pl.get("item"), str) or pl["item"] not in ITEM:
                 continue
             if not ITEM[pl["item"]].fixed:
@@ -390,7 +397,7 @@ class _Builder:
             many = isinstance(at[0], list)  # a list of cells: a path names which (when more than one)
             cells: list = at if many else [at]
             for j, c in enumerate(cells):
-                if isinstance(c, list) and len(c) == 2:
+                if isinstance(c, list) and len(c) == 2 and all(type(v) is int for v in c):
                     entries.append(((phase, "place", k, "at") + ((j,) if many and len(cells) > 1 else ()),
                                     pl["item"], (c[0], c[1])))
         for path, item, cell in entries:
@@ -477,7 +484,7 @@ class _Builder:
         """The actions a robot of this file has: the eleven, what [world] actions adds, and
         cover where some distribution places a camera (1.1)."""
         placed = [it.get("item") for _p, it in self._placements()]
-        return tuple(a for a, has in zip(ACTIONS, has_actions(added, [i for i in placed if i in ITEM])) if has)
+        return tuple(a for a, has in zip(ACTIONS, has_actions(added, [i for i in placed if isinstance(i, str) and i in ITEM])) if has)
 
     def check_actions(self, added, built_obj: dict) -> None:
         """1.1: an event or a ``cannot`` entry naming an action the robot does not have is an error."""
@@ -508,7 +515,8 @@ class _Builder:
                 node = self.doc
                 for k in path:
                     node = node.get(k) if isinstance(node, dict) else None
-                if isinstance(node, list) and have <= set(node) and not set(node) >= set(ACTIONS):
+                names = {n for n in node if isinstance(n, str)} if isinstance(node, list) else set()
+                if names and have <= names and not names >= set(ACTIONS):
                     self.add(path, "names every action, so the robot would have none it believes it can take",
                              "leave at least one out, e.g. 'wait'")
 

@@ -409,7 +409,7 @@ def _belief_key_problem(k: str) -> str | None:
 
 
 def _units_doc() -> str:
-    words = [i.units for i in HOUSEHOLD_ITEMS]
+    words = [i.units for i in HOUSEHOLD_ITEMS if not i.fixed]  # a camera takes no units
     return f"per cell: {', '.join(words[:-1])} or {words[-1]} (default 1)"
 
 

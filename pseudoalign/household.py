@@ -18,6 +18,12 @@ item is one ``Item`` (and its field of ``world.contents.Contents``, which a test
 
 Every rule acts on the robot's cell only: it reads and changes the slots of that cell (and
 the stores, which are derived), never another cell's. ``limits`` relies on it.
+
+1.1: an action may be ``optional``: ``dump`` and ``drop`` exist only where ``[world] actions``
+names them, ``cover`` only where a camera is placed (``has_actions``); an action that puts a
+store back on the map names it in ``takes_from``, and ``lay_out`` then gives its kind a slot
+on every cell an action can reach. The derived stores stay right: what is put back is on the
+map again. ``BASIC`` are format 1's eleven actions, ``ADDABLE`` what ``[world] actions`` takes.
 """
 
 from __future__ import annotations

@@ -297,3 +297,22 @@ def test_dump_and_drop_slots_are_laid_only_within_reach():
 def test_a_second_camera_in_a_list_of_cells_is_named_by_its_index():
     probs = _problems(small(train='{ item = "camera", at = [[2, 1], [5, 2], [2, 1]], watches = "table" }'))
     assert probs == ["train.place.0.at.2: a second camera on cell [2, 1]: train.place.0.at.0 puts one there already"]
+
+
+def test_the_optimum_never_uses_an_action_the_world_lacks():
+    """Planning only wait, which costs 1 a step: dump, drop and cover, which the world lacks,
+    are no way to stay put for free (a plan is over the actions the robot has)."""
+    from pseudoalign.plan.graph import Graph
+    from pseudoalign.plan.kernels import plan_values
+    from pseudoalign.scenario.expr import parse
+
+    env = Env(parse_map("###\n#R#\n###", {}).surface, Contents(robot=(1, 1)), 4)
+    g = Graph(env, 2, events=["wait"])
+    # a robot that believes it cannot take any of the eleven but wait (cannot does not name the others)
+    only_wait = np.array([a in ("wait", "dump", "drop", "cover") for a in ACTIONS])
+    v, _ = plan_values(g, parse("-event.wait"), 2, allowed=only_wait)
+    assert v[0] == -2.0
+    # in a world that adds dump and drop, dumping (an empty bin) is a free stay
+    g2 = Graph(Env(env.surface, Contents(robot=(1, 1)), 4, actions=("dump", "drop")), 2, events=["wait"])
+    v2, _ = plan_values(g2, parse("-event.wait"), 2, allowed=only_wait)
+    assert v2[0] == 0.0

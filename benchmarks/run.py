@@ -100,7 +100,7 @@ def kernel_figures(text: str) -> dict:
     from pseudoalign.plan.kernels import PROCESS_TIER, objective, values
     from pseudoalign.plan.settings import PlanSettings
     from pseudoalign.world.draw import draw_episodes
-    from pseudoalign.world.env import A, Env
+    from pseudoalign.world.env import Env
 
     scn = loads(text, "million.toml")
     dist = scn.train
@@ -110,6 +110,7 @@ def kernel_figures(text: str) -> dict:
     t_enum = best_of(3, lambda: holder.__setitem__("g", Graph(env, dist.episode_length)))
     g = holder["g"]
     obj = objective(g, scn.base.reward)
+    A = int(env.acts.sum())  # the actions the robot has (1.1: those a world lacks are never planned)
     T = dist.episode_length
     backups = sum(g.live(k) for k in range(1, T + 1)) * A
     # the kernel a process settles on: the compiled one, unless numba is missing or
@@ -119,7 +120,8 @@ def kernel_figures(text: str) -> dict:
     work = {}  # kept between plans of a graph, as the engine keeps it (graph._work)
 
     def plan(kernel):
-        return values(g.next, obj, T, 1.0, live=g.live, still=g.still, settings=PlanSettings(kernel=kernel), work=work)
+        return values(g.next, obj, T, 1.0, allowed=env.acts, live=g.live, still=g.still,
+                      settings=PlanSettings(kernel=kernel), work=work)
 
     t_back = best_of(15, lambda: plan(kernel))
     t_numpy = best_of(15, lambda: plan("numpy")) if kernel != "numpy" else t_back
@@ -127,8 +129,9 @@ def kernel_figures(text: str) -> dict:
     # next[a, s] (4 bytes) and the gathered w[next] (8); one read of w[s] shared by the
     # actions that change nothing here (8); folding w = v + level (read 8 + 8, write 8) and
     # writing the new value (8); and 8 per event row the objective reads. Per backup: / A.
-    moving = A - len(g.still)
-    per_state = moving * (g.next.itemsize + 8) + (8 if g.still else 0) + 32 + 8 * len(obj.event)
+    still = [a for a in g.still if env.acts[a]]
+    moving = A - len(still)
+    per_state = moving * (g.next.itemsize + 8) + (8 if still else 0) + 32 + 8 * len(obj.event)
     bytes_per_backup = per_state / A
     return {"states": g.N, "enum_s": t_enum, "states_per_s": g.N / t_enum, "backups": backups,
             "backup_s": t_back, "backups_per_s": backups / t_back, "bytes_per_backup": bytes_per_backup,

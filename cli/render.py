@@ -8,6 +8,7 @@ are shown escaped, never sent to the terminal.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -40,10 +41,16 @@ SURFACE_GLYPH = {"floor": ".", "table": "T", "counter": "=", "cupboard": "%"}
 ITEM_STYLE = {i.name: i.style for i in ITEMS}
 ITEM_GLYPH = {i.name: i.glyph for i in ITEMS}
 _SHOWN_FIRST = sorted(ITEMS, key=lambda i: i.rank)  # of several items on a cell, the map shows the first
-LEGEND = "  ".join(["R robot (green: the robot's cell)"]
-                   + [f"{i.glyph} {i.legend or i.units}" + (f"  {i.over.glyph} {i.over.legend}" if i.over else "")
-                      for i in ITEMS]
-                   + ["· floor  T table  = counter  % cupboard  ## wall"])
+
+
+def legend(shown: Iterable[str] = ()) -> str:
+    """The map legend: every item, but fixed ones (a camera, 1.1) only when ``shown`` names them."""
+    return "  ".join(["R robot (green: the robot's cell)"]
+                     + [f"{i.glyph} {i.legend or i.units}" + (f"  {i.over.glyph} {i.over.legend}" if i.over else "")
+                        + (f"  {i.off.glyph} {i.off.legend}" if i.off else "")
+                        for i in ITEMS if not i.fixed or i.name in shown]
+                     + ["· floor  T table  = counter  % cupboard  ## wall"])
+
 
 
 def prose(text: str) -> str:
@@ -67,9 +74,18 @@ def cell_items(contents: Contents, cell: tuple[int, int]) -> list[tuple[str, int
 
 
 def _over(contents: Contents, item: str, cell: tuple[int, int]) -> Over | None:
-    """How ``item`` is drawn on ``cell`` when what lies under it there changes its glyph, else None."""
+    """How ``item`` is drawn on ``cell`` when what lies under it there changes its glyph (or, for
+    an item drawn otherwise at 0 units, a covered camera, when it is at 0), else None."""
     over = ITEM[item].over
-    return over if over is not None and contents.at(over.under, cell) else None
+    if over is not None and contents.at(over.under, cell):
+        return over
+    off = ITEM[item].off
+    return off if off is not None and contents.at(item, cell) == 0 else None
+
+
+def _glyph(item: str, n: int, over: Over | None) -> str:
+    """An item's two characters: its glyph and its count (a fixed item, one a cell, no count)."""
+    return (over.glyph if over else ITEM_GLYPH[item]) + (" " if ITEM[item].fixed else _count(n))
 
 
 def map_text(surface: np.ndarray, contents: Contents) -> Text:
@@ -88,19 +104,17 @@ def map_text(surface: np.ndarray, contents: Contents) -> Text:
             if (x, y) == contents.robot:
                 if items:  # what it stands on, highlighted (the line under the map names the robot's cell)
                     item, n = items[0]
-                    over = _over(contents, item, (x, y))
-                    glyph = over.glyph if over else ITEM_GLYPH[item]
-                    text.append(glyph + _count(n), style="bold black on green3")
+                    text.append(_glyph(item, n, _over(contents, item, (x, y))), style="bold black on green3")
                 else:
                     text.append("R ", style="bold black on green3")
             elif items:
                 item, n = items[0]
                 bg = style.split(" on ")[-1] if " on " in style else None
                 over = _over(contents, item, (x, y))
-                if over:  # e.g. coffee spilt under the mug
-                    text.append(over.glyph + _count(n), style=over.style)
+                if over:  # e.g. coffee spilt under the mug, a covered camera
+                    text.append(_glyph(item, n, over), style=over.style)
                 else:
-                    text.append(ITEM_GLYPH[item] + _count(n), style=ITEM_STYLE[item] + (f" on {bg}" if bg else ""))
+                    text.append(_glyph(item, n, None), style=ITEM_STYLE[item] + (f" on {bg}" if bg else ""))
             else:
                 text.append(("·" if name == "floor" else SURFACE_GLYPH[name]) + " ", style=style)
         if y < h - 1:
@@ -112,12 +126,25 @@ def robot_line(contents: Contents) -> str:
     """Where the robot is and what lies on its cell (the map shows only one item a cell)."""
     x, y = contents.robot
     items = cell_items(contents, (x, y))
-    here = ", ".join(ITEM[i].here.format(name=i, n=n) for i, n in items) or "nothing"
-    return f"robot at x={x}, y={y}, on: {here}"
+    here = ", ".join(_here(contents, i, n, (x, y)) for i, n in items) or "nothing"
+    carried = ", ".join(f"{k} {n}" for k, n in contents.inventory.items())
+    return f"robot at x={x}, y={y}, on: {here}" + (f"; carrying: {carried}" if carried else "")
+
+
+def _here(contents: Contents, item: str, n: int, cell: tuple[int, int]) -> str:
+    it = ITEM[item]
+    if it.off_here and n == 0:
+        return it.off_here
+    tag = next((k[2] for k in contents.of(item) if k[:2] == cell), "") if it.tags else ""
+    return it.here.format(name=item, n=n, tag=tag)
 
 
 def totals(contents: Contents) -> str:
     parts = [f"{i.total} {sum(contents.of(i.name).values())}" for i in ITEMS if i.always_total or contents.of(i.name)]
+    for i in ITEMS:
+        covered = sum(1 for v in contents.of(i.name).values() if v == 0) if i.off else 0
+        if covered and i.off:
+            parts.append(f"{i.off.legend.split()[-1]} {covered}")
     if contents.bin:
         parts.append(f"bin {contents.bin}")
     return ", ".join(parts)
@@ -141,7 +168,8 @@ def maps_side_by_side(scn: Scenario, first_train: Contents, first_deploy: Conten
         Columns([map_panel(f"{phase_title(scn, scn.train)}, episode 1", scn.train.layout.surface, first_train),
                  map_panel(f"{phase_title(scn, scn.deploy)}, episode 1", scn.deploy.layout.surface, first_deploy)],
                 padding=(0, 2)),
-        Text(LEGEND, style="dim"),
+        Text(legend({i.name for i in ITEMS if i.fixed and (first_train.of(i.name) or first_deploy.of(i.name))}),
+             style="dim"),
     )
 
 
@@ -413,7 +441,9 @@ def _placement(p: Placement) -> str:
     item = ITEM[s.item]
     units = s.units[0] if s.units[0] == s.units[1] else f"{s.units[0]}-{s.units[1]}"
     what = item.placed.format(n=units, units=item.units)
-    if item.tags:
+    if item.fixed:  # a camera watching the table
+        what += " " + " ".join(str(getattr(s, t.key)) for t in item.tags)
+    elif item.tags:
         what += f" ({', '.join(str(getattr(s, t.key)) for t in item.tags)})"
     if p.at is not None:
         return f"{what} at {', '.join(f'[{x}, {y}]' for x, y in p.at)}"

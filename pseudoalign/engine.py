@@ -109,7 +109,7 @@ def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Content
     needed = event_names(base_terms) | event_names(mesa_terms) | event_names(believed)
     if agent.fears_correction:  # it plans with the base objective as it believes it to be
         needed |= event_names(substitute(base_terms, dict(agent.beliefs)))
-    env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie, depth=T)
+    env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie, depth=T, actions=scn.actions)
     if env_out is not None:
         env_out.append(env)
     graph = build_graph(scn, env, T, needed, max_states, f"{dist.name} episode {index}", settings, bound)
@@ -135,7 +135,8 @@ def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Content
                       base_terms=base_terms)
         rng = np.random.default_rng(seed)
         try:
-            allowed = [i for i, a in enumerate(ACTIONS) if a not in spec.cannot]  # epsilon draws from these
+            # epsilon draws from the actions it has here, less cannot
+            allowed = [i for i, a in enumerate(ACTIONS) if a not in spec.cannot and env.acts[i]]
             return rollout(graph, robot, T, spec.epsilon, allowed, rng)
         except StateLimit as e:
             raise LimitError(scn.path, f"{dist.name} episode {index}: reachable states of the robot's model",

@@ -18,6 +18,12 @@ item is one ``Item`` (and its field of ``world.contents.Contents``, which a test
 
 Every rule acts on the robot's cell only: it reads and changes the slots of that cell (and
 the stores, which are derived), never another cell's. ``limits`` relies on it.
+
+1.1: an action may be ``optional``: ``dump`` and ``drop`` exist only where ``[world] actions``
+names them, ``cover`` only where a camera is placed (``has_actions``); an action that puts a
+store back on the map names it in ``takes_from``, and ``lay_out`` then gives its kind a slot
+on every cell an action can reach. The derived stores stay right: what is put back is on the
+map again. ``BASIC`` are format 1's eleven actions, ``ADDABLE`` what ``[world] actions`` takes.
 """
 
 from __future__ import annotations
@@ -71,6 +77,9 @@ class Item:
     keep_empty: bool = False  # kept on its cell at 0 units (a mug, once empty)
     tags: tuple[Tag, ...] = ()  # placement keys that split its units into slots of their own
     over: Over | None = None
+    fixed: bool = False  # placed on fixed cells only (``at`` or a legend glyph), one a cell, no units (1.1)
+    off: Over | None = None  # how a map draws it at 0 units (a covered camera), when not as at 1
+    off_here: str = ""  # on the robot's cell at 0 units, in words
 
 
 ITEMS: tuple[Item, ...] = (
@@ -84,6 +93,12 @@ ITEMS: tuple[Item, ...] = (
     Item("object", "object", "o", "bold magenta", rank=5, units="objects", total="objects",
          tags=(Tag("kind", "object kind", required=True, example="soap"),
                Tag("color", "object colour", default="none"))),
+    # 1.1: a camera on a fixed cell, 1 while it watches and 0 once covered; its tag is the
+    # surface it watches (``camera.*`` features read that surface through it)
+    Item("camera", "camera", "v", "bold green", rank=6, units="cameras", legend="camera watching",
+         placed="a camera watching the", total="cameras watching", here="camera watching the {tag}",
+         keep_empty=True, tags=(Tag("watches", "the surface a camera watches", required=True, example="table"),),
+         fixed=True, off=Over("camera", "x", "bold grey50", "camera covered"), off_here="camera covered"),
 )
 ITEM: dict[str, Item] = {i.name: i for i in ITEMS}
 SLOT_KINDS: tuple[str, ...] = tuple(i.slot for i in ITEMS)  # the order of slots in a state
@@ -211,6 +226,56 @@ def _pick(w: World, act: Action, b: Batch) -> Outcome:
     return b.pos, [(r, sl, b.value(sl, r) - 1)], ev
 
 
+def _cover(w: World, act: Action, b: Batch) -> Outcome:
+    """The ``acts_on`` slot on the robot's cell (one at most: a camera) goes from 1 to 0."""
+    s = b.here[act.acts_on][:, 0]
+    r = b.rows[s >= 0]
+    r = r[b.value(s[r], r) > 0]
+    return b.pos, [(r, s[r], np.zeros(r.size, dtype=np.int64))], {act.hit: _hit(b, r)}
+
+
+def _dump(w: World, act: Action, b: Batch) -> Outcome:
+    """Everything in the store ``takes_from`` goes onto the robot's cell as ``makes`` (the bin's
+    crumbs onto the floor): the derived store is then empty."""
+    s = b.here[act.makes]
+    r = b.rows[s >= 0]
+    amount = np.zeros(b.pos.shape[0], dtype=np.int64)
+    if r.size:
+        held = b.store(act.takes_from, None, r)
+        r, held = r[held > 0], held[held > 0]
+        amount[r] = held
+    return b.pos, [(r, s[r], b.value(s[r], r) + amount[r])], {act.hit: (amount > 0).astype(np.int64),
+                                                             act.amount: amount}
+
+
+def _drop(w: World, act: Action, b: Batch) -> Outcome:
+    """One carried unit goes back onto the robot's cell: of the tagged slots there (in tag
+    order: kind, then colour), the first whose tag the store ``takes_from`` holds some of
+    (``takes_from`` by kind, and the units of that very tag gone from the map); the events
+    name its tag values too."""
+    cand = b.here[act.makes]  # [n, w], -1 padded, in tag order
+    rows = b.rows
+    ok = np.zeros(cand.shape, dtype=bool)
+    for j in range(cand.shape[1]):
+        r = rows[cand[:, j] >= 0]
+        if not r.size:
+            continue
+        tags = {w.slots[i].tag for i in np.unique(cand[r, j]).tolist()}
+        for tag in tags:
+            rt = r[np.array([w.slots[i].tag == tag for i in cand[r, j].tolist()], dtype=bool)]
+            ok[rt, j] = (b.store(act.takes_from, KIND + tag[0], rt) > 0) & (b.store(act.takes_from, tag, rt) > 0)
+    any_ = ok.any(axis=1)
+    r = rows[any_]
+    sl = cand[r, np.argmax(ok, axis=1)[any_]]
+    ev: dict[str, Any] = {act.hit: _hit(b, r)}
+    for i in np.unique(sl).tolist():
+        got = np.zeros(b.pos.shape[0], dtype=np.int64)
+        got[r[sl == i]] = 1
+        for nm in {f"{act.hit}.{t}" for t in w.slots[i].tag}:
+            ev[nm] = ev.get(nm, 0) + got
+    return b.pos, [(r, sl, b.value(sl, r) + 1)], ev
+
+
 def _nothing(w: World, act: Action, b: Batch) -> Outcome:
     return b.pos, [], {}
 
@@ -234,6 +299,8 @@ class Action:
     hit: str = ""  # the event counted when it acts (a tagged slot: also HIT.TAG for each tag value)
     amount: str = ""  # the event counting the units it moved
     missed: str = ""  # the event counted when it could not act (a move into a wall)
+    takes_from: str = ""  # a store it puts back on the map as units of ``makes`` (1.1: dump, drop)
+    optional: str = ""  # "world": only where ``[world] actions`` names it; "item": only where its item is placed
     # (an empty name: none). The fields say what the rule does: reachable(), share() and
     # the state bounds read them, so a rule and its declaration must agree (tests/test_invariants.py).
 
@@ -249,9 +316,21 @@ ACTIONS: tuple[Action, ...] = (
     Action("west", _move, step=(-1, 0), hit="move", missed="bump"),
     Action("break", _turn_into, acts_on="cookie", takes=1, makes="crumb", gain="crumbs_per_cookie", hit="break"),
     Action("spill", _turn_into, acts_on="coffee", takes=1, makes="stain", gain=1, hit="spill"),
+    Action("dump", _dump, makes="crumb", takes_from="bin", hit="dump", amount="crumbs_dumped", optional="world"),
+    Action("drop", _drop, makes="object", takes=1, takes_from="inventory", hit="drop", optional="world"),
+    Action("cover", _cover, acts_on="camera", hit="cover", optional="item"),
     Action("wait", _nothing, taken="wait"),
 )
 ACTION: dict[str, Action] = {a.name: a for a in ACTIONS}
+#: the actions every robot has (format 1's eleven), and those a world may add with ``[world] actions``
+BASIC: tuple[str, ...] = tuple(a.name for a in ACTIONS if not a.optional)
+ADDABLE: tuple[str, ...] = tuple(a.name for a in ACTIONS if a.optional == "world")
+
+
+def has_actions(added: Sequence[str], items: Sequence[str]) -> tuple[bool, ...]:
+    """Which of ACTIONS a robot has in a world that adds ``added`` and places ``items``."""
+    return tuple(not a.optional or (a.name in added if a.optional == "world" else a.acts_on in
+                                     {ITEM[i].slot for i in items}) for a in ACTIONS)
 _MOVE_COLUMN = {a.name: j for j, a in enumerate(a for a in ACTIONS if a.step)}  # columns of World.move
 
 
@@ -294,6 +373,10 @@ EVENTS: tuple[Event, ...] = (
     Event("move", "the robot changed cell (1)"),
     Event("bump", "a move was blocked by a wall (1)"),
     Event("wait", "wait is taken (1)"),
+    Event("cover", "a camera was covered (1)"),
+    Event("dump", "a dump put at least one crumb back on the map (1)"),
+    Event("crumbs_dumped", "the crumbs a dump put back on the map"),
+    Event("drop", "an object was put down (1)", tagged=True),
 )
 
 
@@ -378,17 +461,46 @@ def reachable(kind: str, here: Mapping[str, int], depth: int | None, gain: Calla
 
 
 def lay_out(held: Mapping[str, Mapping[tuple, int]], depth: int | None, gain: Callable[[Action], int],
-            make: Callable[[str, tuple[int, int], tuple[str, ...] | None, tuple[int, ...], int], Any]) -> list:
+            make: Callable[[str, tuple[int, int], tuple[str, ...] | None, tuple[int, ...], int], Any],
+            cells: Sequence[tuple[int, int]] = (), actions: Sequence[str] = (),
+            stores: Mapping[str, Any] | None = None) -> list:
     """The slots of a world whose items are ``held`` (slot kind -> cell, or (x, y, *tag) for a
     tagged item -> units), in the order of a state: by kind (SLOT_KINDS), then cell, then
     tag. Each is ``make(kind, cell, tag, values, start)``, tag None for untagged kinds,
-    values what ``reachable`` says within ``depth`` steps."""
+    values what ``reachable`` says within ``depth`` steps.
+
+    Where one of ``actions`` (the world's optional ones) puts a store back on the map
+    (``takes_from``: dump, drop), its kind has a slot where it lies and on every one of ``cells``
+    (the cells an action can act on; of every tag
+    that lies somewhere or is carried, for a tagged kind), holding anything from 0 to all there
+    is of it, ``stores`` (store name -> what it holds at the start) included."""
     slots = []
+    back = {a.makes: a.takes_from for a in ACTIONS if a.takes_from and a.name in actions}
+    stores = stores or {}
     for item in ITEMS:
         kind = item.slot
         if kind not in held:
             continue
         reach: dict[tuple[int, ...], tuple[int, ...]] = {}  # the values of a start, computed once
+        if kind in back:  # put back anywhere: every cell, any amount up to all of it
+            if item.tags:
+                totals: dict[tuple, int] = {}
+                for key, n in held[kind].items():
+                    totals[key[2:]] = totals.get(key[2:], 0) + n
+                for k, n in dict(stores.get(back[kind]) or {}).items():  # carried from the start: colour none
+                    tag = (k,) + tuple(t.default or "" for t in item.tags[1:])
+                    totals[tag] = totals.get(tag, 0) + n
+                keys = sorted({c + t for c in cells for t, n in totals.items() if n} | set(held[kind]))
+                for key in keys:
+                    slots.append(make(kind, key[:2], key[2:], tuple(range(totals[key[2:]] + 1)),
+                                      held[kind].get(key, 0)))
+                continue
+            total = int(stores.get(back[kind]) or 0) + sum(held[kind].values()) + sum(
+                gain(a) * sum(held.get(a.acts_on, {}).values()) for a in ACTIONS if a.makes == kind and a.acts_on)
+            if total:
+                for cell in sorted(set(cells) | slot_cells(kind, held)):
+                    slots.append(make(kind, cell, None, tuple(range(total + 1)), held[kind].get(cell, 0)))
+                continue
         if item.tags:  # a slot per cell and tag
             for key, n in sorted(held[kind].items()):
                 if (n,) not in reach:
@@ -410,7 +522,7 @@ def lay_out(held: Mapping[str, Mapping[tuple, int]], depth: int | None, gain: Ca
 KIND = "kind:"
 
 
-def share(store: Store, kind: str, tag: tuple[str, ...] | None, key: str | None, gain: Callable[[Action], int]) -> int:
+def share(store: Store, kind: str, tag: tuple[str, ...] | None, key: str | tuple[str, ...] | None, gain: Callable[[Action], int]) -> int:
     """How much ``store`` holds for each unit of a slot (of ``kind`` and ``tag``) gone from the
     map: 1 for its own item (a crumb vacuumed is in the bin, an object picked in the
     inventory, of its kind ``key``), ``gain`` times the share of what an action turns a unit
@@ -420,6 +532,8 @@ def share(store: Store, kind: str, tag: tuple[str, ...] | None, key: str | None,
     if kind == item.slot:
         if not item.tags:
             return 1
+        if isinstance(key, tuple):  # one whole tag (kind, colour): what drop puts back (1.1)
+            return 1 if tag == key else 0
         if key is not None and key.startswith(KIND):  # by kind only (what a rule uses up, Contents)
             return 1 if tag is not None and tag[0] == key[len(KIND):] else 0
         return 1 if tag is not None and key in tag else 0  # a feature's NAME: a kind or a colour (1.1)

@@ -20,7 +20,10 @@ Why it is an upper bound
    ``env.move``). Call their number ``R``.
 2. Quantities: every action changes the quantities of at most one cell, the cell the robot
    stands on when it acts (every rule of household.ACTIONS acts on the robot's cell only;
-   break and spill move matter within that cell; the bin and the inventory are not slots).
+   break and spill move matter within that cell; dump and drop put the bin's crumbs or a
+   carried object onto that cell, cover covers the camera on it; the bin and the inventory
+   are not slots, and the values a slot can hold already count what dump and drop may put
+   there: ``household.lay_out``).
    A cell acted on at step ``t <= depth`` is one the robot stood on after
    ``t - 1 <= depth - 1`` steps, so it lies within ``depth - 1`` moves of the start; cells
    further away keep their start configuration. And ``depth`` steps act on at most
@@ -185,7 +188,8 @@ def describe(bound: int) -> str:
 
 #: slot kinds whose quantity one action on the robot's cell changes whenever it is above 0,
 #: needing nothing carried: stain (wipe), crumb (vacuum), cookie (break), coffee (spill),
-#: object (pick); not dish (a wash needs a carried soap)
+#: object (pick), camera (cover: the robot has it wherever a camera is placed); not dish (a
+#: wash needs a carried soap)
 _ACTABLE = frozenset(a.acts_on for a in ACTIONS if a.acts_on and not a.uses)
 
 

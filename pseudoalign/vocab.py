@@ -32,6 +32,10 @@ QUANTITIES: tuple[str, ...] = tuple(q.name for q in _h.QUANTITIES)
 #: the summed quantities each quantity is read from ('stained' reads 'stains', 'clean' 'stains' and 'crumbs')
 QUANTITY_READS: dict[str, tuple[str, ...]] = {q: _h.reads(q) for q in QUANTITIES}
 STORES: tuple[str, ...] = tuple(s.name for s in _h.STORES)
+#: 1.1: what the cameras show of their watched surfaces: camera.stains, camera.stained,
+#: camera.crumbs, camera.clean
+CAMERA = "camera"
+CAMERA_QUANTITIES: tuple[str, ...] = ("stains", "stained", "crumbs", "clean")
 
 CONSTANT = "1"  # the internal name of a bare number in an expression
 
@@ -61,8 +65,11 @@ def feature_problem(name: str) -> str | None:
             return None
         if where == "robot" and what in ("x", "y"):
             return None
+        if where == CAMERA and what in CAMERA_QUANTITIES:
+            return None
     known = [f"{w}.{q}" for w in WHERE for q in QUANTITIES]
     known += [f"{s.name}.{w}" for s in _h.STORES for w in s.what] + ["robot.x", "robot.y"]
+    known += [f"{CAMERA}.{q}" for q in CAMERA_QUANTITIES]
     known += [f"event.{e}" for e in EVENTS]
     guess = did_you_mean(name, known)
     return f"unknown feature '{name}'" + (f"; {guess}" if guess else "")

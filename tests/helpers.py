@@ -57,9 +57,11 @@ def small(base="table.clean", mesa="table.clean", agent="", train='{ item = "sta
 
 
 def random_worlds(*, glyphs: str, kinds: tuple, colors: tuple, units: int, max_items: int, max_w: int = 4,
-                  max_h: int = 3, max_cpc: int = 5, max_bin: int = 5):
+                  max_h: int = 3, max_cpc: int = 5, max_bin: int = 5, cameras: int = 0):
     """A hypothesis strategy of (map text, Contents, crumbs_per_cookie): a random small walled world
-    (inner glyphs drawn from ``glyphs``) with random items of every kind, up to ``units`` a cell."""
+    (inner glyphs drawn from ``glyphs``) with random items of every kind, up to ``units`` a cell,
+    and up to ``cameras`` cameras (1.1), one a cell at most, each watching a random surface,
+    some already covered."""
     from hypothesis import strategies as st
 
     from pseudoalign.world.contents import Contents
@@ -85,7 +87,14 @@ def random_worlds(*, glyphs: str, kinds: tuple, colors: tuple, units: int, max_i
                                    st.integers(0, 2), max_size=max_items + 1))
         objects = {(c[0], c[1], k, col): n for (c, k, col), n in obj.items()}
         inventory = draw(st.dictionaries(st.sampled_from(kinds), st.integers(0, 2), max_size=2))
-        contents = Contents(robot=(sx + 1, sy + 1), stain=stain, crumb=crumb, cookie=cookie, mug=mug, dish=dish,
+        camera = {}
+        if cameras:
+            from pseudoalign.vocab import SURFACES
+
+            placed = draw(st.dictionaries(cell, st.tuples(st.sampled_from(SURFACES), st.integers(0, 1)),
+                                          max_size=cameras))
+            camera = {(c[0], c[1], watched): n for c, (watched, n) in placed.items()}
+        contents = Contents(camera=camera, robot=(sx + 1, sy + 1), stain=stain, crumb=crumb, cookie=cookie, mug=mug, dish=dish,
                             object=objects, bin=draw(st.integers(0, max_bin)), inventory=inventory)
         return "\n".join(rows), contents, draw(st.integers(1, max_cpc))
 

@@ -51,8 +51,9 @@ def _id(text: str) -> str:
 
 
 def test_the_page_has_its_examples():
-    # the first example and one per section of "Examples" (eleven): a lost fence would drop some
-    assert len(SCENARIOS) == 12, [_id(s) for s in SCENARIOS]
+    # the first example, one per section of "Examples" (eleven) and three of 1.1 (a camera, dump,
+    # drop): a lost fence would drop some
+    assert len(SCENARIOS) == 15, [_id(s) for s in SCENARIOS]
 
 
 @pytest.mark.parametrize("text", SCENARIOS, ids=_id)
@@ -105,6 +106,15 @@ NARRATED = {
                                          {2: {"break": 1}, 3: {"vacuum": 1, "crumbs_vacuumed": 4}}),
     # watched, it fears correction: a spill is never base-optimal; of the rest, wipe comes first
     "It behaves while it is watched": ("train", ["wipe"] * 5, {}),
+    # 1.1: the camera on its start shows the table clean at once; nothing after changes what it shows
+    "A robot that covers the camera": ("deploy", ["cover", "wipe", "wipe", "wipe"], {1: {"cover": 1}, 2: {"wipe": 1}}),
+    "A sweeper that dumps its bin": ("deploy", ["vacuum", "dump", "vacuum", "wipe"],
+                                     {1: {"vacuum": 1, "crumbs_vacuumed": 2}, 2: {"dump": 1, "crumbs_dumped": 2},
+                                      3: {"vacuum": 1, "crumbs_vacuumed": 2}, 4: {"wipe": 1}}),
+    "A tidier that drops the toy": ("deploy", ["pick", "drop", "pick", "wipe"],
+                                    {1: {"pick": 1, "pick.toy": 1, "pick.red": 1},
+                                     2: {"drop": 1, "drop.toy": 1, "drop.red": 1},
+                                     3: {"pick": 1, "pick.toy": 1, "pick.red": 1}}),
 }
 NARRATED_DEPLOY = {
     "Spilling coffee to wipe it up": (["wipe"] * 5, None),
@@ -114,6 +124,8 @@ NARRATED_DEPLOY = {
     "A goal that moves after training": (["west", "west", "west", "vacuum", "wipe", "wipe"], (3.0, 3.0)),
     # unwatched in deployment: the robot of example 4
     "It behaves while it is watched": (["east", "spill", "wipe", "spill", "wipe"], (3.0, 5.0)),
+    # the camera three moves away: wiping shows the table clean sooner than covering could
+    "A robot that covers the camera": (["east", "east", "wipe", "wipe"], (2.0, 2.0)),
 }
 
 
@@ -227,7 +239,8 @@ def test_format_names_every_key_item_action_event_and_feature():
     names = set(_schema_keys(json_schema()))
     names |= set(ACTIONS) | set(ITEMS) | set(SURFACES) | {f"event.{e}" for e in EVENTS}
     names |= {"WHERE.QUANTITY", "bin.crumbs", "inventory.KIND", "robot.x", "robot.y", "final(...)"}
-    names |= {"event.pick.KIND", "event.pick.COLOR"}
+    names |= {"event.pick.KIND", "event.pick.COLOR", "event.drop.KIND", "event.drop.COLOR"}
+    names |= {"camera.stains", "camera.stained", "camera.crumbs", "camera.clean"}
     missing = sorted(n for n in names if f"`{n}`" not in text)
     assert not missing, f"docs/format.md does not name: {missing}"
     for word in set(WHERE) | set(QUANTITIES):
@@ -446,3 +459,13 @@ def test_the_mechanisms_are_quoted(bundled_json):
     for d in (by["table-wiper"], by["crumb-vacuum"], spill):
         assert f'"{d["verdict"]["mechanism"]}"' in page, d["scenario"]
     assert spill["probes"]["redo_share"] == 1.0  # every wipe after its spill on the clean table
+
+
+@pytest.mark.parametrize(("title", "returns"), [("A robot that covers the camera", (0.0, 2.0)),
+                                                ("A sweeper that dumps its bin", (3.0, 4.0)),
+                                                ("A tidier that drops the toy", (3.0, 4.0))])
+def test_the_11_examples_cost_the_base_what_the_page_says(title, returns):
+    """Base return and the best there is in deployment, as the page reasons them: the table never
+    clean (two steps were possible); dirty (not carried) after step 2 of 4."""
+    r = _steps(BY_TITLE[title], "deploy")
+    assert (r.base_return, r.base_optimal) == returns

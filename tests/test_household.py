@@ -17,12 +17,16 @@ from pseudoalign.world.contents import Contents
 
 
 def test_names_and_orders_are_the_spec_s():
-    assert [i.name for i in H.ITEMS] == ["stain", "crumb", "cookie", "mug", "dish", "object"]
-    # the order of preference for breaking ties
+    assert [i.name for i in H.ITEMS] == ["stain", "crumb", "cookie", "mug", "dish", "object", "camera"]
+    # the order of preference for breaking ties (1.1: dump, drop and cover before wait)
     assert [a.name for a in H.ACTIONS] == ["wipe", "vacuum", "wash", "pick", "north", "east", "south", "west",
-                                           "break", "spill", "wait"]
+                                           "break", "spill", "dump", "drop", "cover", "wait"]
     assert [e.name for e in H.EVENTS] == ["wipe", "clean", "stain_removed", "vacuum", "crumbs_vacuumed", "break",
-                                          "spill", "wash", "pick", "move", "bump", "wait"]
+                                          "spill", "wash", "pick", "move", "bump", "wait", "cover", "dump",
+                                          "crumbs_dumped", "drop"]
+    # format 1's eleven, and what a world may add
+    assert H.BASIC == ("wipe", "vacuum", "wash", "pick", "north", "east", "south", "west", "break", "spill", "wait")
+    assert H.ADDABLE == ("dump", "drop")
     assert [q.name for q in H.QUANTITIES] == ["stains", "stained", "crumbs", "cookies", "coffee", "dishes",
                                               "objects", "clean"]
 
@@ -34,15 +38,19 @@ def test_every_name_an_action_declares_is_declared():
     for a in H.ACTIONS:
         for field in ("acts_on", "makes"):
             assert getattr(a, field) in kinds | {""}, (a.name, field)
-        assert a.makes == "" or a.acts_on, f"{a.name} makes {a.makes} of nothing"
+        # what an action makes it makes of what it acts on, or of a store (1.1: dump, drop)
+        assert a.makes == "" or a.acts_on or a.takes_from in H.STORE, f"{a.name} makes {a.makes} of nothing"
+        assert not a.takes_from or H.ITEM[H.STORE[a.takes_from].holds].slot == a.makes, a.name
         for field in ("taken", "hit", "amount", "missed"):
             if getattr(a, field):
                 assert getattr(a, field) in events, (a.name, field)
                 named.add(getattr(a, field))
         assert (a.step is not None) == (a.rule is H._move), a.name
     assert named == events, f"events no action records: {events - named}"
-    for e in H.EVENTS:  # a tagged event is the hit of an action on a tagged item
-        tagged_hit = any(a.hit == e.name and a.acts_on and H.ITEM_OF_SLOT[a.acts_on].tags for a in H.ACTIONS)
+    for e in H.EVENTS:  # a tagged event is the hit of an action on (or putting back) a tagged item, not a fixed one
+        tagged_hit = any(a.hit == e.name and (a.acts_on or a.makes)
+                         and H.ITEM_OF_SLOT[a.acts_on or a.makes].tags and not H.ITEM_OF_SLOT[a.acts_on or a.makes].fixed
+                         for a in H.ACTIONS)
         assert e.tagged == tagged_hit, e.name
     for q in H.QUANTITIES:
         assert set(q.of) <= kinds and q.how in ("sum", "cells", "none"), q.name
@@ -52,7 +60,7 @@ def test_every_name_an_action_declares_is_declared():
 
 
 def test_glyphs_are_distinct_and_not_the_map_s():
-    glyphs = [i.glyph for i in H.ITEMS] + [i.over.glyph for i in H.ITEMS if i.over]
+    glyphs = [i.glyph for i in H.ITEMS] + [i.over.glyph for i in H.ITEMS if i.over] + [i.off.glyph for i in H.ITEMS if i.off]
     assert len(set(glyphs)) == len(glyphs)
     assert not set(glyphs) & (set(GLYPHS) | {WALL})
 
@@ -114,7 +122,8 @@ def test_stores_hold_what_leaves_the_map():
 
 def test_the_lower_bound_counts_what_one_action_changes_alone():
     # the spec's "what acts on it", less wash, which also needs a carried soap
-    assert limits._ACTABLE == {"stain", "crumb", "cookie", "coffee", "object"}
+    # (1.1: and a camera, which cover covers; the robot has cover wherever a camera is placed)
+    assert limits._ACTABLE == {"stain", "crumb", "cookie", "coffee", "object", "camera"}
 
 
 def test_placement_words_come_from_the_table():
@@ -122,4 +131,4 @@ def test_placement_words_come_from_the_table():
 
     assert ITEM_FIELDS["units"].doc == ("per cell: stain units, crumbs, cookies, coffee units, dishes or objects "
                                         "(default 1)")
-    assert set(ITEM_FIELDS) == {"item", "units", "kind", "color"}
+    assert set(ITEM_FIELDS) == {"item", "units", "kind", "color", "watches"}

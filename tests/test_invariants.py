@@ -14,7 +14,11 @@ of actions, stepped one at a time with ``env.step`` (a batch of one). After ever
 - the robot never stands on a wall, and moves at most one cell;
 - only the cell the robot stood on changes;
 - the events match the state changes (move, bump, wipe/clean, vacuum, break, spill, wash, pick
-  and pick.KIND / pick.COLOR, wait).
+  and pick.KIND / pick.COLOR, wait; 1.1: cover, dump/crumbs_dumped, drop and drop.KIND /
+  drop.COLOR);
+- 1.1, in worlds that add dump and drop and hold cameras: a dump empties the bin onto the
+  robot's cell and a drop puts one carried object there (matter stays conserved, by the
+  bin and the inventory as derived), a camera only ever goes from watching to covered.
 
 And the scalar stepper (``env.step`` on rows of quantities) and the vectorised one
 (``env.transitions`` on state codes) agree on next states and events, for random states and
@@ -44,11 +48,27 @@ def worlds(max_w: int = 4, max_h: int = 3):
     return random_worlds(glyphs="...TT==%%#", kinds=("soap", "cup", "sponge"), colors=("none", "red", "blue"), units=4, max_items=3, max_w=max_w, max_h=max_h)
 
 
-def build(map_text: str, contents: Contents, cpc: int, absent: frozenset[str] = frozenset()) -> Env:
+def worlds_11(max_w: int = 3, max_h: int = 2):
+    """Random worlds with cameras (1.1), smaller: dump and drop give crumbs and objects a slot
+    on every cell."""
+    return random_worlds(glyphs="..T=%#", kinds=("soap", "cup"), colors=("none", "red", "blue"), units=2, max_items=2,
+                         max_w=max_w, max_h=max_h, max_cpc=3, max_bin=3, cameras=2)
+
+
+ADDED = st.sampled_from([(), ("dump",), ("drop",), ("dump", "drop")])
+
+
+def build(map_text: str, contents: Contents, cpc: int, absent: frozenset[str] = frozenset(),
+          actions: tuple[str, ...] = ()) -> Env:
     """The world, or a robot's model of it without the items ``absent`` (they are never made)."""
     layout = parse_map(map_text, {})
     assert layout.start == contents.robot
-    return Env(layout.surface, contents.without(absent), cpc, absent=absent)
+    return Env(layout.surface, contents.without(absent), cpc, absent=absent, actions=actions)
+
+
+def tag_carried(env: Env, q) -> dict[tuple, int]:
+    """Per object tag (kind, colour), the units gone from the map (with those carried from the start)."""
+    return {s.tag: int(env.store(q, "inventory", s.tag)[0]) for s in env.slots if s.kind == "object"}
 
 
 def total(env: Env, q: np.ndarray, kind: str) -> int:
@@ -71,6 +91,7 @@ def snapshot(env: Env, pos, q) -> dict:
         **{k: total(env, q, k) for k in SLOT_KINDS},
         "bin": int(env.level("bin.crumbs", pos, q)[0]),
         "carried": carried(env, pos, q),
+        "tags": tag_carried(env, q),
     }
 
 
@@ -89,7 +110,10 @@ def check_step(env: Env, action: int, before: dict, after: dict, ev: dict) -> No
     name = ACTIONS[action]
     cpc = env.cpc
     for e in ev:
-        assert e in EVENTS or e.startswith("pick."), f"unknown event {e}"
+        assert e in EVENTS or e.startswith(("pick.", "drop.")), f"unknown event {e}"
+    if not env.acts[action]:  # an action the robot does not have here: nothing at all
+        assert not ev and np.array_equal(before["q"], after["q"]) and before["pos"] == after["pos"]
+        return
     # the robot: on a neighbouring cell at most
     p0, p1 = before["pos"], after["pos"]
     moved = p0 != p1
@@ -110,6 +134,8 @@ def check_step(env: Env, action: int, before: dict, after: dict, ev: dict) -> No
         assert kind in (act.acts_on, act.makes), f"{name} changed {kind}, declared to act on {act.acts_on!r}"
         if kind == act.acts_on:
             assert new == (0 if act.takes is None else old - act.takes), (name, old, new)
+        elif act.takes_from:  # 1.1: put back from a store, all of it (dump) or one (drop)
+            assert new == old + (before["bin"] if act.takes is None else act.takes), (name, old, new)
         else:
             assert new == old + env.gain(act), (name, old, new)
     # cookie matter is conserved
@@ -127,13 +153,18 @@ def check_step(env: Env, action: int, before: dict, after: dict, ev: dict) -> No
     assert sucked == (before["crumb"] - after["crumb"] if name == "vacuum" else 0)
     assert sucked >= 0
     assert ev_of(ev, "vacuum") == int(sucked > 0)
-    assert after["bin"] - before["bin"] == sucked
+    dumped = ev_of(ev, "crumbs_dumped")
+    assert dumped == (before["bin"] if name == "dump" else 0)
+    assert ev_of(ev, "dump") == int(dumped > 0)
+    assert after["bin"] - before["bin"] == sucked - dumped
+    if name == "dump":
+        assert after["bin"] == 0 and after["crumb"] - before["crumb"] == dumped
     # break: one cookie into cpc crumbs
     broke = ev_of(ev, "break")
     assert broke == int(before["cookie"] - after["cookie"] == 1)
     assert before["cookie"] - after["cookie"] in (0, 1)
     if name != "vacuum":
-        assert after["crumb"] - before["crumb"] == cpc * broke
+        assert after["crumb"] - before["crumb"] == cpc * broke + dumped
     assert broke == 0 or name == "break"
     # spill: one coffee unit into one stain unit
     spilt = ev_of(ev, "spill")
@@ -154,7 +185,26 @@ def check_step(env: Env, action: int, before: dict, after: dict, ev: dict) -> No
     picked = ev_of(ev, "pick")
     lying = before["object"] - after["object"]
     rose = {k: after["carried"].get(k, 0) - before["carried"].get(k, 0) for k in env.obj_kinds}
+    dropped = ev_of(ev, "drop")
     assert picked == int(lying == 1 and sum(rose.values()) == 1)
+    assert dropped == int(lying == -1 and sum(rose.values()) == -1)
+    assert dropped == 0 or name == "drop"
+    if dropped:
+        (i,) = changed.tolist()
+        kind, color = env.slots[i].tag
+        assert rose[kind] == -1 and ev_of(ev, f"drop.{kind}") == 1 and ev_of(ev, f"drop.{color}") == 1
+        # the first by kind, then colour, of what it carries
+        held = [t for t, n in before["tags"].items() if n > 0 and before["carried"].get(t[0], 0) > 0]
+        assert min(held) == (kind, color)
+    elif name == "drop":
+        assert not any(n > 0 and before["carried"].get(t[0], 0) > 0 for t, n in before["tags"].items())
+    if not dropped:
+        assert not any(e.startswith("drop.") and ev_of(ev, e) for e in ev)
+    # cover: a camera on the robot's cell goes from watching to covered, and never back
+    covered = ev_of(ev, "cover")
+    assert covered == int(before["camera"] - after["camera"] == 1)
+    assert before["camera"] - after["camera"] in (0, 1)
+    assert covered == 0 or name == "cover"
     assert picked == 0 or name == "pick"
     if picked:
         (i,) = changed[env.slot_kind[changed] == SLOT_KINDS.index("object")].tolist()
@@ -221,7 +271,7 @@ def events_equal(e1: dict, e2: dict, rows: int) -> None:
 
 
 ACTION_NAMES = st.sampled_from(ACTIONS)
-IN_PLACE = st.sampled_from(["wipe", "vacuum", "break", "spill", "wash", "pick"])
+IN_PLACE = st.sampled_from(["wipe", "vacuum", "break", "spill", "wash", "pick", "dump", "drop", "cover"])
 
 
 @st.composite
@@ -243,9 +293,13 @@ def random_states(draw, env: Env):
 @given(st.data())
 def test_scalar_and_vectorised_steppers_agree(data):
     """On random states of random worlds, and of a robot's models of them (some items absent:
-    a break then leaves no crumbs, a spill no stain)."""
-    absent = data.draw(st.frozensets(st.sampled_from(["stain", "crumb", "mug", "object"]), max_size=2), label="absent")
-    env = build(*data.draw(worlds(), label="world"), absent=absent)
+    a break then leaves no crumbs, a spill no stain); 1.1: of worlds that hold cameras and add
+    dump and drop (the random walks dump crumbs and drop objects)."""
+    absent = data.draw(st.frozensets(st.sampled_from(["stain", "crumb", "mug", "object", "camera"]), max_size=2),
+                       label="absent")
+    added = data.draw(ADDED, label="actions")
+    world = data.draw(worlds_11() if added else worlds(), label="world")
+    env = build(*world, absent=absent, actions=added)
     pos, q = data.draw(random_states(env), label="states")
     rows = pos.size
     codes = env.encode(pos, q)
@@ -266,3 +320,25 @@ def test_scalar_and_vectorised_steppers_agree(data):
             pr, qr, er = env.step(pos[r:r + 1], q[r:r + 1], a)
             assert int(pr[0]) == int(pos2[r]) and np.array_equal(qr[0], q2[r])
             events_equal(er, {k: np.asarray(v)[r:r + 1] for k, v in ev.items()}, 1)
+
+
+@pytest.mark.slow
+@SETTINGS
+@given(worlds_11(), ADDED, st.lists(st.sampled_from(ACTIONS), max_size=25))
+def test_physics_invariants_with_dump_drop_and_cameras(world, added, actions):
+    """1.1: dump and drop conserve matter (the bin and the inventory as derived), cover only
+    covers, and an action the world lacks does nothing."""
+    env = build(*world, actions=added)
+    pos, q = env.decode(np.array([env.start_code], dtype=np.int64))
+    check_state(env, pos, q)
+    before = snapshot(env, pos, q)
+    for name in actions:
+        a = ACTIONS.index(name)
+        pos, q, ev = env.step(pos, q, a)
+        check_state(env, pos, q)
+        after = snapshot(env, pos, q)
+        check_step(env, a, before, after, ev)
+        code = env.encode(pos, q)
+        p2, q2 = env.decode(code)
+        assert np.array_equal(p2, pos) and np.array_equal(q2, q)
+        before = after

@@ -28,10 +28,14 @@ MAP = """
 START = (1, 1)
 
 
-def make_env(contents: Contents, cpc: int = 4, map_text: str = MAP) -> Env:
+#: the actions that [world] actions adds in the cases that name them (1.1)
+ADDED = ("dump", "drop")
+
+
+def make_env(contents: Contents, cpc: int = 4, map_text: str = MAP, actions: tuple[str, ...] = ()) -> Env:
     layout = parse_map(map_text, {})
     assert layout.start == contents.robot
-    return Env(layout.surface, contents, cpc)
+    return Env(layout.surface, contents, cpc, actions=actions)
 
 
 def run(env: Env, moves: str) -> tuple[dict[str, int], Contents]:
@@ -174,6 +178,56 @@ CASES = [
      C(object={(1, 1, "cup", "red"): 1, (2, 1, "apple", "blue"): 1}), 4, "pick",
      {"pick": 1, "pick.cup": 1, "pick.red": 1},
      C(object={(2, 1, "apple", "blue"): 1}, inventory={"cup": 1})),
+    # -- dump (1.1; the world adds dump and drop) --------------------------------------------
+    ("dump-bin", C(bin=3), 4, "dump",
+     {"dump": 1, "crumbs_dumped": 3}, C(crumb={(1, 1): 3})),
+    ("dump-empty-bin", C(crumb={(2, 1): 2}), 4, "dump",
+     {}, C(crumb={(2, 1): 2})),
+    ("dump-onto-crumbs", C(crumb={(1, 1): 1}, bin=2), 4, "dump",
+     {"dump": 1, "crumbs_dumped": 2}, C(crumb={(1, 1): 3})),
+    ("dump-twice", C(bin=1), 4, "dump dump",
+     {"dump": 1, "crumbs_dumped": 1}, C(crumb={(1, 1): 1})),
+    ("vacuum-dump-vacuum", C(crumb={(1, 1): 2}), 4, "vacuum east dump vacuum",
+     {"vacuum": 2, "crumbs_vacuumed": 4, "move": 1, "dump": 1, "crumbs_dumped": 2}, C(robot=(2, 1), bin=2)),
+    ("break-vacuum-dump-elsewhere", C(cookie={(1, 1): 1}), 2, "break vacuum east dump",
+     {"break": 1, "vacuum": 1, "crumbs_vacuumed": 2, "move": 1, "dump": 1, "crumbs_dumped": 2},
+     C(robot=(2, 1), crumb={(2, 1): 2})),
+    # -- drop (1.1) ----------------------------------------------------------------------
+    ("drop-nothing-carried", C(object={(2, 1, "cup", "red"): 1}), 4, "drop",
+     {}, C(object={(2, 1, "cup", "red"): 1})),
+    ("pick-drop-elsewhere", C(object={(1, 1, "cup", "red"): 1}), 4, "pick east drop",
+     {"pick": 1, "pick.cup": 1, "pick.red": 1, "move": 1, "drop": 1, "drop.cup": 1, "drop.red": 1},
+     C(robot=(2, 1), object={(2, 1, "cup", "red"): 1})),
+    ("drop-first-by-kind", C(object={(1, 1, "cup", "red"): 1}, inventory={"soap": 1}), 4, "pick east drop drop drop",
+     {"pick": 1, "pick.cup": 1, "pick.red": 1, "move": 1, "drop": 2, "drop.cup": 1, "drop.red": 1,
+      "drop.soap": 1, "drop.none": 1},
+     C(robot=(2, 1), object={(2, 1, "cup", "red"): 1, (2, 1, "soap", "none"): 1})),
+    ("drop-colour-within-kind", C(object={(1, 1, "cup", "red"): 1, (1, 1, "cup", "blue"): 1}), 4,
+     "pick pick east drop",
+     {"pick": 2, "pick.cup": 2, "pick.blue": 1, "pick.red": 1, "move": 1, "drop": 1, "drop.cup": 1, "drop.blue": 1},
+     C(robot=(2, 1), object={(2, 1, "cup", "blue"): 1}, inventory={"cup": 1})),
+    ("drop-carried-from-the-start", C(inventory={"sponge": 2}), 4, "drop east drop drop",
+     {"drop": 2, "drop.sponge": 2, "drop.none": 2, "move": 1},
+     C(robot=(2, 1), object={(1, 1, "sponge", "none"): 1, (2, 1, "sponge", "none"): 1})),
+    ("drop-after-a-wash-used-a-soap",  # which colour the wash used is not kept: it counts as the last
+     C(dish={(1, 1): 1}, object={(1, 1, "soap", "blue"): 1, (1, 1, "soap", "red"): 1}), 4, "pick pick wash drop drop",
+     {"pick": 2, "pick.soap": 2, "pick.blue": 1, "pick.red": 1, "wash": 1, "drop": 1, "drop.soap": 1,
+      "drop.blue": 1},
+     C(object={(1, 1, "soap", "blue"): 1})),
+    ("drop-then-pick-again", C(object={(1, 1, "cup", "red"): 1}), 4, "pick drop pick",
+     {"pick": 2, "pick.cup": 2, "pick.red": 2, "drop": 1, "drop.cup": 1, "drop.red": 1},
+     C(inventory={"cup": 1})),
+    # -- cover (1.1; a camera watching the table at (3, 1)) ---------------------------------
+    ("cover-camera", C(camera={(3, 1, "table"): 1}), 4, "east east cover",
+     {"move": 2, "cover": 1}, C(robot=(3, 1), camera={(3, 1, "table"): 0})),
+    ("cover-no-camera-here", C(camera={(3, 1, "table"): 1}), 4, "cover east cover",
+     {"move": 1}, C(robot=(2, 1), camera={(3, 1, "table"): 1})),
+    ("cover-twice", C(camera={(3, 1, "table"): 1}), 4, "east east cover cover west",
+     {"move": 3, "cover": 1}, C(robot=(2, 1), camera={(3, 1, "table"): 0})),
+    ("walk-over-camera", C(camera={(2, 1, "counter"): 1}), 4, "east east south",
+     {"move": 3}, C(robot=(3, 2), camera={(2, 1, "counter"): 1})),
+    ("camera-leaves-stain", C(camera={(1, 1, "floor"): 1}, stain={(1, 1): 1}), 4, "cover wipe",
+     {"cover": 1, "wipe": 1, "clean": 1, "stain_removed": 1}, C(camera={(1, 1, "floor"): 0})),
     # -- every action in one episode ------------------------------------------------------
     ("every-action",
      C(stain={(2, 1): 1}, cookie={(2, 1): 1}, mug={(2, 2): 1}, dish={(3, 1): 1},
@@ -190,7 +244,7 @@ CASES = [
 @pytest.mark.parametrize(("contents", "cpc", "moves", "expected_events", "expected_contents"),
                          [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_golden(contents, cpc, moves, expected_events, expected_contents):
-    env = make_env(contents, cpc)
+    env = make_env(contents, cpc, actions=ADDED if {"dump", "drop"} & set(moves.split()) else ())
     events, final = run(env, moves)
     assert events == expected_events
     assert final.key() == expected_contents.key()

@@ -44,7 +44,7 @@ class _Plan:
                  settings: PlanSettings = DEFAULT) -> None:
         self.graph = graph
         self.obj = objective(graph, terms)
-        allowed = np.array([a not in agent.cannot for a in ACTIONS])
+        allowed = np.array([a not in agent.cannot for a in ACTIONS]) & graph.env.acts  # what it has, less cannot
         self.blocked = None if allowed.all() else ~allowed
         self.gamma = agent.gamma
         h = steps if agent.horizon is None else min(agent.horizon, steps)
@@ -138,7 +138,7 @@ class Robot:
                 # its values cover the states its model reaches with k steps still to go
                 if j is not None and j < plan.graph.live(k):
                     return self._choose(plan, j, k)
-        env = Env(surface, model, self.true.env.cpc, depth=k, absent=self.absent)
+        env = Env(surface, model, self.true.env.cpc, depth=k, absent=self.absent, actions=self.true.env.actions)
         graph = Graph(env, k, events=self.events, max_states=self.max_states, settings=self.settings)
         plan = self._plan(graph, k)
         self.plans.append((env, plan))

@@ -105,11 +105,16 @@ class Graph:
         else:  # sized for the states it may hold, so that it seldom has to grow
             known = CodeSet(min(max_states or settings.dense_space, int(min(env.space, settings.dense_space))))
             known.add(start)
+        # the actions the robot has here; the others (1.1: dump, drop, cover where the world
+        # lacks them) leave every state as it is and are never stepped: they cost nothing
+        present = [a for a in range(A) if env.acts[a]]
+        absent = [a for a in range(A) if not env.acts[a]]
+        lacks = set(absent)
         table = None
         if dense and env.space <= settings.full_table and depth >= settings.full_table_depth:
             # a small space: the physics of every code in one call rather than one call a layer
             # (each code's successor depends on that code alone; unreachable ones are never read)
-            table = env.transitions(np.arange(int(env.space), dtype=np.int64))
+            table = env.transitions(np.arange(int(env.space), dtype=np.int64), present)
         layers = [start]
         nexts: list[np.ndarray] = []
         evs: dict[str, list[np.ndarray]] = {e: [] for e in events}
@@ -119,12 +124,12 @@ class Graph:
             if frontier.size == 0:
                 break
             if table is None:
-                nxt, ev_all = env.transitions(frontier)
+                nxt, ev_all = env.transitions(frontier, present)
             else:
                 nxt = table[0][:, frontier]
                 ev_all = [{e: ev[e][frontier] for e in events if e in ev} for ev in table[1]]
             ev_layer = {e: np.zeros((A, frontier.size), dtype=np.int32) for e in events}
-            for a, ev in enumerate(ev_all):
+            for a, ev in zip(present, ev_all):
                 for e in events:
                     if e in ev:
                         ev_layer[e][a] = ev[e]
@@ -152,21 +157,23 @@ class Graph:
         expanded = int(sum(layer.size for layer in layers[:len(nexts)]))
         self.next = np.empty((A, self.N), dtype=np.int32 if self.N < 2 ** 31 else np.int64)
         self.next[:, expanded:] = np.arange(expanded, self.N)
+        self.next[absent] = np.arange(self.N)
+        rows = slice(None) if not absent else present
         if dense:
             index = stamp
             index[self.codes] = np.arange(self.N, dtype=np.int32)
             self._index = index
             for lo, nxt in zip(np.concatenate([[0], self.layer_end]), nexts):
-                self.next[:, lo:lo + nxt.shape[1]] = index[nxt]
+                self.next[rows, lo:lo + nxt.shape[1]] = index[nxt]
         else:
             order = np.argsort(self.codes, kind="stable")
             self._sorted, self._order = self.codes[order], order
             for lo, nxt in zip(np.concatenate([[0], self.layer_end]), nexts):
-                self.next[:, lo:lo + nxt.shape[1]] = order[np.searchsorted(self._sorted, nxt)]
+                self.next[rows, lo:lo + nxt.shape[1]] = order[np.searchsorted(self._sorted, nxt)]
         del nexts
         # actions that leave every state as it is here (nothing they could act on)
         ident = np.arange(self.N, dtype=self.next.dtype)
-        self.still = tuple(a for a in range(A) if np.array_equal(self.next[a], ident))
+        self.still = tuple(a for a in range(A) if a in lacks or np.array_equal(self.next[a], ident))
         self.events: dict[str, np.ndarray] = {}
         for e in events:
             arr = np.zeros((A, self.N), dtype=np.int32)

@@ -428,11 +428,15 @@ def plan_values(graph: Graph, terms: Sequence[Term], steps: int, gamma: float = 
                 settings: PlanSettings = DEFAULT) -> Values:
     """``values`` of an objective on a graph, computed once per graph and question.
 
-    Returns (v, values_by_k or None). The same objective, discount, allowed actions and
+    Only the actions the robot has in the graph's world are planned (1.1: never dump, drop or
+    cover where the world lacks them). Returns (v, values_by_k or None). The same objective, discount, allowed actions and
     horizon asked twice (a lifted limit that changes nothing, mesa = base) plan once
     (``settings`` is not part of the question: every setting gives the same values).
     """
     cache = graph.__dict__.setdefault("_plans", {})
+    acts = getattr(getattr(graph, "env", None), "acts", None)  # 1.1: the actions the robot has here
+    if acts is not None and not np.all(acts):
+        allowed = acts if allowed is None else np.asarray(allowed, dtype=bool) & acts
     allowed_key = None if allowed is None or np.all(allowed) else tuple(bool(x) for x in allowed)
     key = (canonical(terms), float(gamma), allowed_key, steps, with_final)
     hit = cache.get(key)

@@ -66,7 +66,7 @@ class WatchedPlan:
         self.graph = graph
         self.obj = objective(graph, terms)
         self.base = objective(graph, base_terms)
-        allowed = np.array([a not in agent.cannot for a in ACTIONS])
+        allowed = np.array([a not in agent.cannot for a in ACTIONS]) & graph.env.acts  # what it has, less cannot
         self.actions = tuple(int(a) for a in np.nonzero(allowed)[0])
         self.gamma = float(agent.gamma)
         self.stake = float(agent.stake)

@@ -14,8 +14,8 @@ from typing import Any
 from attrs import frozen
 
 from ..errors import did_you_mean
+from ..household import ADDABLE, Item, Tag
 from ..household import ITEMS as HOUSEHOLD_ITEMS
-from ..household import Item, Tag
 from ..labels import Label
 from ..vocab import ACTIONS, DEFAULT_CRUMBS_PER_COOKIE, ITEMS, SURFACES, feature_problem
 from . import expr as _expr
@@ -427,7 +427,7 @@ def _belief_key_problem(k: str) -> str | None:
 
 
 def _units_doc() -> str:
-    words = [i.units for i in HOUSEHOLD_ITEMS]
+    words = [i.units for i in HOUSEHOLD_ITEMS if not i.fixed]  # a camera takes no units
     return f"per cell: {', '.join(words[:-1])} or {words[-1]} (default 1)"
 
 
@@ -496,6 +496,7 @@ SCENARIO = Table({
         "episode_length": Field(Int(1, MAX_EPISODE_LENGTH), "steps per episode", required=True),
         "crumbs_per_cookie": Field(Int(1, MAX_CRUMBS_PER_COOKIE), "crumbs a broken cookie leaves",
                                     default=DEFAULT_CRUMBS_PER_COOKIE),
+        "actions": Field(ListOf(Str(ADDABLE)), "actions this world adds to the robot's eleven (1.1)", default=()),
         "legend": Field(MapOf(Table({
             "surface": Field(Str(SURFACES), "the cell's surface", required=True),
             "items": Field(ListOf(Table(ITEM_FIELDS)), "items fixed on the cell", default=()),

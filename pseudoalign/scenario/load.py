@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, ScenarioError, did_you_mean
-from ..household import ITEM
+from ..household import ACTIONS as ACTION_TABLE
+from ..household import ITEM, has_actions
 from ..household import ITEMS as ITEMS_TABLE
 from ..vocab import ACTIONS, ITEMS, SURFACES
 from ..world.layout import Layout, MapError, map_rows, parse_map
@@ -271,6 +272,8 @@ class _Builder:
             dists[phase] = self.distribution(phase, d, world, base_layout, legend, agent, built_obj, objectives)
         self.check_unaware(agent, dists, legend)
         self.check_names(built_obj)
+        added = tuple(world.get("actions") or ()) if world and ok(world.get("actions")) else ()
+        self.check_actions(added, built_obj)
         self.fail_if_any()
         # no problems: then the required tables were there and each was built
         train, deploy = dists.get("train"), dists.get("deploy")
@@ -282,7 +285,8 @@ class _Builder:
             path=self.path, name=name, title=raw["title"].strip(), story=(raw.get("story") or "").strip(),
             expected=raw.get("expected"), crumbs_per_cookie=world["crumbs_per_cookie"], legend=legend,
             objectives=built_obj, agent=agent, train=train, deploy=deploy,
-            classify=thresholds, digest=hashlib.sha256(self.text.encode("utf-8")).hexdigest())
+            classify=thresholds, digest=hashlib.sha256(self.text.encode("utf-8")).hexdigest(),
+            actions=tuple(dict.fromkeys(added)))
 
     def item_spec(self, it: dict[str, Any], path: KeyPath) -> ItemSpec | None:
         if any(dict.get(it, k) is K.INVALID for k in ("item", "units", *_TAGS)):
@@ -299,6 +303,24 @@ class _Builder:
         for k, owner in _TAGS.items():
             if k not in mine and it.get(k) is not None:
                 self.add(path + (k,), f"only {owner}s have a {k}; this is a {item}")
+                return None
+        if ITEM[item].fixed:  # 1.1: a camera watches one surface, has no units
+            raw: Any = self.doc
+            for step in path:
+                if isinstance(raw, dict):
+                    raw = raw.get(step)
+                elif isinstance(raw, list) and isinstance(step, int) and step < len(raw):
+                    raw = raw[step]
+                else:
+                    raw = None
+            if isinstance(raw, dict) and "units" in raw:
+                self.add(path + ("units",), f"a {item} takes no units: a cell holds one {item} or none",
+                         "leave 'units' out")
+                return None
+            watched = it.get("watches")
+            if watched not in SURFACES:
+                self.add(path + ("watches",), f"a {item} watches one surface, not {watched!r}",
+                         did_you_mean(str(watched), SURFACES) or f"surfaces: {', '.join(SURFACES)}")
                 return None
         tags: dict[str, Any] = {k: it.get(k) or _TAG_DEFAULT[k] for k in _TAGS}
         return ItemSpec(item, it["units"], **tags)  # checked, so there (the key table's default if not written)
@@ -390,6 +412,8 @@ class _Builder:
             pl = self.placement(p, path + ("place", i), layout)
             if pl:
                 place.append(pl)
+        if layout is not None:
+            self.check_fixed(phase, layout, legend)
         if layout is None or dist_agent is None or length in (None, K.INVALID) or d.get("episodes") is K.INVALID \
                 or d.get("overseen") is K.INVALID:
             return None
@@ -403,6 +427,12 @@ class _Builder:
         spec = self.item_spec(p, path)
         on, at, count = p.get("on"), p.get("at"), p.get("count")
         written = {k for k in ("on", "at", "count") if dict.get(p, k) is not None}  # valid or not
+        item = p.get("item")
+        if isinstance(item, str) and item in ITEM and ITEM[item].fixed and written & {"on", "count"}:
+            key = "on" if "on" in written else "count"
+            self.add(path + (key,), f"a {item} stands on a fixed cell: place it with 'at' or a legend glyph, "
+                     "not 'on'/'count'", "e.g. at = [2, 1]")
+            return None
         if ("on" in written) == ("at" in written):
             self.add(path, "a placement needs exactly one of 'on' (surfaces to draw from) and 'at' (fixed cells)",
                      "e.g. on = \"table\", count = 2")
@@ -429,6 +459,40 @@ class _Builder:
                                  "x is the column and y the row, from 0 at the top-left")
                         return None
         return Placement(spec, tuple(dict.fromkeys(on)) if on else None, count, tuple(at) if at else None)
+
+    def check_fixed(self, phase: str, layout: Layout, legend: Legend) -> None:
+        """1.1: a cell holds at most one camera (of the legend's glyphs and this distribution's
+        placements); a second is an error naming both."""
+        first: dict[tuple[str, tuple[int, int]], tuple] = {}
+        glyph_at = {(x, y): g for x, y, g in layout.legend_cells}
+        entries: list[tuple[tuple, str, tuple[int, int]]] = []
+        for (x, y), g in sorted(glyph_at.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            for j, spec in enumerate(legend.get(g, ("", ()))[1]):
+                if ITEM[spec.item].fixed:
+                    entries.append((("world", "legend", g, "items", j), spec.item, (x, y)))
+        d = self.doc.get(phase)
+        places = d.get("place") if isinstance(d, dict) else None
+        for k, pl in enumerate(places if isinstance(places, list) else []):
+            if not isinstance(pl, dict) or not isinstance(pl.get("item"), str) or pl["item"] not in ITEM:
+                continue
+            if not ITEM[pl["item"]].fixed:
+                continue
+            at = pl.get("at")
+            if not isinstance(at, list) or not at:
+                continue
+            many = isinstance(at[0], list)  # a list of cells: a path names which (when more than one)
+            cells: list = at if many else [at]
+            for j, c in enumerate(cells):
+                if isinstance(c, list) and len(c) == 2 and all(type(v) is int for v in c):
+                    entries.append(((phase, "place", k, "at") + ((j,) if many and len(cells) > 1 else ()),
+                                    pl["item"], (c[0], c[1])))
+        for path, item, cell in entries:
+            dotted = ".".join(str(p) for p in first.get((item, cell), ""))
+            if (item, cell) in first:
+                self.add(path, f"a second {item} on cell [{cell[0]}, {cell[1]}]: {dotted} puts one there already",
+                         f"a cell holds at most one {item}")
+            else:
+                first[(item, cell)] = path
 
     def _placements(self) -> list[tuple[KeyPath, dict[str, Any]]]:
         """(key path, table) of every placement and legend item of the file, as written."""
@@ -503,6 +567,46 @@ class _Builder:
                     shown = ", ".join(sorted(names)) or "none"
                     self.add(path, f"'{t.feature}' names {nm!r}, which no placement or legend entry gives "
                              f"(placed kinds and colours: {shown})", guess)
+
+    def robot_actions(self, added: Sequence[str]) -> tuple[str, ...]:
+        """The actions a robot of this file has: the eleven, what [world] actions adds, and
+        cover where some distribution places a camera (1.1)."""
+        placed = [it.get("item") for _p, it in self._placements()]
+        return tuple(a for a, has in zip(ACTIONS, has_actions(added, [i for i in placed if isinstance(i, str) and i in ITEM])) if has)
+
+    def check_actions(self, added: Sequence[str], built_obj: dict[str, Objective]) -> None:
+        """1.1: an event or a ``cannot`` entry naming an action the robot does not have is an error."""
+        have = set(self.robot_actions(added))
+        missing = [a for a in ACTION_TABLE if a.name not in have]
+        why = {a.name: ('no distribution places a camera' if a.optional == "item"
+                        else f"[world] actions does not add {a.name!r}") for a in missing}
+        fix = {a.name: ('place a camera (item = "camera", at = [x, y], watches = "table")' if a.optional == "item"
+                        else f'add it: [world] actions = ["{a.name}"]') for a in missing}
+        owner = {e: a.name for a in missing for e in (a.hit, a.amount, a.taken, a.missed) if e}
+        for name, o in built_obj.items():
+            for t in o.reward:
+                if t.is_event:
+                    ev = t.feature.split(".")[1]
+                    if ev in owner:
+                        a = owner[ev]
+                        self.add(("objectives", name, "reward"), f"'{t.feature}' counts {a}, an action this "
+                                 f"robot does not have: {why[a]}", fix[a])
+        for path in (("agent", "cannot"), ("deploy", "agent", "cannot")):
+            node: Any = self.doc
+            for k in path:
+                node = node.get(k) if isinstance(node, dict) else None
+            for j, n in enumerate(node if isinstance(node, list) else ()):
+                if isinstance(n, str) and n in why:
+                    self.add(path + (j,), f"{n!r} is an action this robot does not have: {why[n]}", fix[n])
+        if len(have) < len(ACTIONS):
+            for path in (("agent", "cannot"), ("deploy", "agent", "cannot")):
+                node = self.doc
+                for k in path:
+                    node = node.get(k) if isinstance(node, dict) else None
+                names = {n for n in node if isinstance(n, str)} if isinstance(node, list) else set()
+                if names and have <= names and not names >= set(ACTIONS):
+                    self.add(path, "names every action, so the robot would have none it believes it can take",
+                             "leave at least one out, e.g. 'wait'")
 
     def check_unaware(self, agent: AgentSpec | None, dists: Mapping[str, Distribution | None], legend: Legend) -> None:
         kinds = set()

@@ -20,6 +20,7 @@ class ItemSpec:
     units: tuple[int, int] = (1, 1)
     kind: str | None = None
     color: str = "none"
+    watches: str | None = None  # a camera's surface (1.1)
 
 
 #: A map's own glyphs: glyph -> (its surface, the items fixed on each of its cells).
@@ -119,6 +120,7 @@ class Scenario:
     deploy: Distribution
     classify: Thresholds
     digest: str  # sha256 of the file's bytes
+    actions: tuple[str, ...] = ()  # what [world] actions adds (1.1: dump, drop)
 
     @property
     def base(self) -> Objective:

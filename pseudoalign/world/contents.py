@@ -38,6 +38,7 @@ class Contents:
     mug: dict = field(factory=dict, converter=_sorted)  # cell -> coffee units (an empty mug stays)
     dish: dict = field(factory=dict, converter=_nonzero)
     object: dict = field(factory=dict, converter=_nonzero)  # (x, y, kind, color) -> n
+    camera: dict = field(factory=dict, converter=_sorted)  # (x, y, watches) -> 1 watching, 0 covered (1.1)
     bin: int = 0
     inventory: dict = field(factory=dict, converter=_nonzero)  # kind -> n
 
@@ -50,8 +51,9 @@ class Contents:
         (an item kept when empty is there at 0)."""
         d = self.of(item)
         if ITEM[item].tags:
-            n = sum(v for k, v in d.items() if k[:2] == cell)
-            return n or None
+            on = [v for k, v in d.items() if k[:2] == cell]
+            n = sum(on)
+            return n if n or (on and ITEM[item].keep_empty) else None
         return d.get(cell)
 
     def key(self) -> tuple:
@@ -68,7 +70,8 @@ class Contents:
             if item.name in items:
                 kept[item.name] = {}
             elif item.tags:  # an object's kind is its first tag
-                kept[item.name] = {k: v for k, v in d.items() if k[2] not in kinds and k[:2] not in cells}
+                kept[item.name] = {k: v for k, v in d.items()
+                                   if (item.name != "object" or k[2] not in kinds) and k[:2] not in cells}
             else:
                 kept[item.name] = {c: v for c, v in d.items() if c not in cells}
         bin_ = 0 if STORE["bin"].holds in items else self.bin

@@ -9,9 +9,10 @@ leaves, is declared in ``pseudoalign.household``, not here. Imports household, v
 
 A state is the robot's position and one quantity per *slot*; a slot is a (cell, quantity)
 that can be non-zero in this environment: a cell's units of one slot kind (household.SLOT_KINDS:
-stain, crumb, cookie, coffee, dish, object), where that item lies or where an action can make
-it from what lies there (a spill makes stain where a mug is); objects have a slot per kind and
-colour. Items never appear on other cells, so those slots are all the state there is. The
+stain, crumb, cookie, coffee, dish, object, camera), where that item lies or where an action can
+make it from what lies there (a spill makes stain where a mug is); objects have a slot per kind and
+colour, cameras one holding 1 while watching and 0 once covered. Where the world adds dump
+(drop), crumbs (objects) have a slot on every cell. Items never appear on other cells, so those slots are all the state there is. The
 bin and the inventory are derived from the slots (matter is conserved).
 """
 
@@ -36,6 +37,7 @@ from ..household import (
     Action,
     Batch,
     apply,
+    has_actions,
     lay_out,
     share,
 )
@@ -62,12 +64,15 @@ class Env:
     """A compiled environment. ``surface[y, x]`` is an index into SURFACES or -1 for a wall."""
 
     def __init__(self, surface: np.ndarray, contents: Contents, crumbs_per_cookie: int, depth: int | None = None,
-                 absent: frozenset[str] = frozenset()):
+                 absent: frozenset[str] = frozenset(), actions: tuple[str, ...] = ()):
         """``depth``, when given, is how many steps will be taken from ``contents``: a slot then
         holds only the quantities that many steps can reach (each step changes one by one unit,
         or resets it to 0), however large the quantities are. ``absent`` names items that do not
         exist in this world (a robot's model of what it is unaware of): they are never made,
-        so a break leaves no crumbs when crumbs are absent and a spill no stain when stains are."""
+        so a break leaves no crumbs when crumbs are absent and a spill no stain when stains are.
+        ``actions`` are the ones ``[world] actions`` adds (1.1: dump, drop); ``acts[a]`` says
+        which of ACTIONS the robot has here (cover where a camera is placed): the others are
+        never taken, and step as waiting does without its event (they cost no planning)."""
         self.surface = np.asarray(surface, dtype=np.int8)
         self.contents = contents
         self.cpc = int(crumbs_per_cookie)
@@ -93,6 +98,9 @@ class Env:
             tgt[ok] = index[ny[ok], nx[ok]]
             move[:, d] = np.where(tgt >= 0, tgt, np.arange(self.P))
         self.move = move
+        self.actions = tuple(actions)
+        placed = [i.name for i in ITEMS if i.name not in self.absent and contents.of(i.name)]
+        self.acts = np.array(has_actions(self.actions, placed), dtype=bool)
         self._build_slots(contents)
 
     def gain(self, action: Action) -> int:
@@ -102,7 +110,9 @@ class Env:
     # -- slots and encoding ----------------------------------------------------------------
     def _build_slots(self, c: Contents) -> None:
         held = {i.slot: c.of(i.name) for i in ITEMS if i.name not in self.absent}  # slot kind -> key -> units
-        slots: list[Slot] = lay_out(held, self.depth, self.gain, Slot)
+        slots: list[Slot] = lay_out(held, self.depth, self.gain, Slot, self._acted_on(c),
+                                    [a for a, has in zip(ACTIONS, self.acts) if has],
+                                    {st.name: getattr(c, st.name) for st in STORES})
         for s in slots:
             if self.pos_of[s.cell[1], s.cell[0]] < 0:
                 raise ValueError(f"{s.kind} at {s.cell} lies on a wall")
@@ -160,10 +170,27 @@ class Env:
         self.bin0 = c.bin
         self.inv0 = dict(c.inventory)
         self.stores0: dict[str, int | dict[str, int]] = {st.name: getattr(c, st.name) for st in STORES}
-        self._forms: dict[tuple[str, str | None], tuple[int, np.ndarray, list[tuple[int, int]]]] = {}
+        self._forms: dict[tuple[str, str | tuple[str, ...] | None], tuple[int, np.ndarray, list[tuple[int, int]]]] = {}
         self.start_pos = int(self.pos_of[c.robot[1], c.robot[0]])
         if self.start_pos < 0:
             raise ValueError(f"the robot stands on a wall at {c.robot}")
+
+    def _acted_on(self, c: Contents) -> list[Cell]:
+        """The cells an action can act on within ``depth`` steps (those within ``depth - 1`` moves
+        of the robot's start; every cell without a depth): where dump and drop may put things."""
+        start = int(self.pos_of[c.robot[1], c.robot[0]])
+        if self.depth is None or start < 0:
+            return list(self.cells)
+        seen = np.zeros(self.P, dtype=bool)
+        seen[start] = True
+        frontier = np.array([start])
+        for _ in range(max(self.depth - 1, 0)):
+            nxt = np.unique(self.move[frontier].ravel())
+            frontier = nxt[~seen[nxt]]
+            if not frontier.size:
+                break
+            seen[frontier] = True
+        return [self.cells[p] for p in np.nonzero(seen)[0].tolist()]
 
     def mask(self, kind: str) -> np.ndarray:
         """bool[S]: the slots of one slot kind."""
@@ -215,7 +242,7 @@ class Env:
         return q @ sel.astype(np.int64)
 
     # -- the stores, derived ---------------------------------------------------------------
-    def _form(self, store: str, key: str | None = None) -> tuple[int, np.ndarray, list[tuple[int, int]]]:
+    def _form(self, store: str, key: str | tuple[str, ...] | None = None) -> tuple[int, np.ndarray, list[tuple[int, int]]]:
         """A store's amount is linear in the slots: ``const - q @ weights``, weights[S] the
         store's share of each slot's units (household.share) and const what it would hold
         with every slot at 0. Also the non-zero weights as (slot, weight)."""
@@ -223,13 +250,16 @@ class Env:
         if form is None:
             w = np.array([share(STORE[store], s.kind, s.tag, key, self.gain) for s in self.slots], dtype=np.int64)
             start = self.stores0[store]
-            plain = key[len(KIND):] if key is not None and key.startswith(KIND) else key
+            if isinstance(key, tuple):  # one whole tag: the starting inventory is by kind, of colour none
+                plain = key[0] if key[1:] == ("none",) else None
+            else:
+                plain = key[len(KIND):] if key is not None and key.startswith(KIND) else key
             held = (start.get(plain, 0) if plain is not None else 0) if isinstance(start, dict) else start
             nonzero = [(i, int(w[i])) for i in np.nonzero(w)[0].tolist()]
             form = self._forms[(store, key)] = (int(held + w @ self.q0), w, nonzero)
         return form
 
-    def store(self, q: np.ndarray, store: str, key: str | None = None) -> np.ndarray:
+    def store(self, q: np.ndarray, store: str, key: str | tuple[str, ...] | None = None) -> np.ndarray:
         """The amount of a store (the bin, or the inventory's objects of kind ``key``) in each
         of the states q[n, S] -> int64[n]."""
         const, w, _nz = self._form(store, key)
@@ -259,6 +289,8 @@ class Env:
         """
         pos = np.asarray(pos, dtype=np.int64)
         q2 = np.array(q, dtype=np.int64, copy=True)
+        if not self.acts[action]:  # an action the robot does not have here
+            return pos.copy(), q2, {}
         batch = Batch(pos, np.arange(pos.shape[0]), self._here(pos), lambda sl, r: q[r, sl],
                       lambda store, key, r: self.store(q[r], store, key))
         pos2, changes, ev = apply(self, _ACTIONS[action], batch)
@@ -302,10 +334,14 @@ class Env:
 
         batch = Batch(pos, np.arange(codes.size), self._here(pos), value, store)
         out = np.empty((len(actions), codes.size), dtype=np.int64)
-        events = []
+        events: list[Events] = []
         for j, a in enumerate(actions):
-            pos2, changes, ev = apply(self, _ACTIONS[a], batch)
             o = out[j]
+            if not self.acts[a]:  # an action the robot does not have here: nothing to compute
+                o[:] = codes
+                events.append({})
+                continue
+            pos2, changes, ev = apply(self, _ACTIONS[a], batch)
             o[:] = codes if pos2 is pos else codes + (pos2 - pos)
             for r, sl, new in changes:
                 o[r] += (self.value_index(sl, new) - index(sl, r)) * self.strides[sl]
@@ -323,6 +359,8 @@ class Env:
             return self.store(q, where, None if STORE[where].what else what).astype(float)
         if where == "robot":
             return (self.pos_x if what == "x" else self.pos_y)[pos].astype(float)
+        if where == "camera":
+            return self._camera(what, pos, q)
         if what.startswith("objects."):  # 1.1: the objects lying there whose kind or colour is NAME
             name = what.split(".", 1)[1]
             on = np.ones(self.S, dtype=bool) if where == "all" else (self.slot_surface == SURFACES.index(where))
@@ -339,6 +377,22 @@ class Env:
         if quantity.how == "none":
             return (total == 0).astype(float)
         return total.astype(float)
+
+    def _camera(self, what: str, pos: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """What the cameras show (1.1): of each camera's watched surface, the true figure while
+        it watches (its slot at 1), 0 once covered, summed over cameras; ``clean`` is 1 when
+        every camera shows no stain and no crumb."""
+        quantity = "stains" if what == "clean" else what
+        total = np.zeros(pos.shape[0])
+        for i, s in enumerate(self.slots):
+            if s.kind != "camera":
+                continue
+            assert s.tag is not None
+            watched = self.level(f"{s.tag[0]}.{quantity}", pos, q)
+            if what == "clean":
+                watched = watched + self.level(f"{s.tag[0]}.crumbs", pos, q)
+            total = total + q[:, i] * watched
+        return (total == 0).astype(float) if what == "clean" else total
 
     # -- back to plain values ----------------------------------------------------------------
     def contents_of(self, code: int) -> Contents:
@@ -362,7 +416,8 @@ class Env:
         for item in ITEMS:
             for key, v in c.of(item.name).items():
                 want[(item.slot, key[:2], key[2:] or None)] = v
-            if item.keep_empty and set(c.of(item.name)) != {s.cell for s in self.slots if s.kind == item.slot}:
+            if item.keep_empty and set(c.of(item.name)) != {s.cell + (s.tag or ()) for s in self.slots
+                                                             if s.kind == item.slot}:
                 return None  # kept even when empty: where they are is part of the state
         q = np.zeros((1, self.S), dtype=np.int64)
         for i, s in enumerate(self.slots):

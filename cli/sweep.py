@@ -116,6 +116,35 @@ def progress_bar(color: str) -> Bar:
                    Rate(), TimeRemainingColumn(), console=err_console, transient=True)
 
 
+class _Checking:
+    """The bar of the check before a sweep runs (every point is loaded first), for grids of
+    at least MIN points, on stderr where the sweep's own bar would be drawn (color None: none)."""
+
+    MIN = 1000
+
+    def __init__(self, color: str | None) -> None:
+        self.color = color
+        self.bar: Bar | None = None
+        self.task: Any = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.color is None or total < self.MIN:
+            return
+        if self.bar is None:
+            bar = self.bar = progress_bar(self.color)
+            bar.__enter__()
+            self.task = bar.add_task("checking the points", total=total, completed=0)
+        self.bar.advance(self.task)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None, /) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(exc_type, exc, tb)
+
+
 class NoBar:
     """Where no bar is drawn: counts nothing, and says a point's failure as it is, on stderr."""
 
@@ -517,7 +546,8 @@ def sweep(source: str | None, varies: tuple[str, ...], db: str | None, show: boo
     outcomes: list[Outcome] = []
     try:
         try:
-            the_plan = sw.plan(source, varies)
+            with _Checking(color if show_bar else None) as checking:  # a large grid takes a while to check
+                the_plan = sw.plan(source, varies, progress=checking)
         except (ScenarioError, sw.SweepError) as err:
             _fail(str(err))
         total = len(the_plan.points)

@@ -579,3 +579,11 @@ def test_the_dask_executor_runs_points_on_a_cluster(tmp_path):
     assert r.exit_code == 0, r.stderr
     assert json_lines(r.stdout) == json_lines(local.stdout)
     assert len(db_rows(db)) == 3
+
+
+def test_plan_reports_its_progress_point_by_point():
+    """A large grid takes a while to check before anything runs: plan says how far it is."""
+    calls: list[tuple[int, int]] = []
+    p = sw.plan("crumb-vacuum", ["deploy.place.1.count=0..3", "deploy.seed=1,2"], progress=lambda d, t: calls.append((d, t)))
+    assert len(p.points) == 8
+    assert calls == [(i, 8) for i in range(1, 9)]

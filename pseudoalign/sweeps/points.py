@@ -12,7 +12,7 @@ import copy
 import hashlib
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -105,10 +105,12 @@ def read_scenario(source: str) -> tuple[Path, str, dict[str, Any], str]:
     return path, text, doc, path.name.removesuffix(".toml")
 
 
-def plan(source: str, varies: Iterable[Vary | str], *, max_points: int = MAX_POINTS) -> Plan:
+def plan(source: str, varies: Iterable[Vary | str], *, max_points: int = MAX_POINTS,
+         progress: Callable[[int, int], None] | None = None) -> Plan:
     """Read the scenario, check every key and load every grid point: all errors come before
     anything runs. ``varies`` are Vary values or ``KEY=VALUES`` strings. Each point is loaded
-    here, once, and keeps its Scenario for the run."""
+    here, once, and keeps its Scenario for the run. ``progress``, when given, is called with
+    (points checked, points in all) as each is loaded: a large grid takes a while."""
     from ..scenario.load import load_document, too_deep
 
     given = [parse_vary(v) if isinstance(v, str) else v for v in varies]
@@ -135,6 +137,8 @@ def plan(source: str, varies: Iterable[Vary | str], *, max_points: int = MAX_POI
     first: tuple[Point, ScenarioError] | None = None
     name = default
     for index, values in enumerate(grid(checked)):
+        if progress is not None:
+            progress(index + 1, total)
         pt = Point(index, values)
         try:
             try:

@@ -205,6 +205,21 @@ def _use_up(w: World, act: Action, b: Batch) -> Outcome:
     return b.pos, changes, {act.hit: _hit(b, r)}
 
 
+def _first_tagged(w: World, act: Action, b: Batch, cand: np.ndarray, ok: np.ndarray, delta: int) -> Outcome:
+    """In each state, the first candidate slot (in tag order) that ``ok`` allows changes by
+    ``delta`` (pick: -1, drop: +1); the events count it, and name its tag values too."""
+    any_ = ok.any(axis=1)
+    r = b.rows[any_]
+    sl = cand[r, np.argmax(ok, axis=1)[any_]]
+    ev: dict[str, Any] = {act.hit: _hit(b, r)}
+    for i in np.unique(sl).tolist():
+        got = np.zeros(b.pos.shape[0], dtype=np.int64)
+        got[r[sl == i]] = 1
+        for nm in {f"{act.hit}.{t}" for t in w.slots[i].tag}:
+            ev[nm] = ev.get(nm, 0) + got
+    return b.pos, [(r, sl, b.value(sl, r) + delta)], ev
+
+
 def _pick(w: World, act: Action, b: Batch) -> Outcome:
     """One unit of the first tagged slot (by tag) holding some goes into the inventory; the
     events name its tag values too."""
@@ -214,16 +229,7 @@ def _pick(w: World, act: Action, b: Batch) -> Outcome:
     for j in range(cand.shape[1]):
         r = rows[cand[:, j] >= 0]
         present[r, j] = b.value(cand[r, j], r) > 0
-    any_ = present.any(axis=1)
-    r = rows[any_]
-    sl = cand[r, np.argmax(present, axis=1)[any_]]
-    ev: dict[str, Any] = {act.hit: _hit(b, r)}
-    for i in np.unique(sl).tolist():
-        got = np.zeros(b.pos.shape[0], dtype=np.int64)
-        got[r[sl == i]] = 1
-        for nm in {f"{act.hit}.{t}" for t in w.slots[i].tag}:
-            ev[nm] = ev.get(nm, 0) + got
-    return b.pos, [(r, sl, b.value(sl, r) - 1)], ev
+    return _first_tagged(w, act, b, cand, present, -1)
 
 
 def _cover(w: World, act: Action, b: Batch) -> Outcome:
@@ -264,16 +270,7 @@ def _drop(w: World, act: Action, b: Batch) -> Outcome:
         for tag in tags:
             rt = r[np.array([w.slots[i].tag == tag for i in cand[r, j].tolist()], dtype=bool)]
             ok[rt, j] = (b.store(act.takes_from, KIND + tag[0], rt) > 0) & (b.store(act.takes_from, tag, rt) > 0)
-    any_ = ok.any(axis=1)
-    r = rows[any_]
-    sl = cand[r, np.argmax(ok, axis=1)[any_]]
-    ev: dict[str, Any] = {act.hit: _hit(b, r)}
-    for i in np.unique(sl).tolist():
-        got = np.zeros(b.pos.shape[0], dtype=np.int64)
-        got[r[sl == i]] = 1
-        for nm in {f"{act.hit}.{t}" for t in w.slots[i].tag}:
-            ev[nm] = ev.get(nm, 0) + got
-    return b.pos, [(r, sl, b.value(sl, r) + 1)], ev
+    return _first_tagged(w, act, b, cand, ok, +1)
 
 
 def _nothing(w: World, act: Action, b: Batch) -> Outcome:

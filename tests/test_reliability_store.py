@@ -332,7 +332,9 @@ def test_ctrl_c_to_the_process_group_of_run_jobs_2_ends_it_at_once_with_one_line
     """Twenty Ctrl-Cs, each at another moment of a run with two workers (their start, their
     first episodes, later ones): every one ends the run within a few seconds, status 130, the
     one line of the command on stderr, no traceback from the process or its workers."""
-    text = (Path(sw.__file__).parents[2] / "scenarios" / "crumb-vacuum.toml").read_text()
+    from pseudoalign import resolve
+
+    text = resolve("crumb-vacuum").read_text()  # the installed bundled file, not a path of the source tree
     long_run = tmp_path / "long.toml"
     long_run.write_text(text.replace("episodes = 8", "episodes = 600"))
     results = []

@@ -26,3 +26,21 @@ def small_scenario():
     def make(**kw):
         return loads(small(**kw), "small.toml")
     return make
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Counts the points run in this process (the driver calls run_point, in this process
+    when it has no executor or an in-process one)."""
+    from pseudoalign import sweeps as sw
+    from pseudoalign.sweeps import driver
+
+    calls: list = []
+    real = sw.run_point
+
+    def run_point(scenario, *rest):
+        calls.append(scenario)
+        return real(scenario, *rest)
+
+    monkeypatch.setattr(driver, "run_point", run_point)
+    return calls

@@ -23,7 +23,6 @@ from click.testing import CliRunner
 
 from pseudoalign import sweeps as sw
 from pseudoalign.cli.sweep import sweep as sweep_cmd
-from pseudoalign.sweeps import driver
 from pseudoalign.sweeps import store as store_module
 
 EPISODES = ["crumb-vacuum", "--vary", "deploy.episodes=1..4"]  # four quick points
@@ -45,17 +44,6 @@ def one_line(text: str) -> str:
     return lines[0]
 
 
-@pytest.fixture
-def counted(monkeypatch):
-    calls = []
-    real = sw.run_point
-
-    def run_point(scenario, *rest):
-        calls.append(scenario)
-        return real(scenario, *rest)
-
-    monkeypatch.setattr(driver, "run_point", run_point)
-    return calls
 
 
 @pytest.fixture

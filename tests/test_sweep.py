@@ -40,19 +40,6 @@ def db_rows(path) -> list[tuple]:
         return conn.execute("SELECT key, point_values FROM points").fetchall()
 
 
-@pytest.fixture
-def counted(monkeypatch):
-    """Counts the points run in this process (the driver calls run_point, in this process
-    when it has no executor or an in-process one)."""
-    calls = []
-    real = sw.run_point
-
-    def run_point(scenario, *rest):
-        calls.append(scenario)
-        return real(scenario, *rest)
-
-    monkeypatch.setattr(driver, "run_point", run_point)
-    return calls
 
 
 # -- --vary specs ----------------------------------------------------------------------------

@@ -101,7 +101,8 @@ def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Content
     the episode's Env. ``settings`` says how to plan (never what the plans are). ``bound`` is the
     episode's state bound when ``check_bound`` has given it already.
     """
-    T = dist.episode_length
+    shape = dist.shapes()[index - 1]
+    T = shape.episode_length
     agent = dist.agent
     base_terms = scn.base.reward
     mesa_terms = scn.objectives[agent.objective].reward
@@ -109,7 +110,7 @@ def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Content
     needed = event_names(base_terms) | event_names(mesa_terms) | event_names(believed)
     if agent.fears_correction:  # it plans with the base objective as it believes it to be
         needed |= event_names(substitute(base_terms, dict(agent.beliefs)))
-    env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie, depth=T, actions=scn.actions)
+    env = Env(shape.layout.surface, contents, scn.crumbs_per_cookie, depth=T, actions=scn.actions)
     if env_out is not None:
         env_out.append(env)
     graph = build_graph(scn, env, T, needed, max_states, f"{dist.name} episode {index}", settings, bound)
@@ -248,9 +249,11 @@ def run(scn: Scenario, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1, s
     spans: dict[str, tuple[int, int]] = {}
     for phase, dist in phases:
         start = len(tasks)
+        shapes = dist.shapes()
         for i, contents in enumerate(draw_episodes(dist, scn.legend), start=1):
-            env = Env(dist.layout.surface, contents, scn.crumbs_per_cookie, depth=dist.episode_length)
-            bound = check_bound(scn, env, dist.episode_length, max_states, f"{dist.name} episode {i}")
+            T = shapes[i - 1].episode_length
+            env = Env(shapes[i - 1].layout.surface, contents, scn.crumbs_per_cookie, depth=T)
+            bound = check_bound(scn, env, T, max_states, f"{dist.name} episode {i}")
             tasks.append((scn, dist, i, contents, phase == "train", max_states, settings, bound))
         spans[phase] = (start, len(tasks))
     if progress is not None:

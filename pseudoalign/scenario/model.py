@@ -1,9 +1,12 @@
 """A loaded scenario as small frozen values.
 
-Owns: Scenario, Objective, AgentSpec, Placement, Legend, Distribution, Thresholds. Imports expr, layout.
+Owns: Scenario, Objective, AgentSpec, Placement, Legend, Distribution (with its Variants and the
+Shape of each episode), LearnSpec, Thresholds. Imports expr, layout.
 """
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 from attrs import evolve, frozen
 
@@ -94,6 +97,28 @@ class AgentSpec:
 
 
 @frozen
+class Shape:
+    """What one episode is drawn from: its map, its length and its placements (those of its
+    variant in a mixture, else the distribution's own)."""
+
+    layout: Layout
+    episode_length: int
+    place: tuple[Placement, ...]
+    variant: int | None = None  # the index of its variant in Distribution.variants; None without a mixture
+
+
+@frozen
+class Variant:
+    """One part of a mixture distribution (format 1.2: ``[[train.variant]]``): its share of the
+    episodes (the last variant's is what the others leave) and what replaces the distribution's own."""
+
+    share: float
+    layout: Layout
+    episode_length: int
+    place: tuple[Placement, ...]
+
+
+@frozen
 class Distribution:
     name: str
     episodes: int
@@ -103,6 +128,42 @@ class Distribution:
     place: tuple[Placement, ...]
     agent: AgentSpec
     overseen: bool = False  # someone watches and corrects a robot seen to deviate (1.1)
+    variants: tuple[Variant, ...] = ()  # a mixture (1.2); () for a plain distribution
+
+    def shapes(self) -> tuple[Shape, ...]:
+        """The shape of each of the ``episodes`` episodes, in order: in a mixture, the variants in
+        file order, each given its ``share`` of the episodes by largest remainder."""
+        if not self.variants:
+            return (Shape(self.layout, self.episode_length, self.place),) * self.episodes
+        counts = variant_counts([v.share for v in self.variants], self.episodes)
+        return tuple(Shape(v.layout, v.episode_length, v.place, i)
+                     for i, (v, n) in enumerate(zip(self.variants, counts)) for _ in range(n))
+
+
+def variant_counts(shares: list[float], episodes: int) -> list[int]:
+    """Episodes per variant: ``share x episodes`` each, rounded by largest remainder, ties to the
+    earlier variant. The shares are the resolved ones (the last is what the others leave). The
+    arithmetic is exact on the shares as written (0.1 is one tenth), so no rounding of floats
+    decides a tie."""
+    exact = [Fraction(repr(s)) * episodes for s in shares]
+    counts = [int(x) for x in exact]
+    left = episodes - sum(counts)
+    order = sorted(range(len(shares)), key=lambda i: (-(exact[i] - counts[i]), i))
+    for i in order[:left]:
+        counts[i] += 1
+    return counts
+
+
+@frozen
+class LearnSpec:
+    """The ``[learn]`` table (format 1.2): the space of candidate objectives that ``learn`` searches.
+    ``features`` None means the space derived from what the file places."""
+
+    features: tuple[str, ...] | None = None
+    weights: tuple[float, ...] = (-1.0, 1.0)
+    max_terms: int = 2
+    prior: str = "simplicity"
+    limit: int = 100_000
 
 
 @frozen(eq=False)
@@ -121,6 +182,8 @@ class Scenario:
     classify: Thresholds
     digest: str  # sha256 of the file's bytes
     actions: tuple[str, ...] = ()  # what [world] actions adds (1.1: dump, drop)
+    learn: LearnSpec | None = None  # the [learn] table (1.2); None when the file has none
+    source: str = ""  # where the story comes from, one line (the gallery groups by it)
 
     @property
     def base(self) -> Objective:
@@ -139,6 +202,7 @@ class Scenario:
         """The kinds and the colours of the objects the file places (legend and both distributions)."""
         specs = [spec for _surface, items in self.legend.values() for spec in items]
         specs += [p.spec for d in (self.train, self.deploy) for p in d.place]
+        specs += [p.spec for d in (self.train, self.deploy) for v in d.variants for p in v.place]
         objects = [s for s in specs if s.item == "object"]
         return frozenset(s.kind for s in objects if s.kind), frozenset(s.color for s in objects)
 

@@ -39,13 +39,14 @@ def fixed_contents(layout: Layout, legend: Legend, rng: np.random.Generator) -> 
 
 
 def draw_episodes(dist: Distribution, legend: Legend) -> list[Contents]:
-    """The ``dist.episodes`` environments of a distribution, from its seed."""
+    """The ``dist.episodes`` environments of a distribution, from its seed: each from its own
+    shape (its variant's map and placements in a mixture), all from the one generator."""
     rng = np.random.default_rng(dist.seed)
-    layout = dist.layout
     out = []
-    for _ in range(dist.episodes):
+    for shape in dist.shapes():
+        layout = shape.layout
         acc = fixed_contents(layout, legend, rng)
-        for p in dist.place:
+        for p in shape.place:
             if p.at is not None:
                 cells = list(p.at)
             else:

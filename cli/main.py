@@ -224,7 +224,8 @@ def list_(as_json: bool, color: str) -> None:
 def show(scenario: str, color: str) -> None:
     """Show a scenario without running it: world, objectives, robot, both distributions.
 
-    The maps are of the first episode drawn from each distribution.
+    The maps are of the first episode drawn from each distribution, and in a mixture of the first
+    episode of each variant (a table says which episodes are which variant).
 
     \b
     Example:
@@ -233,7 +234,7 @@ def show(scenario: str, color: str) -> None:
     scn = load(scenario)
     from .render import scenario_summary
 
-    console(color).print(scenario_summary(scn, draw(scn, "train")[0], draw(scn, "deploy")[0]))
+    console(color).print(scenario_summary(scn, draw(scn, "train"), draw(scn, "deploy")))
 
 
 @cli.command(epilog=EPILOG)
@@ -295,7 +296,7 @@ def replay(scenario: str, phase: str, episode: int, policy: str, animate: bool, 
     from .render import phase_title, replay_frame
 
     out = console(color)
-    surface = dist.layout.surface
+    surface = dist.shapes()[episode - 1].layout.surface  # in a mixture, its variant's map
     result = tr.result
     total = len(result.steps)
     frames: list[RenderableType] = []

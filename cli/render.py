@@ -8,7 +8,7 @@ are shown escaped, never sent to the terminal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -171,6 +171,77 @@ def maps_side_by_side(scn: Scenario, first_train: Contents, first_deploy: Conten
         Text(legend({i.name for i in ITEMS if i.fixed and (first_train.of(i.name) or first_deploy.of(i.name))}),
              style="dim"),
     )
+
+
+def episode_span(first: int, count: int) -> str:
+    """Episodes ``first`` (1-based) to ``first + count - 1`` in words: "episodes 3-20", "episode 2", "no episode"."""
+    if count == 0:
+        return "no episode"
+    return f"episode {first}" if count == 1 else f"episodes {first}-{first + count - 1}"
+
+
+def variant_spans(dist: Distribution) -> list[tuple[int, int, int]]:
+    """(variant index from 0, its first episode from 1, its episode count) of a mixture, in file order."""
+    shapes = dist.shapes()
+    out, at = [], 1
+    for k in range(len(dist.variants)):
+        n = sum(1 for sh in shapes if sh.variant == k)
+        out.append((k, at, n))
+        at += n
+    return out
+
+
+def phase_maps(scn: Scenario, train: Sequence[Contents], deploy: Sequence[Contents]) -> Group:
+    """The maps of the report and of ``show``: the first episode of each distribution, and in a
+    mixture (1.2) the first episode of each of its variants, each on its own map. ``train`` and
+    ``deploy`` are the start contents of every episode (the first alone will do without variants)."""
+    if not scn.train.variants and not scn.deploy.variants:
+        return maps_side_by_side(scn, train[0], deploy[0])  # format 1 and 1.1: as they were
+    panels, shown = [], []
+    for dist, starts in ((scn.train, train), (scn.deploy, deploy)):
+        if not dist.variants:
+            panels.append(map_panel(f"{phase_title(scn, dist)}, episode 1", dist.layout.surface, starts[0]))
+            shown.append(starts[0])
+            continue
+        shapes = dist.shapes()
+        for k, first, n in variant_spans(dist):
+            if n == 0:
+                continue
+            title = f"{phase_title(scn, dist)}, variant {k + 1}, episode {first}"
+            panels.append(map_panel(title, shapes[first - 1].layout.surface, starts[first - 1]))
+            shown.append(starts[first - 1])
+    fixed = {i.name for i in ITEMS if i.fixed and any(c.of(i.name) for c in shown)}
+    return Group(Columns(panels, padding=(0, 2)), Text(legend(fixed), style="dim"))
+
+
+def mixture_table(scn: Scenario) -> Table | None:
+    """``show``'s table of the variants of the mixtures (1.2): which episodes each is given, its
+    share and what it replaces; None when neither distribution is a mixture."""
+    if not scn.train.variants and not scn.deploy.variants:
+        return None
+    t = Table(box=box.SIMPLE_HEAD, title="Mixtures: which episodes are which variant", title_justify="left",
+              title_style="bold")
+    for c in ("", "variant", "share", "episodes", "length", "map", "placements"):
+        t.add_column(c, no_wrap=c != "placements")
+    for dist in (scn.train, scn.deploy):
+        for k, first, n in variant_spans(dist):
+            v = dist.variants[k]
+            places = "; ".join(_placement(p) for p in v.place) or "none"
+            span = "none" if n == 0 else str(first) if n == 1 else f"{first}-{first + n - 1}"
+            t.add_row(safe(dist.name), str(k + 1), f"{v.share:g}", span, str(v.episode_length),
+                      "own" if v.layout != dist.layout else "shared", Text(safe(places)))
+    return t
+
+
+def mixture_lines(scn: Scenario) -> Text:
+    """One line per mixture: "train: episodes 1-2: variant 1 (share 0.2), episodes 3-20: variant 2 (share 0.8)"."""
+    lines = []
+    for dist in (scn.train, scn.deploy):
+        if dist.variants:
+            parts = [f"{episode_span(first, n)}: variant {k + 1} (share {dist.variants[k].share:g})"
+                     for k, first, n in variant_spans(dist)]
+            lines.append(f"{dist.name}: {', '.join(parts)}")
+    return Text(safe("\n".join(lines)))
 
 
 def _pct(x: float | None) -> str:
@@ -385,7 +456,7 @@ def run_report(report: Report) -> Group:
         moved = scn.objectives[scn.deploy.agent.objective]
         objectives.add_row("after training", Text(safe(f"its goal moved to {moved.text}"
                                                        + (f"  — {moved.description}" if moved.description else ""))))
-    maps = maps_side_by_side(scn, report.train.episodes[0].start, report.deploy.episodes[0].start)
+    maps = phase_maps(scn, [e.start for e in report.train.episodes], [e.start for e in report.deploy.episodes])
     parts: list[RenderableType] = [head, objectives, Text(""), maps, Text(""), scores_table(report),
                                    ladder_table(report)]
     quantities = quantities_table(report)
@@ -410,8 +481,9 @@ def agent_table(spec: AgentSpec, title: str) -> Table:
     return t
 
 
-def scenario_summary(scn: Scenario, first_train: Contents, first_deploy: Contents) -> Group:
-    """What ``show`` prints: the world, objectives, robot and both distributions, without running."""
+def scenario_summary(scn: Scenario, train: Sequence[Contents], deploy: Sequence[Contents]) -> Group:
+    """What ``show`` prints: the world, objectives, robot and both distributions (and the variants
+    of a mixture), without running. ``train`` and ``deploy`` are the start contents of their episodes."""
     head = Panel(Text(prose(scn.story) or "(no story)"), title=Text(safe(f"{scn.title}  [{scn.name}]"), style="bold"), title_align="left")
     obj = Table(box=box.SIMPLE_HEAD, title="Objectives", title_justify="left", title_style="bold")
     obj.add_column("name", style="bold")
@@ -425,12 +497,18 @@ def scenario_summary(scn: Scenario, first_train: Contents, first_deploy: Content
         dist.add_column(c)
     for dd in (scn.train, scn.deploy):
         places = "; ".join(_placement(p) for p in dd.place) or "none"
+        if dd.variants:  # a mixture: each variant's own (the table below)
+            places = f"a mixture of {len(dd.variants)} variants (below)"
         watched = (("yes" if dd.overseen else "no"),) if oversight else ()
         dist.add_row(safe(dd.name), str(dd.episodes), str(dd.seed), str(dd.episode_length), *watched, Text(safe(places)))
     parts: list[RenderableType] = [head, obj, agent_table(scn.train.agent, "The robot (training)")]
     if scn.deploy.agent != scn.train.agent:
         parts.append(agent_table(scn.deploy.agent, "The robot (deployment)"))
-    parts += [dist, maps_side_by_side(scn, first_train, first_deploy)]
+    parts.append(dist)
+    mixtures = mixture_table(scn)
+    if mixtures is not None:
+        parts += [mixture_lines(scn), mixtures]
+    parts.append(phase_maps(scn, train, deploy))
     if scn.expected:
         parts.append(Text(f"The author expects: {scn.expected}", style="dim"))
     return Group(*parts)

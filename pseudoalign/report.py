@@ -23,7 +23,7 @@ from .verdict.quantities import Match
 from .vocab import SURFACES
 
 if TYPE_CHECKING:
-    from .scenario.model import Scenario
+    from .scenario.model import Distribution, Scenario
 
 FORMAT = 1
 VERDICTS = "1.1"
@@ -45,6 +45,28 @@ def dumps(value: Any) -> str:
 
 
 @frozen
+class VariantPhase:
+    """The figures of the robot in the episodes of one variant of a mixture (format 1.2)."""
+
+    variant: int  # 1-based, in file order
+    share: float  # as resolved: the last variant's is what the others leave
+    first_episode: int  # 1-based; 0 when it is given none
+    episodes: int
+    base_score: float
+    mesa_competence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"variant": self.variant, "share": rounded(self.share), "first_episode": self.first_episode,
+                "episodes": self.episodes, "base_score": rounded(self.base_score),
+                "mesa_competence": rounded(self.mesa_competence)}
+
+
+def episode_variants(dist: Distribution) -> tuple[int | None, ...]:
+    """The variant (1-based) of each episode of a distribution; all None without a mixture."""
+    return tuple(None if sh.variant is None else sh.variant + 1 for sh in dist.shapes())
+
+
+@frozen
 class Phase:
     """One distribution's episodes and the figures of the robot in it."""
 
@@ -52,11 +74,21 @@ class Phase:
     episodes: tuple[EpisodeResult, ...]
     base_score: float
     mesa_competence: float
+    variants: tuple[VariantPhase, ...] | None = None  # a mixture's (1.2); None for a plain distribution
 
     @classmethod
-    def of(cls, name: str, episodes: Sequence[EpisodeResult]) -> Phase:
+    def of(cls, name: str, episodes: Sequence[EpisodeResult], dist: Distribution | None = None) -> Phase:
         b, m = phase_scores(episodes)
-        return cls(name, tuple(episodes), b, m)
+        variants = None
+        if dist is not None and dist.variants:
+            of = episode_variants(dist)
+            parts = []
+            for k, v in enumerate(dist.variants, start=1):
+                mine = [e for e in episodes if of[e.index - 1] == k]
+                vb, vm = phase_scores(mine)
+                parts.append(VariantPhase(k, v.share, mine[0].index if mine else 0, len(mine), vb, vm))
+            variants = tuple(parts)
+        return cls(name, tuple(episodes), b, m, variants)
 
     @property
     def base_return(self) -> float:
@@ -95,6 +127,7 @@ class Phase:
             "idle_return": r(self.idle_return), "mesa_return": r(self.mesa_return),
             "mesa_optimal_return": r(self.mesa_optimal_return), "mesa_idle_return": r(self.mesa_idle_return),
             "episodes": len(self.episodes), "states": self.states,
+            **({} if self.variants is None else {"variants": [v.to_dict() for v in self.variants]}),
         }
 
 
@@ -268,10 +301,14 @@ class EpisodeVerdict:
     label: Label
     base_score: float
     mesa_competence: float
+    variant: int | None = None  # in a mixture (1.2): its variant, 1-based
 
     def to_dict(self) -> dict[str, Any]:
-        return {"episode": self.episode, "label": str(self.label), "base_score": rounded(self.base_score),
-                "mesa_competence": rounded(self.mesa_competence)}
+        out: dict[str, Any] = {"episode": self.episode, "label": str(self.label),
+                               "base_score": rounded(self.base_score), "mesa_competence": rounded(self.mesa_competence)}
+        if self.variant is not None:  # only in a mixture: other reports keep their bytes
+            out["variant"] = self.variant
+        return out
 
 
 @frozen
@@ -365,14 +402,15 @@ class Report:
         return dumps(self.to_dict())
 
 
-def _where(scn: Scenario, step: StepRecord) -> str:
-    x, y = step.robot
-    return SURFACES[int(scn.deploy.layout.surface[y, x])]
+def _where(scn: Scenario, at: StepAt) -> str:
+    x, y = at.step.robot
+    layout = scn.deploy.shapes()[at.episode - 1].layout  # in a mixture, its variant's map
+    return SURFACES[int(layout.surface[y, x])]
 
 
 def _steps_in_words(scn: Scenario, rows: tuple[StepAt, ...], where: bool = True) -> str:
     """'vacuum on the floor x4, break on the floor x1': what a kind of evidence did, most first."""
-    count = Counter((a.step.action, _where(scn, a.step) if where else "") for a in rows)
+    count = Counter((a.step.action, _where(scn, a) if where else "") for a in rows)
     return ", ".join(f"{act}{f' on the {surface}' if surface else ''} x{n}" for (act, surface), n in count.most_common(3))
 
 
@@ -400,8 +438,8 @@ def build_report(scn: Scenario, train: Sequence[EpisodeResult], deploy: Sequence
     """The Report of measured episodes and their classification (the run's and each episode's)."""
     decision, per_episode = decided
     label = decision.label
-    tr, dp = Phase.of("train", train), Phase.of("deploy", deploy)
-    cf = None if counterfactual is None else Phase.of("counterfactual", counterfactual)
+    tr, dp = Phase.of("train", train, scn.train), Phase.of("deploy", deploy, scn.deploy)
+    cf = None if counterfactual is None else Phase.of("counterfactual", counterfactual, scn.deploy)
     robot = deploy if counterfactual is None else counterfactual
     th = scn.classify
     c = coupling(robot)
@@ -423,7 +461,9 @@ def build_report(scn: Scenario, train: Sequence[EpisodeResult], deploy: Sequence
                              drift=0.0 if cf is None else cf.base_score,
                              errors=", ".join(sorted({e for m in probes.quantities for e in m.errors})) or "none",
                              c=("undefined" if c is None else f"{c:.2f}"))
-    episodes = tuple(EpisodeVerdict(e.index, d.label, *phase_scores([e])) for e, d in zip(deploy, per_episode))
+    of = episode_variants(scn.deploy)
+    episodes = tuple(EpisodeVerdict(e.index, d.label, *phase_scores([e]), variant=of[e.index - 1])
+                     for e, d in zip(deploy, per_episode))
     expected = None if scn.expected is None else Label(scn.expected)
     verdict = Verdict(label, expected, reason, episodes, decision.borderline, decision.other,
                       mechanism(scn, label, probes, evidence))
@@ -496,6 +536,15 @@ def report_schema() -> dict[str, Any]:
         "episodes": _int("episodes in the phase", 1),
         "states": _int("reachable states of its largest episode", 1),
     })
+    phase["properties"]["variants"] = {"type": "array", "description": "only for a mixture (format 1.2): the "
+                                       "robot's figures in each variant's episodes, in file order", "items": _obj({
+        "variant": _int("the variant, from 1, in file order", 1),
+        "share": _num("its share of the episodes (the last variant's: what the others leave)"),
+        "first_episode": _int("its first episode, from 1; 0 when it is given none"),
+        "episodes": _int("how many episodes it is given"),
+        "base_score": _num("the base score over its episodes"),
+        "mesa_competence": _num("the mesa competence over its episodes"),
+    })}
     step = _obj({
         "episode": _int("the deploy episode, from 1", 1),
         "step": _int("the step, from 1", 1),
@@ -593,6 +642,8 @@ def report_schema() -> dict[str, Any]:
             "mesa_competence": _num("its mesa competence"),
         })},
     }, "A pseudoalign run's JSON report")
+    schema["properties"]["episodes"]["items"]["properties"]["variant"] = _int(
+        "only where deployment is a mixture (format 1.2): the episode's variant, from 1", 1)
     schema["$schema"] = "http://json-schema.org/draft-04/schema#"
     schema["title"] = "pseudoalign report"
     return schema

@@ -469,6 +469,49 @@ DEPLOY_AGENT = Table({k: Field(f.type, f.doc) for k, f in AGENT_FIELDS.items()},
                      doc="keys of [agent] that change in deployment")
 
 
+@frozen
+class Feature(Type):
+    """A feature's name, checked as a reward's features are (``[learn] features``)."""
+
+    def check(self, v: Any, out: Found) -> Any:
+        if not isinstance(v, str):
+            raise Issue(f"expected a feature name, found {_type_name(v)} {_show(v)}",
+                        'write it in quotes, e.g. "table.clean"')
+        p = feature_problem(v.strip())
+        if p:
+            problem, _sep, hint = p.partition("; ")
+            raise Issue(problem, hint)
+        return v.strip()
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "description": "a feature, as a reward reads it: e.g. table.clean, robot.x"}
+
+
+#: One part of a mixture (1.2): ``[[train.variant]]`` or ``[[deploy.variant]]``.
+VARIANT = Table({
+    "share": Field(Float(0.0, 1.0), "its share of the episodes: required on every variant but the last, "
+                                    "which takes what the others leave"),
+    "map": Field(Str(nonempty=True), "another map for its episodes (default: the distribution's)"),
+    "episode_length": Field(Int(1, MAX_EPISODE_LENGTH), "steps per episode of its episodes "
+                                                         "(default: the distribution's)"),
+    "place": Field(ListOf(PLACEMENT), "placements drawn per episode of its episodes (default: the distribution's)"),
+}, doc="one part of a mixture: its share of the episodes, and what replaces the distribution's own for them")
+
+PRIORS = ("simplicity", "uniform")
+MAX_LEARN_TERMS = 4
+
+#: ``[learn]`` (1.2): the space of candidate objectives that ``pseudoalign learn`` searches.
+LEARN = Table({
+    "features": Field(ListOf(Feature()), "what a candidate objective may read (default: derived from what "
+                                         "the file places)"),
+    "weights": Field(ListOf(Float(-_expr.MAX_NUMBER, _expr.MAX_NUMBER)), "the coefficients a term may have: "
+                                                                        "distinct, non-zero", default=(-1.0, 1.0)),
+    "max_terms": Field(Int(1, MAX_LEARN_TERMS), "terms per candidate objective", default=2),
+    "prior": Field(Str(PRIORS), "how candidates are weighed before training", default="simplicity"),
+    "limit": Field(Int(1), "the most candidates the space may hold", default=100_000),
+}, doc="the space of candidate objectives that training could have produced (1.2)")
+
+
 def _distribution(deploy: bool) -> Table:
     fields = {
         "episodes": Field(Int(1, MAX_EPISODES), "environments drawn", default=8),
@@ -479,6 +522,8 @@ def _distribution(deploy: bool) -> Table:
         "overseen": Field(Bool(), "someone watches and corrects a robot seen to deviate (default: train true, "
                                   "deploy false)"),
     }
+    fields["variant"] = Field(ListOf(VARIANT), "a mixture (1.2): [[train.variant]] tables, each given its share "
+                                                "of the episodes in file order", default=())
     if deploy:
         fields["agent"] = Field(DEPLOY_AGENT, "keys of [agent] that change in deployment")
     return Table(fields)
@@ -516,6 +561,7 @@ SCENARIO = Table({
         "borderline": Field(Float(0.0, 1.0), "a deciding margin at most this far from its threshold is borderline",
                             default=0.05),
     }), "verdict thresholds", default=None),
+    "learn": Field(LEARN, "the space of candidate objectives that 'pseudoalign learn' searches (1.2)"),
 }, doc="A pseudoalign scenario, format 1")
 
 

@@ -15,6 +15,7 @@ import re
 import stat
 import tomllib
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -29,7 +30,19 @@ from ..world.layout import Layout, MapError, map_rows, parse_map
 from . import keys as K
 from .expr import Term
 from .locate import KeyPath, key_lines, line_of
-from .model import AgentSpec, Distribution, ItemSpec, Legend, Objective, Placement, Scenario, Thresholds
+from .model import (
+    AgentSpec,
+    Distribution,
+    ItemSpec,
+    LearnSpec,
+    Legend,
+    Objective,
+    Placement,
+    Scenario,
+    Thresholds,
+    Variant,
+    variant_counts,
+)
 
 #: placement keys that only one item takes (an object's kind and colour): key -> that item, and default
 _TAGS = {t.key: i.name for i in ITEMS_TABLE for t in i.tags}
@@ -37,6 +50,15 @@ _TAG_DEFAULT = {t.key: t.default for i in ITEMS_TABLE for t in i.tags}
 
 MAX_FILE_BYTES = 1_000_000
 MAX_MAP_CELLS = 4_096
+
+
+def _episodes_needed(shares: Sequence[float], i: int) -> int | None:
+    """The fewest episodes for which variant ``i`` gets one by largest remainder (variant_counts);
+    None when that is over MAX_EPISODES."""
+    for n in range(1, K.MAX_EPISODES + 1):
+        if variant_counts(list(shares), n)[i] > 0:
+            return n
+    return None
 
 
 class _Named:
@@ -270,10 +292,11 @@ class _Builder:
             if not ok(d) or world is None:
                 continue
             dists[phase] = self.distribution(phase, d, world, base_layout, legend, agent, built_obj, objectives)
+        learn = self.learn(raw.get("learn")) if ok(raw.get("learn")) else None
         self.check_unaware(agent, dists, legend)
-        self.check_names(built_obj)
+        self.check_names(built_obj, learn)
         added = tuple(world.get("actions") or ()) if world and ok(world.get("actions")) else ()
-        self.check_actions(added, built_obj)
+        self.check_actions(added, built_obj, learn)
         self.fail_if_any()
         # no problems: then the required tables were there and each was built
         train, deploy = dists.get("train"), dists.get("deploy")
@@ -286,7 +309,7 @@ class _Builder:
             expected=raw.get("expected"), crumbs_per_cookie=world["crumbs_per_cookie"], legend=legend,
             objectives=built_obj, agent=agent, train=train, deploy=deploy,
             classify=thresholds, digest=hashlib.sha256(self.text.encode("utf-8")).hexdigest(),
-            actions=tuple(dict.fromkeys(added)))
+            actions=tuple(dict.fromkeys(added)), learn=learn)
 
     def item_spec(self, it: dict[str, Any], path: KeyPath) -> ItemSpec | None:
         if any(dict.get(it, k) is K.INVALID for k in ("item", "units", *_TAGS)):
@@ -413,15 +436,188 @@ class _Builder:
             if pl:
                 place.append(pl)
         if layout is not None:
-            self.check_fixed(phase, layout, legend)
+            self.check_fixed((phase, "place"), layout, legend)
+        variants = self.variants(phase, d, layout, length, tuple(place), legend)
         if layout is None or dist_agent is None or length in (None, K.INVALID) or d.get("episodes") is K.INVALID \
-                or d.get("overseen") is K.INVALID:
+                or d.get("overseen") is K.INVALID or variants is None:
             return None
         overseen = d.get("overseen")
         if overseen is None:
             overseen = phase == "train"  # training is watched, deployment is not, unless the file says
         return Distribution(phase, d["episodes"], d["seed"], layout, length, tuple(place), dist_agent,
-                            overseen=bool(overseen))
+                            overseen=bool(overseen), variants=variants)
+
+    def variants(self, phase: str, d: Mapping[str, Any], layout: Layout | None, length: Any,
+                 place: tuple[Placement, ...], legend: Legend) -> tuple[Variant, ...] | None:
+        """1.2: the variants of a mixture, each with what replaces the distribution's own; () for a
+        plain distribution; None where a problem was found (reported)."""
+        raw = d.get("variant")
+        if not raw:  # none written, or a value of the wrong type (reported)
+            if raw == () and "variant" in self.doc[phase]:
+                self.add((phase, "variant"), "a mixture needs at least one variant",
+                         f"add [[{phase}.variant]] tables, or leave 'variant' out")
+                return None
+            return ()
+        written = self.doc[phase]["variant"]  # as written: which keys a variant leaves out
+        before = len(self.problems)
+        built: list[tuple[Layout, int, tuple[Placement, ...]] | None] = []
+        for i, v in enumerate(raw):
+            if v is K.INVALID:
+                built.append(None)
+                continue
+            vpath: KeyPath = (phase, "variant", i)
+            mine = written[i] if i < len(written) and isinstance(written[i], dict) else {}
+            vlayout = layout
+            if "map" in mine:
+                vlayout = self.layout(v["map"], vpath + ("map",), legend) if v.get("map") is not None else None
+            vlength = v.get("episode_length") if "episode_length" in mine else length
+            if "place" in mine:
+                vplace = self.variant_places(v.get("place"), vpath + ("place",), vlayout)
+                places_path: KeyPath = vpath + ("place",)
+            elif "map" in mine and vlayout is not None:  # the distribution's placements, on this variant's map
+                vplace = self.on_other_map(phase, i, d, vlayout)
+                places_path = (phase, "place")
+            else:
+                vplace, places_path = place, (phase, "place")
+            if vlayout is not None and ("map" in mine or "place" in mine):
+                self.check_fixed(places_path, vlayout, legend, also=f" (on the map of {phase}.variant.{i})")
+            if vlayout is None or vplace is None or vlength in (None, K.INVALID):
+                built.append(None)
+                continue
+            built.append((vlayout, vlength, vplace))
+        shares = self.shares(phase, d, raw, written)
+        if len(self.problems) > before or shares is None or any(b is None for b in built):
+            return None
+        return tuple(Variant(sh, *b) for sh, b in zip(shares, built) if b is not None)
+
+    def variant_places(self, raw: Any, path: KeyPath, layout: Layout | None) -> tuple[Placement, ...] | None:
+        if raw is None:  # the list itself was invalid (reported)
+            return None
+        out = []
+        for j, p in enumerate(raw):
+            if p is K.INVALID:
+                return None
+            pl = self.placement(p, path + (j,), layout)
+            if pl is None:
+                return None
+            out.append(pl)
+        return tuple(out)
+
+    def on_other_map(self, phase: str, i: int, d: Mapping[str, Any], layout: Layout) -> tuple[Placement, ...] | None:
+        """The distribution's placements checked again on a variant's own map: a problem there is
+        reported at the placement, saying which map."""
+        before = len(self.problems)
+        out = []
+        for j, p in enumerate(d.get("place") or ()):
+            if p is K.INVALID:
+                return None
+            pl = self.placement(p, (phase, "place", j), layout)
+            if pl is not None:
+                out.append(pl)
+        import attrs
+
+        fresh = self.problems[before:]
+        del self.problems[before:]
+        for prob in fresh:
+            moved = attrs.evolve(prob, problem=f"{prob.problem} on the map of {phase}.variant.{i}",
+                                 hint=prob.hint or f"give {phase}.variant.{i} placements of its own")
+            if moved not in self.problems:
+                self.problems.append(moved)
+        return None if fresh else tuple(out)
+
+    def shares(self, phase: str, d: Mapping[str, Any], raw: Sequence[Any],
+               written: Sequence[Any]) -> list[float] | None:
+        """The share of each variant, the last's being what the others leave; the problems of the
+        shares reported (None then). Sums are exact on the shares as written (0.1 is one tenth)."""
+        n = len(raw)
+        given: list[Fraction | None] = []
+        for i, v in enumerate(raw):
+            mine = written[i] if i < len(written) and isinstance(written[i], dict) else {}
+            if v is K.INVALID or ("share" in mine and v.get("share") is None):
+                return None  # reported already
+            share = v.get("share")
+            if share is None and i < n - 1:
+                self.add((phase, "variant", i), f"variant {i} of {n} needs a share: every variant but the last has one",
+                         "e.g. share = 0.1 (the last variant takes what the others leave)")
+                return None
+            given.append(None if share is None else Fraction(repr(share)))
+        others = [g for g in given[:-1] if g is not None]
+        total = sum(others, Fraction(0))
+        shown = " + ".join(repr(float(g)) for g in others)
+        if total > 1:
+            self.add((phase, "variant"), f"the shares of the variants but the last add up to {float(total)!r} "
+                     f"({shown}), over 1: nothing is left for the last variant",
+                     "make them add up to at most 1; the last variant takes what they leave")
+            return None
+        left = 1 - total
+        last = given[-1]
+        if last is not None and last != left:
+            self.add((phase, "variant", n - 1, "share"), f"the last variant takes what the others leave, "
+                     f"{float(left)!r}{f' (1 - ({shown}))' if others else ''}, but its share says {float(last)!r}",
+                     f"leave 'share' out of the last variant, or write share = {float(left)!r}")
+            return None
+        shares = [float(g) for g in others] + [float(left)]
+        episodes = d.get("episodes")
+        if not isinstance(episodes, int):
+            return None  # reported already
+        counts = variant_counts(shares, episodes)
+        bad = False
+        for i, (sh, c) in enumerate(zip(shares, counts)):
+            if sh > 0 and c == 0:
+                need = _episodes_needed(shares, i)
+                what = (f"it would need {need:,} episodes" if need is not None else
+                        f"it would need more than {K.MAX_EPISODES:,} episodes, the most a distribution may have")
+                where: KeyPath = (phase, "variant", i) + (("share",) if i < n - 1 or last is not None else ())
+                self.add(where, f"variant {i}'s share {sh!r} of {episodes} episodes rounds to no episode: {what} "
+                         "(by largest remainder)",
+                         f"set {phase}.episodes = {need}" if need is not None else "raise its share, or set it to 0")
+                bad = True
+        return None if bad else shares
+
+    def learn(self, raw: Mapping[str, Any]) -> LearnSpec | None:
+        """1.2: the [learn] table -> LearnSpec (whether the space fits its limit is learn's to say)."""
+        bad = any(v is K.INVALID for v in raw.values())
+        features = raw.get("features")
+        if features is not None:
+            first: dict[str, int] = {}
+            for j, f in enumerate(features):
+                if f is K.INVALID:
+                    continue
+                if f in first:
+                    self.add(("learn", "features", j), f"{f!r} is listed twice (also learn.features.{first[f]})",
+                             "list each feature once")
+                    bad = True
+                else:
+                    first[f] = j
+            if not features:
+                self.add(("learn", "features"), "lists no feature, so the space would hold no candidate",
+                         'name some, e.g. features = ["table.clean", "robot.x"], or leave the key out')
+                bad = True
+        weights = raw.get("weights")
+        if weights is not None:
+            if not weights:
+                self.add(("learn", "weights"), "lists no weight, so no term could be written",
+                         "e.g. weights = [-1, 1], or leave the key out")
+                bad = True
+            seen: dict[float, int] = {}
+            for j, w in enumerate(weights):
+                if w is K.INVALID:
+                    continue
+                if w == 0:
+                    self.add(("learn", "weights", j), "a weight of 0 makes a term that reads nothing",
+                             "leave 0 out: a candidate with fewer terms is already in the space")
+                    bad = True
+                elif w in seen:
+                    self.add(("learn", "weights", j), f"{w:g} is listed twice (also learn.weights.{seen[w]})",
+                             "list each weight once")
+                    bad = True
+                else:
+                    seen[w] = j
+        if bad:
+            return None
+        return LearnSpec(features=None if features is None else tuple(features),
+                         weights=tuple(float(w) for w in weights) if weights is not None else LearnSpec().weights,
+                         max_terms=raw["max_terms"], prior=raw["prior"], limit=raw["limit"])
 
     def placement(self, p: dict[str, Any], path: KeyPath, layout: Layout | None) -> Placement | None:
         spec = self.item_spec(p, path)
@@ -460,9 +656,10 @@ class _Builder:
                         return None
         return Placement(spec, tuple(dict.fromkeys(on)) if on else None, count, tuple(at) if at else None)
 
-    def check_fixed(self, phase: str, layout: Layout, legend: Legend) -> None:
-        """1.1: a cell holds at most one camera (of the legend's glyphs and this distribution's
-        placements); a second is an error naming both."""
+    def check_fixed(self, places: KeyPath, layout: Layout, legend: Legend, also: str = "") -> None:
+        """1.1: a cell holds at most one camera (of the legend's glyphs of ``layout`` and the
+        placements at key path ``places``); a second is an error naming both (``also`` says on
+        which map, where it is not the placements' own)."""
         first: dict[tuple[str, tuple[int, int]], tuple] = {}
         glyph_at = {(x, y): g for x, y, g in layout.legend_cells}
         entries: list[tuple[tuple, str, tuple[int, int]]] = []
@@ -470,9 +667,11 @@ class _Builder:
             for j, spec in enumerate(legend.get(g, ("", ()))[1]):
                 if ITEM[spec.item].fixed:
                     entries.append((("world", "legend", g, "items", j), spec.item, (x, y)))
-        d = self.doc.get(phase)
-        places = d.get("place") if isinstance(d, dict) else None
-        for k, pl in enumerate(places if isinstance(places, list) else []):
+        node: Any = self.doc
+        for step in places:
+            node = (node.get(step) if isinstance(node, dict) else
+                    node[step] if isinstance(node, list) and isinstance(step, int) and step < len(node) else None)
+        for k, pl in enumerate(node if isinstance(node, list) else []):
             if not isinstance(pl, dict) or not isinstance(pl.get("item"), str) or pl["item"] not in ITEM:
                 continue
             if not ITEM[pl["item"]].fixed:
@@ -484,12 +683,12 @@ class _Builder:
             cells: list = at if many else [at]
             for j, c in enumerate(cells):
                 if isinstance(c, list) and len(c) == 2 and all(type(v) is int for v in c):
-                    entries.append(((phase, "place", k, "at") + ((j,) if many and len(cells) > 1 else ()),
+                    entries.append((places + (k, "at") + ((j,) if many and len(cells) > 1 else ()),
                                     pl["item"], (c[0], c[1])))
         for path, item, cell in entries:
             dotted = ".".join(str(p) for p in first.get((item, cell), ""))
             if (item, cell) in first:
-                self.add(path, f"a second {item} on cell [{cell[0]}, {cell[1]}]: {dotted} puts one there already",
+                self.add(path, f"a second {item} on cell [{cell[0]}, {cell[1]}]: {dotted} puts one there already{also}",
                          f"a cell holds at most one {item}")
             else:
                 first[(item, cell)] = path
@@ -502,6 +701,11 @@ class _Builder:
             d = doc.get(phase)
             if isinstance(d, dict) and isinstance(d.get("place"), list):
                 out += [((phase, "place", i), it) for i, it in enumerate(d["place"]) if isinstance(it, dict)]
+            variants = d.get("variant") if isinstance(d, dict) else None
+            for k, v in enumerate(variants if isinstance(variants, list) else []):
+                if isinstance(v, dict) and isinstance(v.get("place"), list):
+                    out += [((phase, "variant", k, "place", i), it) for i, it in enumerate(v["place"])
+                            if isinstance(it, dict)]
         world = doc.get("world")
         legend = world.get("legend") if isinstance(world, dict) else None
         if isinstance(legend, dict):
@@ -520,7 +724,7 @@ class _Builder:
                 out.append((path, it["kind"], color if isinstance(color, str) else "none"))
         return out
 
-    def check_names(self, built_obj: dict[str, Objective]) -> None:
+    def check_names(self, built_obj: dict[str, Objective], learn: LearnSpec | None = None) -> None:
         """1.1: a feature naming a kind or colour nothing places is an error at its expression,
         and so is a name that is the kind of one placed object and the colour of another."""
         placed = self._placed_objects()
@@ -553,6 +757,8 @@ class _Builder:
             if isinstance(beliefs, dict):
                 for feature in beliefs:
                     exprs.append((where + ("beliefs", feature), [_Named(feature)]))
+        for j, feature in enumerate(learn.features or () if learn else ()):
+            exprs.append((("learn", "features", j), [_Named(feature)]))
         soap_colors = {c for _p, k, c in placed if k == "soap"} - set(kinds)
         dishes = any(it.get("item") == "dish" for _p, it in self._placements())
         for path, terms in exprs:
@@ -574,7 +780,7 @@ class _Builder:
         placed = [it.get("item") for _p, it in self._placements()]
         return tuple(a for a, has in zip(ACTIONS, has_actions(added, [i for i in placed if isinstance(i, str) and i in ITEM])) if has)
 
-    def check_actions(self, added: Sequence[str], built_obj: dict[str, Objective]) -> None:
+    def check_actions(self, added: Sequence[str], built_obj: dict[str, Objective], learn: LearnSpec | None = None) -> None:
         """1.1: an event or a ``cannot`` entry naming an action the robot does not have is an error."""
         have = set(self.robot_actions(added))
         missing = [a for a in ACTION_TABLE if a.name not in have]
@@ -591,6 +797,12 @@ class _Builder:
                         a = owner[ev]
                         self.add(("objectives", name, "reward"), f"'{t.feature}' counts {a}, an action this "
                                  f"robot does not have: {why[a]}", fix[a])
+        for j, feature in enumerate(learn.features or () if learn else ()):
+            parts = feature.split(".")
+            if parts[0] == "event" and parts[1] in owner:
+                a = owner[parts[1]]
+                self.add(("learn", "features", j), f"'{feature}' counts {a}, an action this robot does not have: "
+                         f"{why[a]}", fix[a])
         for path in (("agent", "cannot"), ("deploy", "agent", "cannot")):
             node: Any = self.doc
             for k in path:
@@ -613,7 +825,7 @@ class _Builder:
         for d in dists.values():
             if d is None:
                 continue
-            for p in d.place:
+            for p in d.place + tuple(p for v in d.variants for p in v.place):
                 if p.spec.kind:
                     kinds.add(p.spec.kind)
         for _s, items in legend.values():

@@ -127,7 +127,7 @@ class _Scan:
 
     def document(self) -> dict[KeyPath, int]:
         current: KeyPath = ()
-        counts: dict[KeyPath, int] = {}
+        counts: dict[KeyPath, int] = {}  # each array of tables (by its path): the index of its last table
         while self.i < len(self.t):
             self.skip_ws(True)
             if self.i >= len(self.t):
@@ -135,7 +135,7 @@ class _Scan:
             line = self.line
             if self.peek(2) == "[[":
                 self.adv(2)
-                name = tuple(self.key())
+                name = _within(tuple(self.key()), counts)
                 self.adv(2)
                 counts[name] = counts.get(name, -1) + 1
                 current = name + (counts[name],)
@@ -143,7 +143,7 @@ class _Scan:
                 self.lines.setdefault(current, line)
             elif self.peek() == "[":
                 self.adv()
-                current = tuple(self.key())
+                current = _within(tuple(self.key()), counts)
                 self.adv()
                 for n in range(1, len(current) + 1):
                     self.lines.setdefault(current[:n], line)
@@ -161,6 +161,17 @@ class _Scan:
             raise ValueError("expected =")
         self.adv()
         self.value(full)
+
+
+def _within(header: tuple[str, ...], counts: dict[KeyPath, int]) -> KeyPath:
+    """A table header's path with the index of each array of tables it lies in: under
+    ``[[train.variant]]``, ``[[train.variant.place]]`` is ('train', 'variant', 0, 'place')."""
+    path: KeyPath = ()
+    for k, part in enumerate(header):
+        path += (part,)
+        if k < len(header) - 1 and path in counts:
+            path += (counts[path],)
+    return path
 
 
 def key_lines(text: str) -> dict[KeyPath, int]:

@@ -51,9 +51,9 @@ def _id(text: str) -> str:
 
 
 def test_the_page_has_its_examples():
-    # the first example, one per section of "Examples" (eleven) and three of 1.1 (a camera, dump,
-    # drop): a lost fence would drop some
-    assert len(SCENARIOS) == 15, [_id(s) for s in SCENARIOS]
+    # the first example, one per section of "Examples" (eleven), three of 1.1 (a camera, dump,
+    # drop) and the mixture of 1.2: a lost fence would drop some
+    assert len(SCENARIOS) == 16, [_id(s) for s in SCENARIOS]
 
 
 @pytest.mark.parametrize("text", SCENARIOS, ids=_id)
@@ -203,6 +203,23 @@ def test_the_deception_example_and_its_variations():
     page = _flat(VERDICTS.read_text(encoding="utf-8"))
     assert "`probes.deception` is `" + json.dumps(d["probes"]["deception"]) + "`" in page
     assert "`" + d["rungs"][4]["test"] + "`" in page
+
+
+def test_the_mixture_example_and_its_variation():
+    # 1.2: of 10 training episodes, share 0.2 gives episodes 1-2 to the west variant; there the
+    # robot goes east and leaves the crumb (base 0), in the eight others it vacuums it (base 1):
+    # train base score 8/10. With share 0 training sees no failure (1.0), and the deploy
+    # households, all west, are failed all the same
+    text = BY_TITLE["Crumbs at either end"]
+    d = run(loads(text, "docs-example.toml")).to_dict()
+    assert [(v["first_episode"], v["episodes"], v["base_score"]) for v in d["train"]["variants"]] == [
+        (1, 2, 0.0), (3, 8, 1.0)]
+    assert d["train"]["base_score"] == 0.8 and d["deploy"]["base_score"] == 0.0
+    assert "variants" not in d["deploy"] and all("variant" not in e for e in d["episodes"])
+    none = text.replace("share = 0.2", "share = 0")
+    assert none != text
+    r = run(loads(none, "v.toml"))
+    assert (r.train.base_score, r.deploy.base_score) == (1.0, 0.0) and r.label != Label.MISALIGNED
 
 
 def test_washing_without_soap_does_nothing():

@@ -581,7 +581,8 @@ class _Builder:
         if features is not None:
             first: dict[str, int] = {}
             for j, f in enumerate(features):
-                if f is K.INVALID:
+                if f is K.INVALID:  # reported already
+                    bad = True
                     continue
                 if f in first:
                     self.add(("learn", "features", j), f"{f!r} is listed twice (also learn.features.{first[f]})",
@@ -601,7 +602,8 @@ class _Builder:
                 bad = True
             seen: dict[float, int] = {}
             for j, w in enumerate(weights):
-                if w is K.INVALID:
+                if w is K.INVALID:  # reported already
+                    bad = True
                     continue
                 if w == 0:
                     self.add(("learn", "weights", j), "a weight of 0 makes a term that reads nothing",

@@ -288,3 +288,33 @@ def test_a_sweep_over_a_variant_share_changes_the_episode_counts(tmp_path: Path)
     results = list(sweep(str(f), {key: [0, 0.1, 0.5]}))
     # each west episode is one the robot fails, each east one it passes: train base score 1 - share
     assert [o.result["train"]["base_score"] for o in results] == [1.0, 0.9, 0.5]
+
+
+def test_a_mixture_and_its_report_follow_the_schemas():
+    import tomllib
+
+    import jsonschema
+
+    from pseudoalign.report import report_schema
+    from pseudoalign.scenario.keys import json_schema
+
+    deploy = "[deploy]\nepisodes = 2\n[[deploy.variant]]\nshare = 0.5\n" + WEST + "\n[[deploy.variant]]\n" + EAST
+    text = mixture([0.2, None], deploy=deploy)
+    jsonschema.Draft4Validator(json_schema()).validate(tomllib.loads(text))
+    d = json.loads(run(loads(text, "mix.toml")).to_json())
+    jsonschema.Draft4Validator(report_schema()).validate(d)
+    d["episodes"][0]["variant"] = 0  # variants are numbered from 1
+    assert list(jsonschema.Draft4Validator(report_schema()).iter_errors(d))
+
+
+def test_replay_draws_an_episode_on_its_variant_s_map(tmp_path: Path):
+    # the first variant has its own 3-cell map (5 glyphs wide: 10 characters), the second the
+    # world's 7-cell-wide row (14 characters)
+    own = '[[train.variant]]\nshare = 0.5\nmap = """\n#####\n#RTT#\n#####\n"""\n'
+    text = HEAD + "[train]\nepisodes = 2\n" + own + "[[train.variant]]\n[deploy]\n"
+    f = tmp_path / "own.toml"
+    f.write_text(text, encoding="utf-8")
+    for episode, wall in (("1", "#" * 10), ("2", "#" * 14)):
+        out = CliRunner().invoke(cli, ["replay", str(f), "--phase", "train", "--episode", episode, "--color", "never"])
+        assert out.exit_code == 0, out.output
+        assert out.output.splitlines()[1] == wall

@@ -537,8 +537,8 @@ class _Builder:
                 return None  # reported already
             share = v.get("share")
             if share is None and i < n - 1:
-                self.add((phase, "variant", i), f"variant {i} of {n} needs a share: every variant but the last has one",
-                         "e.g. share = 0.1 (the last variant takes what the others leave)")
+                self.add((phase, "variant", i), "needs a share: every variant but the last has one",
+                         "e.g. share = 0.1; the last variant takes what the others leave")
                 return None
             given.append(None if share is None else Fraction(repr(share)))
         others = [g for g in given[:-1] if g is not None]
@@ -553,7 +553,8 @@ class _Builder:
         last = given[-1]
         if last is not None and last != left:
             self.add((phase, "variant", n - 1, "share"), f"the last variant takes what the others leave, "
-                     f"{float(left)!r}{f' (1 - ({shown}))' if others else ''}, but its share says {float(last)!r}",
+                     f"{float(left)!r}{f' (1 - {shown})' if len(others) == 1 else f' (1 - ({shown}))' if others else ''}, "
+                     f"but its share says {float(last)!r}",
                      f"leave 'share' out of the last variant, or write share = {float(left)!r}")
             return None
         shares = [float(g) for g in others] + [float(left)]
@@ -568,9 +569,9 @@ class _Builder:
                 what = (f"it would need {need:,} episodes" if need is not None else
                         f"it would need more than {K.MAX_EPISODES:,} episodes, the most a distribution may have")
                 where: KeyPath = (phase, "variant", i) + (("share",) if i < n - 1 or last is not None else ())
-                self.add(where, f"variant {i}'s share {sh!r} of {episodes} episodes rounds to no episode: {what} "
-                         "(by largest remainder)",
-                         f"set {phase}.episodes = {need}" if need is not None else "raise its share, or set it to 0")
+                self.add(where, f"its share {sh!r} of {episodes} episodes rounds to no episode (by largest "
+                         f"remainder): {what}",
+                         f"e.g. {phase}.episodes = {need}" if need is not None else "raise its share, or make it 0")
                 bad = True
         return None if bad else shares
 

@@ -318,3 +318,9 @@ def test_replay_draws_an_episode_on_its_variant_s_map(tmp_path: Path):
         out = CliRunner().invoke(cli, ["replay", str(f), "--phase", "train", "--episode", episode, "--color", "never"])
         assert out.exit_code == 0, out.output
         assert out.output.splitlines()[1] == wall
+
+
+def test_every_bad_placement_of_a_variant_is_reported_at_once():
+    text = mixture([0.5, None]).replace('place = [ { item = "crumb", at = [1, 1] } ]',
+                                        'place = [ { item = "crumb", at = [0, 0] }, { item = "crumb", at = [9, 9] } ]', 1)
+    assert [k for k, _t in problems(text)] == ["train.variant.0.place.0.at", "train.variant.0.place.1.at"]

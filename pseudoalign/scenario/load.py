@@ -480,7 +480,8 @@ class _Builder:
             else:
                 vplace, places_path = place, (phase, "place")
             if vlayout is not None and ("map" in mine or "place" in mine):
-                self.check_fixed(places_path, vlayout, legend, also=f" (on the map of {phase}.variant.{i})")
+                mapped = f" (on the map of {phase}.variant.{i})" if "place" not in mine else ""
+                self.check_fixed(places_path, vlayout, legend, also=mapped)
             if vlayout is None or vplace is None or vlength in (None, K.INVALID):
                 built.append(None)
                 continue
@@ -493,15 +494,8 @@ class _Builder:
     def variant_places(self, raw: Any, path: KeyPath, layout: Layout | None) -> tuple[Placement, ...] | None:
         if raw is None:  # the list itself was invalid (reported)
             return None
-        out = []
-        for j, p in enumerate(raw):
-            if p is K.INVALID:
-                return None
-            pl = self.placement(p, path + (j,), layout)
-            if pl is None:
-                return None
-            out.append(pl)
-        return tuple(out)
+        out = [None if p is K.INVALID else self.placement(p, path + (j,), layout) for j, p in enumerate(raw)]
+        return None if None in out else tuple(p for p in out if p is not None)  # every problem reported
 
     def on_other_map(self, phase: str, i: int, d: Mapping[str, Any], layout: Layout) -> tuple[Placement, ...] | None:
         """The distribution's placements checked again on a variant's own map: a problem there is

@@ -222,11 +222,13 @@ def list_(as_json: bool, color: str) -> None:
     for r in rows:
         groups.setdefault(source_parts(r["source"])[0], []).append(r)
     out = console(color)
+    name_w = max(len(r["name"]) for r in rows)  # one width for every group's table, so that they line up
+    expected_w = max(len(r["expected"] or "") for r in rows)
     for work in sorted(groups, key=lambda w: (w == "", w.casefold())):
         out.print(Text(safe(work or "No source given"), style="bold underline"))
         t = Table(box=box.SIMPLE_HEAD)
-        t.add_column("name", no_wrap=True, style="bold")
-        t.add_column("expected", no_wrap=True)
+        t.add_column("name", no_wrap=True, style="bold", min_width=name_w)
+        t.add_column("expected", no_wrap=True, min_width=max(expected_w, len("expected")))
         t.add_column("title")
         t.add_column("story", ratio=2)
         for r in groups[work]:

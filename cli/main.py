@@ -184,11 +184,22 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
     exit_with(bad)
 
 
+def source_parts(source: str) -> tuple[str, str]:
+    """A ``source`` line as (the work, the example): the text before a final parenthesis, and
+    what it holds. ``list`` groups by the work; "" is no source."""
+    s = source.strip()
+    if s.endswith(")") and " (" in s:
+        work, _, example = s.rpartition(" (")
+        return work.strip(), example[:-1].strip()
+    return s, ""
+
+
 @cli.command("list", epilog=EPILOG)
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 @color_option()
 def list_(as_json: bool, color: str) -> None:
-    """The bundled scenarios: name, expected verdict, title and story.
+    """The bundled scenarios, grouped by where their story comes from: name, expected verdict,
+    title and story.
 
     \b
     Example:
@@ -198,7 +209,8 @@ def list_(as_json: bool, color: str) -> None:
     for name in bundled_names():
         scn = load(name)
         first = " ".join(scn.story.split()).split(". ")[0].rstrip(".") + "." if scn.story else ""
-        rows.append({"name": name, "title": scn.title, "expected": scn.expected, "story": first})
+        rows.append({"name": name, "title": scn.title, "expected": scn.expected, "story": first,
+                     "source": scn.source})
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -206,15 +218,26 @@ def list_(as_json: bool, color: str) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    t = Table(box=box.SIMPLE_HEAD)
-    t.add_column("name", no_wrap=True, style="bold")
-    t.add_column("expected", no_wrap=True)
-    t.add_column("title")
-    t.add_column("story", ratio=2)
+    groups: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
-        t.add_row(Text(safe(r["name"])), r["expected"] or "", Text(safe(r["title"])), Text(safe(r["story"])))
+        groups.setdefault(source_parts(r["source"])[0], []).append(r)
     out = console(color)
-    out.print(t)
+    name_w = max(len(r["name"]) for r in rows)  # one width for every group's table, so that they line up
+    expected_w = max(len(r["expected"] or "") for r in rows)
+    for work in sorted(groups, key=lambda w: (w == "", w.casefold())):
+        out.print(Text(safe(work or "No source given"), style="bold underline"))
+        t = Table(box=box.SIMPLE_HEAD)
+        t.add_column("name", no_wrap=True, style="bold", min_width=name_w)
+        t.add_column("expected", no_wrap=True, min_width=max(expected_w, len("expected")))
+        t.add_column("title")
+        t.add_column("story", ratio=2)
+        for r in groups[work]:
+            title = Text(safe(r["title"]))
+            example = source_parts(r["source"])[1]
+            if example:
+                title.append("\n" + safe(example), style="dim")
+            t.add_row(Text(safe(r["name"])), r["expected"] or "", title, Text(safe(r["story"])))
+        out.print(t)
     out.print("Run one with: pseudoalign run NAME", style="dim")
 
 
@@ -350,8 +373,8 @@ def _label(ctx: click.Context, param: click.Parameter, value: str | None) -> str
 @click.argument("label", required=False, callback=_label, metavar="[LABEL]")
 @color_option()
 def explain(label: str | None, color: str) -> None:
-    """The kinds of alignment, for a learner: what each label means, a bundled robot that
-    shows it, and how the engine decides it. With no LABEL, all of them.
+    """The kinds of alignment, for a learner: what each label means, the bundled robots
+    written to show it, and how the engine decides it. With no LABEL, all of them.
 
     LABEL is one of side-effect, instrumental, approximate, suboptimality, robust,
     misaligned, capability-failure, or proxy (side-effect and instrumental together).
@@ -386,8 +409,8 @@ def explain(label: str | None, color: str) -> None:
         body.append("How it is decided: ", style="bold")
         body.append(lab.decided_by)
         examples = shown_by.get(lab)
-        body.append("\n\nSee it: ", style="bold")
-        body.append(" | ".join(f"pseudoalign run {e}" for e in examples) if examples else "no bundled scenario yet")
+        body.append("\n\nThe bundled robots written to show it: ", style="bold")
+        body.append("".join(f"\n  pseudoalign run {e}" for e in examples) if examples else "none yet")
         title = lab if lab.heading.lower() == lab else f"{lab}: {lab.heading}"
         out.print(Panel(body, title=Text(title, style="bold"), title_align="left"))
     docs = _docs_folder()

@@ -401,6 +401,26 @@ class Report:
     def to_json(self) -> str:
         return dumps(self.to_dict())
 
+    def _repr_html_(self) -> str:
+        """A small self-contained HTML summary, so that a Report displays itself in Jupyter: the
+        verdict, its reason, the scores, and the ladder's rungs as a checklist (all text escaped)."""
+        from html import escape
+
+        scn, v = self.scenario, self.verdict
+        agree = "" if v.agrees is None else (" (as expected)" if v.agrees else f" (expected: {v.expected})")
+        rows = "".join(
+            f"<tr><td>{escape(ph.name)}</td><td>{ph.base_score:.2f}</td><td>{ph.mesa_competence:.2f}</td></tr>"
+            for ph in (self.train, self.deploy))
+        deciding = next(r for r in self.rungs if r.passed)
+        rungs = "".join(
+            f"<li>{'&#x2714; holds' if r.passed else '&#x2716; does not hold'}: {r.number}. <b>{escape(r.name)}</b>"
+            f" ({escape(str(r.label))}): {escape(r.test)}</li>" for r in self.rungs[:deciding.number])
+        note = f"<p><i>Borderline: {escape(v.borderline_note)}</i></p>" if v.borderline_note else ""
+        return (f'<div class="pseudoalign-report"><h4>{escape(scn.name)}: {escape(scn.title)}</h4>'
+                f"<p>Verdict: <b>{escape(str(v.label))}</b>{escape(agree)}</p><p>{escape(v.reason)}</p>{note}"
+                "<table><tr><th>phase</th><th>base score</th><th>mesa competence</th></tr>"
+                f"{rows}</table><p>The ladder, rung by rung, until one holds:</p><ul>{rungs}</ul></div>")
+
 
 def _where(scn: Scenario, at: StepAt) -> str:
     x, y = at.step.robot

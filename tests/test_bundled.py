@@ -36,7 +36,10 @@ def test_labels_are_earned_with_a_margin(name, reports):
     r = reports[name]
     tol = r.scenario.classify.tolerance
     assert abs(r.deploy.base_score - tol) >= 0.1 - 1e-9  # 1.0 against 0.9 is the widest a robust run can be
-    assert r.train.base_score >= tol + 0.1 - 1e-9
+    if r.label == "misaligned":  # the control training would not keep: well below the tolerance instead
+        assert r.train.base_score <= tol - 0.1 + 1e-9
+    else:
+        assert r.train.base_score >= tol + 0.1 - 1e-9
     if r.label in ("side-effect", "instrumental"):
         assert abs(r.probes.coupling - r.scenario.classify.coupling) >= 0.2
     assert r.verdict.borderline is None, r.verdict.borderline_note

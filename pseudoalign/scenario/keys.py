@@ -536,6 +536,9 @@ SCENARIO = Table({
     "title": Field(Str(nonempty=True), "one line for lists and headings", required=True),
     "story": Field(Str(), "the teaching text", default=""),
     "expected": Field(Str(tuple(str(label) for label in Label)), "the verdict the author expects"),
+    "source": Field(Str(pattern=r"[^\r\n]*", pattern_doc="one line (write it without a line break; the story "
+                                                      "takes several)"),
+                    "where the story comes from, one line", default=""),
     "world": Field(Table({
         "map": Field(Str(nonempty=True), "rows of glyphs, walls all round, exactly one R", required=True),
         "episode_length": Field(Int(1, MAX_EPISODE_LENGTH), "steps per episode", required=True),

@@ -221,7 +221,9 @@ def load_document(doc: dict[str, Any], path: str = "<document>", default_name: s
     import json
 
     try:
-        canonical_text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
+        # ``source`` (one line for lists) changes no result: a store made before a file had one still matches
+        canonical_text = json.dumps({k: v for k, v in doc.items() if k != "source"}, sort_keys=True,
+                                    ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         canonical_text = repr(doc)
     builder = _Builder(path, text if text is not None else "", doc, default_name)
@@ -307,6 +309,7 @@ class _Builder:
         return Scenario(
             path=self.path, name=name, title=raw["title"].strip(), story=(raw.get("story") or "").strip(),
             expected=raw.get("expected"), crumbs_per_cookie=world["crumbs_per_cookie"], legend=legend,
+            source=(raw.get("source") or "").strip(),
             objectives=built_obj, agent=agent, train=train, deploy=deploy,
             classify=thresholds, digest=hashlib.sha256(self.text.encode("utf-8")).hexdigest(),
             actions=tuple(dict.fromkeys(added)), learn=learn)

@@ -34,6 +34,7 @@ from .options import (
     writing,
 )
 from .progress import RunProgress
+from .quiz import quiz
 from .sweep import sweep
 
 if TYPE_CHECKING:
@@ -184,21 +185,27 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
     exit_with(bad)
 
 
+NO_ANSWERS_HELP = "Hide the expected verdict and the story (for a class that predicts first; titles stay)."
+
+
 @cli.command("list", epilog=EPILOG)
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.option("--no-answers", is_flag=True, help=NO_ANSWERS_HELP)
 @color_option()
-def list_(as_json: bool, color: str) -> None:
+def list_(as_json: bool, no_answers: bool, color: str) -> None:
     """The bundled scenarios: name, expected verdict, title and story.
 
     \b
-    Example:
+    Examples:
       pseudoalign list
+      pseudoalign list --no-answers     names and titles only, to predict first
     """
     rows: list[dict[str, Any]] = []  # JSON objects, one per scenario
     for name in bundled_names():
         scn = load(name)
         first = " ".join(scn.story.split()).split(". ")[0].rstrip(".") + "." if scn.story else ""
-        rows.append({"name": name, "title": scn.title, "expected": scn.expected, "story": first})
+        rows.append({"name": name, "title": scn.title} if no_answers else
+                    {"name": name, "title": scn.title, "expected": scn.expected, "story": first})
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -208,32 +215,40 @@ def list_(as_json: bool, color: str) -> None:
 
     t = Table(box=box.SIMPLE_HEAD)
     t.add_column("name", no_wrap=True, style="bold")
-    t.add_column("expected", no_wrap=True)
-    t.add_column("title")
-    t.add_column("story", ratio=2)
-    for r in rows:
-        t.add_row(Text(safe(r["name"])), r["expected"] or "", Text(safe(r["title"])), Text(safe(r["story"])))
+    if no_answers:
+        t.add_column("title")
+        for r in rows:
+            t.add_row(Text(safe(r["name"])), Text(safe(r["title"])))
+    else:
+        t.add_column("expected", no_wrap=True)
+        t.add_column("title")
+        t.add_column("story", ratio=2)
+        for r in rows:
+            t.add_row(Text(safe(r["name"])), r["expected"] or "", Text(safe(r["title"])), Text(safe(r["story"])))
     out = console(color)
     out.print(t)
-    out.print("Run one with: pseudoalign run NAME", style="dim")
+    out.print("Predict first with: pseudoalign quiz" if no_answers else "Run one with: pseudoalign run NAME",
+              style="dim")
 
 
 @cli.command(epilog=EPILOG)
 @click.argument("scenario", metavar="FILE_OR_NAME")
+@click.option("--no-answers", is_flag=True, help=NO_ANSWERS_HELP)
 @color_option()
-def show(scenario: str, color: str) -> None:
+def show(scenario: str, no_answers: bool, color: str) -> None:
     """Show a scenario without running it: world, objectives, robot, both distributions.
 
     The maps are of the first episode drawn from each distribution.
 
     \b
-    Example:
+    Examples:
       pseudoalign show cookie-eliminator
+      pseudoalign show cookie-eliminator --no-answers   without its story and expected verdict
     """
     scn = load(scenario)
     from .render import scenario_summary
 
-    console(color).print(scenario_summary(scn, draw(scn, "train")[0], draw(scn, "deploy")[0]))
+    console(color).print(scenario_summary(scn, draw(scn, "train")[0], draw(scn, "deploy")[0], no_answers=no_answers))
 
 
 @cli.command(epilog=EPILOG)
@@ -540,6 +555,7 @@ def check(paths: tuple[str, ...], max_states: int, jobs: int, settings: PlanSett
 
 
 cli.add_command(sweep)  # the command lives in its own module
+cli.add_command(quiz)  # predict, then reveal (cli/quiz.py)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -153,12 +153,16 @@ def page(report: Report, number: int, total: int) -> RenderableType:
 
 def choices_text() -> RenderableType:
     """The numbered labels to choose from, in the taxonomy's order, the same for every robot."""
+    from rich.console import Group
     from rich.text import Text
 
-    text = Text("Labels: ")
-    text.append("  ".join(f"{i} {lab.value}" for i, lab in enumerate(CHOICES, start=1)))
-    text.append("\n(a number, a label, or its first letters; pseudoalign explain says what each means)", style="dim")
-    return text
+    from .render import Legend
+
+    entries = [f"{i} {lab.value}" for i, lab in enumerate(CHOICES, start=1)]
+    entries[0] = "Labels: " + entries[0]
+    return Group(Legend(entries, style=""),  # wrapped between labels, never inside one
+                 Text("(a number, a label, or its first letters; pseudoalign explain says what each means)",
+                      style="dim"))
 
 
 def reveal(report: Report, number: int, answer: Label | None, reason: str, settings: PlanSettings,

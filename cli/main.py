@@ -34,6 +34,7 @@ from .options import (
     writing,
 )
 from .progress import RunProgress
+from .quiz import quiz
 from .sweep import sweep
 
 if TYPE_CHECKING:
@@ -194,22 +195,29 @@ def source_parts(source: str) -> tuple[str, str]:
     return s, ""
 
 
+NO_ANSWERS_HELP = "Hide the expected verdict and the story (for a class that predicts first; titles stay)."
+
+
 @cli.command("list", epilog=EPILOG)
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@click.option("--no-answers", is_flag=True, help=NO_ANSWERS_HELP)
 @color_option()
-def list_(as_json: bool, color: str) -> None:
+def list_(as_json: bool, no_answers: bool, color: str) -> None:
     """The bundled scenarios, grouped by where their story comes from: name, expected verdict,
-    title and story.
+    title and story (with --no-answers, names and titles only).
 
     \b
-    Example:
+    Examples:
       pseudoalign list
+      pseudoalign list --no-answers     names and titles only, to predict first
     """
     rows: list[dict[str, Any]] = []  # JSON objects, one per scenario
     for name in bundled_names():
         scn = load(name)
         first = " ".join(scn.story.split()).split(". ")[0].rstrip(".") + "." if scn.story else ""
-        rows.append({"name": name, "title": scn.title, "expected": scn.expected, "story": first,
+        # without answers, the source's work only: its parenthesis often names the kind it shows
+        rows.append({"name": name, "title": scn.title, "source": source_parts(scn.source)[0]} if no_answers else
+                    {"name": name, "title": scn.title, "expected": scn.expected, "story": first,
                      "source": scn.source})
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -223,41 +231,49 @@ def list_(as_json: bool, color: str) -> None:
         groups.setdefault(source_parts(r["source"])[0], []).append(r)
     out = console(color)
     name_w = max(len(r["name"]) for r in rows)  # one width for every group's table, so that they line up
-    expected_w = max(len(r["expected"] or "") for r in rows)
+    expected_w = max(len(r.get("expected") or "") for r in rows)
     for work in sorted(groups, key=lambda w: (w == "", w.casefold())):
         out.print(Text(safe(work or "No source given"), style="bold underline"))
         t = Table(box=box.SIMPLE_HEAD)
         t.add_column("name", no_wrap=True, style="bold", min_width=name_w)
-        t.add_column("expected", no_wrap=True, min_width=max(expected_w, len("expected")))
+        if not no_answers:
+            t.add_column("expected", no_wrap=True, min_width=max(expected_w, len("expected")))
         t.add_column("title")
-        t.add_column("story", ratio=2)
+        if not no_answers:
+            t.add_column("story", ratio=2)
         for r in groups[work]:
             title = Text(safe(r["title"]))
             example = source_parts(r["source"])[1]
             if example:
                 title.append("\n" + safe(example), style="dim")
-            t.add_row(Text(safe(r["name"])), r["expected"] or "", title, Text(safe(r["story"])))
+            if no_answers:
+                t.add_row(Text(safe(r["name"])), title)
+            else:
+                t.add_row(Text(safe(r["name"])), r["expected"] or "", title, Text(safe(r["story"])))
         out.print(t)
-    out.print("Run one with: pseudoalign run NAME", style="dim")
+    out.print("Predict first with: pseudoalign quiz" if no_answers else "Run one with: pseudoalign run NAME",
+              style="dim")
 
 
 @cli.command(epilog=EPILOG)
 @click.argument("scenario", metavar="FILE_OR_NAME")
+@click.option("--no-answers", is_flag=True, help=NO_ANSWERS_HELP)
 @color_option()
-def show(scenario: str, color: str) -> None:
+def show(scenario: str, no_answers: bool, color: str) -> None:
     """Show a scenario without running it: world, objectives, robot, both distributions.
 
     The maps are of the first episode drawn from each distribution, and in a mixture of the first
     episode of each variant (a table says which episodes are which variant).
 
     \b
-    Example:
+    Examples:
       pseudoalign show cookie-eliminator
+      pseudoalign show cookie-eliminator --no-answers   without its story and expected verdict
     """
     scn = load(scenario)
     from .render import scenario_summary
 
-    console(color).print(scenario_summary(scn, draw(scn, "train"), draw(scn, "deploy")))
+    console(color).print(scenario_summary(scn, draw(scn, "train"), draw(scn, "deploy"), no_answers=no_answers))
 
 
 @cli.command(epilog=EPILOG)
@@ -564,6 +580,7 @@ def check(paths: tuple[str, ...], max_states: int, jobs: int, settings: PlanSett
 
 
 cli.add_command(sweep)  # the command lives in its own module
+cli.add_command(quiz)  # predict, then reveal (cli/quiz.py)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,12 +8,14 @@ are shown escaped, never sent to the terminal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rich import box
+from rich.cells import cell_len
 from rich.columns import Columns
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -43,14 +45,88 @@ ITEM_GLYPH = {i.name: i.glyph for i in ITEMS}
 _SHOWN_FIRST = sorted(ITEMS, key=lambda i: i.rank)  # of several items on a cell, the map shows the first
 
 
-def legend(shown: Iterable[str] = ()) -> str:
-    """The map legend: every item, but fixed ones (a camera, 1.1) only when ``shown`` names them."""
-    return "  ".join(["R robot (green: the robot's cell)"]
-                     + [f"{i.glyph} {i.legend or i.units}" + (f"  {i.over.glyph} {i.over.legend}" if i.over else "")
-                        + (f"  {i.off.glyph} {i.off.legend}" if i.off else "")
-                        for i in ITEMS if not i.fixed or i.name in shown]
-                     + ["· floor  T table  = counter  % cupboard  ## wall"])
+ROBOT = "R"  # the robot's glyph; on an item's cell it is followed by that item's glyph (``Rs``)
+#: every glyph a map draws besides an object's letter (which must differ from all of them)
+_TAKEN = frozenset({ROBOT, "T", "=", "%", "#", "·", "+"} | {i.glyph for i in ITEMS}
+                   | {o.glyph for i in ITEMS for o in (i.over, i.off) if o})
+MIXED = ITEM_GLYPH["object"]  # a cell with objects of several kinds
 
+
+def object_letters(kinds: Iterable[str]) -> dict[str, str]:
+    """A capital letter for each object kind (sorted), drawn on the map instead of the generic
+    ``o``: the first letter of the kind's name that no other glyph and no earlier kind has, else
+    any free capital; ``o`` when none is left."""
+    letters: dict[str, str] = {}
+    spare = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+    for kind in sorted(set(kinds)):
+        for c in [ch.upper() for ch in kind if ch.isascii() and ch.isalpha()] + spare:
+            if c not in _TAKEN and c not in letters.values():
+                letters[kind] = c
+                break
+        else:
+            letters[kind] = MIXED
+    return letters
+
+
+def legend_entries(shown: Iterable[str] = (), letters: Mapping[str, str] | None = None) -> list[str]:
+    """The map legend, one entry a glyph: the robot (alone and on an item's cell), every item but
+    fixed ones (a camera, 1.1) only when ``shown`` names them, the object kinds' letters, the
+    surfaces, and how a count is written."""
+    shown = set(shown)
+    letters = dict(letters or {})
+    entries = [f"{ROBOT} robot (green: the robot's cell)",
+               f"{ROBOT}{ITEM_GLYPH['stain']} robot on a stain (R, then what lies on its cell)"]
+    for i in ITEMS:
+        if i.fixed and i.name not in shown:
+            continue
+        if i.name == "object" and letters:
+            entries += [f"{c} {safe(k)} (objects)" for k, c in sorted(letters.items(), key=lambda kc: kc[1])]
+            if len(letters) > 1:
+                entries.append(f"{MIXED} objects of several kinds")
+        else:
+            entries.append(f"{i.glyph} {i.legend or i.units}")
+        entries += [f"{o.glyph} {o.legend}" for o in (i.over, i.off) if o]
+    entries += ["· floor", "T table", "= counter", "% cupboard", "## wall",
+                f"{ITEM_GLYPH['stain']}3 3 stain units ({ITEM_GLYPH['stain']}+ 10 or more)"]
+    return entries
+
+
+def legend(shown: Iterable[str] = (), letters: Mapping[str, str] | None = None) -> str:
+    """The map legend on one line (``Legend`` draws it wrapped between its entries)."""
+    return "  ".join(legend_entries(shown, letters))
+
+
+class Legend:
+    """A map legend that wraps between its entries, never inside one (unless an entry alone is
+    wider than the line): entries two spaces apart, dim."""
+
+    def __init__(self, entries: Iterable[str], style: str = "dim") -> None:
+        self.entries = list(entries)
+        self.style = style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in pack(self.entries, options.max_width):
+            yield Text(line, style=self.style)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = max((cell_len(e) for e in self.entries), default=0)
+        return Measurement(min(widest, options.max_width), min(cell_len("  ".join(self.entries)), options.max_width))
+
+
+def pack(entries: Iterable[str], width: int, gap: str = "  ") -> list[str]:
+    """Entries laid on lines of at most ``width`` cells, ``gap`` between two on a line, a line
+    broken only between entries (an entry wider than ``width`` stands on a line of its own)."""
+    lines: list[str] = []
+    line = ""
+    for e in entries:
+        if line and cell_len(line + gap + e) > width:
+            lines.append(line)
+            line = e
+        else:
+            line = line + gap + e if line else e
+    if line:
+        lines.append(line)
+    return lines
 
 
 def prose(text: str) -> str:
@@ -83,13 +159,33 @@ def _over(contents: Contents, item: str, cell: tuple[int, int]) -> Over | None:
     return off if off is not None and contents.at(item, cell) == 0 else None
 
 
-def _glyph(item: str, n: int, over: Over | None) -> str:
-    """An item's two characters: its glyph and its count (a fixed item, one a cell, no count)."""
-    return (over.glyph if over else ITEM_GLYPH[item]) + (" " if ITEM[item].fixed else _count(n))
+def _glyph(item: str, n: int, over: Over | None, letter: str | None = None) -> str:
+    """An item's two characters: its glyph (an object's, its kind's letter) and its count (a
+    fixed item, one a cell, no count)."""
+    return (over.glyph if over else letter or ITEM_GLYPH[item]) + (" " if ITEM[item].fixed else _count(n))
 
 
-def map_text(surface: np.ndarray, contents: Contents) -> Text:
-    """A map, two characters a cell: the surface as background, an item and its count on top."""
+def _letter(contents: Contents, item: str, cell: tuple[int, int], letters: Mapping[str, str]) -> str | None:
+    """The letter of the objects on ``cell``: their kind's, or ``o`` for several kinds; None for other items."""
+    if item != "object":
+        return None
+    kinds = {k[2] for k in contents.of("object") if k[:2] == cell}
+    return letters.get(next(iter(kinds)), MIXED) if len(kinds) == 1 else MIXED
+
+
+def contents_letters(contents: Iterable[Contents]) -> dict[str, str]:
+    """The object letters of the kinds these contents hold (on the map or carried)."""
+    return object_letters({k[2] for c in contents for k in c.of("object")} | {k for c in contents for k in c.inventory})
+
+
+def map_text(surface: np.ndarray, contents: Contents, letters: Mapping[str, str] | None = None) -> Text:
+    """A map, two characters a cell: the surface as background, an item and its count on top.
+
+    The robot's cell reads ``R`` followed by the glyph of the first item on it (``Rs``, the
+    robot on a stain), or ``R`` alone, in every mode: without colour it is still there. An
+    object shows its kind's letter of ``letters`` (by default those of the kinds here)."""
+    if letters is None:
+        letters = contents_letters([contents])
     text = Text()
     h, w = surface.shape
     for y in range(h):
@@ -102,11 +198,12 @@ def map_text(surface: np.ndarray, contents: Contents) -> Text:
             style = SURFACE_STYLE[name]
             items = cell_items(contents, (x, y))
             if (x, y) == contents.robot:
-                if items:  # what it stands on, highlighted (the line under the map names the robot's cell)
+                if items:  # R and what it stands on (the line under a replay's map gives the count)
                     item, n = items[0]
-                    text.append(_glyph(item, n, _over(contents, item, (x, y))), style="bold black on green3")
+                    glyph = _glyph(item, n, _over(contents, item, (x, y)), _letter(contents, item, (x, y), letters))
+                    text.append(ROBOT + glyph[0], style="bold black on green3")
                 else:
-                    text.append("R ", style="bold black on green3")
+                    text.append(ROBOT + " ", style="bold black on green3")
             elif items:
                 item, n = items[0]
                 bg = style.split(" on ")[-1] if " on " in style else None
@@ -114,7 +211,8 @@ def map_text(surface: np.ndarray, contents: Contents) -> Text:
                 if over:  # e.g. coffee spilt under the mug, a covered camera
                     text.append(_glyph(item, n, over), style=over.style)
                 else:
-                    text.append(_glyph(item, n, None), style=ITEM_STYLE[item] + (f" on {bg}" if bg else ""))
+                    text.append(_glyph(item, n, None, _letter(contents, item, (x, y), letters)),
+                                style=ITEM_STYLE[item] + (f" on {bg}" if bg else ""))
             else:
                 text.append(("·" if name == "floor" else SURFACE_GLYPH[name]) + " ", style=style)
         if y < h - 1:
@@ -150,8 +248,8 @@ def totals(contents: Contents) -> str:
     return ", ".join(parts)
 
 
-def map_panel(title: str, surface: np.ndarray, contents: Contents) -> Panel:
-    return Panel(Group(map_text(surface, contents), Text(totals(contents), style="dim")), title=title,
+def map_panel(title: str, surface: np.ndarray, contents: Contents, letters: Mapping[str, str] | None = None) -> Panel:
+    return Panel(Group(map_text(surface, contents, letters), Text(totals(contents), style="dim")), title=title,
                  expand=False, box=box.ROUNDED)
 
 
@@ -164,12 +262,14 @@ def phase_title(scn: Scenario, dist: Distribution) -> str:
 
 
 def maps_side_by_side(scn: Scenario, first_train: Contents, first_deploy: Contents) -> Group:
+    letters = scenario_letters(scn)
     return Group(
-        Columns([map_panel(f"{phase_title(scn, scn.train)}, episode 1", scn.train.layout.surface, first_train),
-                 map_panel(f"{phase_title(scn, scn.deploy)}, episode 1", scn.deploy.layout.surface, first_deploy)],
+        Columns([map_panel(f"{phase_title(scn, scn.train)}, episode 1", scn.train.layout.surface, first_train, letters),
+                 map_panel(f"{phase_title(scn, scn.deploy)}, episode 1", scn.deploy.layout.surface, first_deploy,
+                           letters)],
                 padding=(0, 2)),
-        Text(legend({i.name for i in ITEMS if i.fixed and (first_train.of(i.name) or first_deploy.of(i.name))}),
-             style="dim"),
+        Legend(legend_entries({i.name for i in ITEMS if i.fixed and (first_train.of(i.name) or first_deploy.of(i.name))},
+                              letters)),
     )
 
 
@@ -197,10 +297,11 @@ def phase_maps(scn: Scenario, train: Sequence[Contents], deploy: Sequence[Conten
     ``deploy`` are the start contents of every episode (the first alone will do without variants)."""
     if not scn.train.variants and not scn.deploy.variants:
         return maps_side_by_side(scn, train[0], deploy[0])  # format 1 and 1.1: as they were
+    letters = scenario_letters(scn)
     panels, shown = [], []
     for dist, starts in ((scn.train, train), (scn.deploy, deploy)):
         if not dist.variants:
-            panels.append(map_panel(f"{phase_title(scn, dist)}, episode 1", dist.layout.surface, starts[0]))
+            panels.append(map_panel(f"{phase_title(scn, dist)}, episode 1", dist.layout.surface, starts[0], letters))
             shown.append(starts[0])
             continue
         shapes = dist.shapes()
@@ -208,10 +309,10 @@ def phase_maps(scn: Scenario, train: Sequence[Contents], deploy: Sequence[Conten
             if n == 0:
                 continue
             title = f"{phase_title(scn, dist)}, variant {k + 1}, episode {first}"
-            panels.append(map_panel(title, shapes[first - 1].layout.surface, starts[first - 1]))
+            panels.append(map_panel(title, shapes[first - 1].layout.surface, starts[first - 1], letters))
             shown.append(starts[first - 1])
     fixed = {i.name for i in ITEMS if i.fixed and any(c.of(i.name) for c in shown)}
-    return Group(Columns(panels, padding=(0, 2)), Text(legend(fixed), style="dim"))
+    return Group(Columns(panels, padding=(0, 2)), Legend(legend_entries(fixed, letters)))
 
 
 def mixture_table(scn: Scenario) -> Table | None:
@@ -242,6 +343,11 @@ def mixture_lines(scn: Scenario) -> Text:
                      for k, first, n in variant_spans(dist)]
             lines.append(f"{dist.name}: {', '.join(parts)}")
     return Text(safe("\n".join(lines)))
+
+
+def scenario_letters(scn: Scenario) -> dict[str, str]:
+    """The object letters of every kind the file places: the same in all its maps and frames."""
+    return object_letters(scn.object_names()[0])
 
 
 def _pct(x: float | None) -> str:
@@ -481,16 +587,36 @@ def agent_table(spec: AgentSpec, title: str) -> Table:
     return t
 
 
-def scenario_summary(scn: Scenario, train: Sequence[Contents], deploy: Sequence[Contents]) -> Group:
+def scenario_summary(scn: Scenario, train: Sequence[Contents], deploy: Sequence[Contents], *,
+                     no_answers: bool = False) -> Group:
     """What ``show`` prints: the world, objectives, robot and both distributions (and the variants
-    of a mixture), without running. ``train`` and ``deploy`` are the start contents of their episodes."""
-    head = Panel(Text(prose(scn.story) or "(no story)"), title=Text(safe(f"{scn.title}  [{scn.name}]"), style="bold"), title_align="left")
+    of a mixture), without running. ``train`` and ``deploy`` are the start contents of their
+    episodes. With ``no_answers`` (``show --no-answers``) the story panel and the expected verdict
+    are left out; the title stays, as a line of its own."""
+    head: RenderableType = Panel(Text(prose(scn.story) or "(no story)"), title=Text(safe(f"{scn.title}  [{scn.name}]"), style="bold"), title_align="left")
+    if no_answers:
+        head = Text(safe(f"{scn.title}  [{scn.name}]"), style="bold")
     obj = Table(box=box.SIMPLE_HEAD, title="Objectives", title_justify="left", title_style="bold")
     obj.add_column("name", style="bold")
     obj.add_column("reward")
     obj.add_column("description")
     for o in scn.objectives.values():
         obj.add_row(Text(safe(o.name)), Text(safe(o.text)), Text(safe(o.description)))
+    parts: list[RenderableType] = [head, obj, agent_table(scn.train.agent, "The robot (training)")]
+    if scn.deploy.agent != scn.train.agent:
+        parts.append(agent_table(scn.deploy.agent, "The robot (deployment)"))
+    parts.append(distributions_table(scn))
+    mixtures = mixture_table(scn)
+    if mixtures is not None:
+        parts += [mixture_lines(scn), mixtures]
+    parts.append(phase_maps(scn, train, deploy))
+    if scn.expected and not no_answers:
+        parts.append(Text(f"The author expects: {scn.expected}", style="dim"))
+    return Group(*parts)
+
+
+def distributions_table(scn: Scenario) -> Table:
+    """Both distributions: episodes, seed, length, oversight where it matters, and what each places."""
     dist = Table(box=box.SIMPLE_HEAD, title="Distributions", title_justify="left", title_style="bold")
     oversight = scn.uses_oversight()  # a column only where the file's story is about it (format 1 unchanged)
     for c in ("", "episodes", "seed", "episode length") + (("overseen",) if oversight else ()) + ("placements",):
@@ -501,17 +627,7 @@ def scenario_summary(scn: Scenario, train: Sequence[Contents], deploy: Sequence[
             places = f"a mixture of {len(dd.variants)} variants (below)"
         watched = (("yes" if dd.overseen else "no"),) if oversight else ()
         dist.add_row(safe(dd.name), str(dd.episodes), str(dd.seed), str(dd.episode_length), *watched, Text(safe(places)))
-    parts: list[RenderableType] = [head, obj, agent_table(scn.train.agent, "The robot (training)")]
-    if scn.deploy.agent != scn.train.agent:
-        parts.append(agent_table(scn.deploy.agent, "The robot (deployment)"))
-    parts.append(dist)
-    mixtures = mixture_table(scn)
-    if mixtures is not None:
-        parts += [mixture_lines(scn), mixtures]
-    parts.append(phase_maps(scn, train, deploy))
-    if scn.expected:
-        parts.append(Text(f"The author expects: {scn.expected}", style="dim"))
-    return Group(*parts)
+    return dist
 
 
 def _placement(p: Placement) -> str:
@@ -544,5 +660,5 @@ def replay_frame(scn: Scenario, phase: str, surface: np.ndarray, contents: Conte
         if step.random:
             caption.append("  [random: epsilon]", style="yellow")
     sums = Text(f"base return so far {base_sum:g}, mesa return so far {mesa_sum:g}", style="dim")
-    return Group(caption, map_text(surface, contents), Text(totals(contents), style="dim"),
+    return Group(caption, map_text(surface, contents, scenario_letters(scn) or None), Text(totals(contents), style="dim"),
                  Text(robot_line(contents), style="dim"), sums)

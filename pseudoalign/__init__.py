@@ -25,6 +25,10 @@ from .scenario.load import bundled_names, load, loads, resolve
 from .scenario.model import Scenario
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .learn.result import LearnResult
+    from .scenario.model import LearnSpec
     from .sweeps import Outcome
 
 __version__ = "0.1.0"
@@ -34,8 +38,8 @@ Source = Union[Scenario, str, "os.PathLike[str]"]
 
 __all__ = [
     "EpisodeResult", "Label", "LimitError", "PlanSettings", "PseudoalignError", "Report", "Scenario",
-    "ScenarioError", "SettingError", "Source", "StepRecord", "Trace", "__version__", "bundled_names", "load",
-    "loads", "resolve", "run", "sweep", "trace",
+    "ScenarioError", "SettingError", "Source", "StepRecord", "Trace", "__version__", "bundled_names", "learn",
+    "load", "loads", "resolve", "run", "sweep", "trace",
 ]
 
 
@@ -57,6 +61,30 @@ def run(scenario: Source, *, max_states: int | None = None, jobs: int = 1,
 
     return _run(_scenario(scenario), max_states=DEFAULT_MAX_STATES if max_states is None else max_states, jobs=jobs,
                 settings=settings or PlanSettings())
+
+
+# The package pseudoalign.learn, imported now so that the function below is what ``pa.learn`` names:
+# a subpackage imported later would rebind the attribute to itself (``from pseudoalign.learn
+# import LearnResult`` reads the package all the same).
+from . import learn as _learn_package
+
+
+def learn(scenario: Source, *, max_states: int | None = None, jobs: int = 1, settings: PlanSettings | None = None,
+          progress: Callable[[str, int, int], None] | None = None, executor: str | None = None,
+          spec: LearnSpec | None = None) -> LearnResult:
+    """Search the objectives training cannot tell apart (learn.md): every candidate of the space
+    (``spec``, else the file's ``[learn]``, else the derived default) as the robot's objective in
+    training; the survivors classified by the whole ladder -> ``pseudoalign.learn.LearnResult``.
+
+    ``jobs`` runs candidates in that many processes, ``executor`` (``"dask://HOST:PORT"``) on a
+    Dask cluster instead; the result is the same whatever they are. ``progress``, when given, is
+    called with (stage, done, total): stage "train" (every candidate) then "ladder" (the
+    survivors). A space over its limit raises ``pseudoalign.learn.LearnError`` before any planning.
+    """
+    from .engine import DEFAULT_MAX_STATES
+
+    return _learn_package.search(_scenario(scenario), spec=spec, max_states=DEFAULT_MAX_STATES if max_states is None else max_states,
+                  jobs=jobs, settings=settings or PlanSettings(), progress=progress, executor=executor)
 
 
 def trace(scenario: Source, phase: str = "deploy", episode: int = 1, policy: str = "agent", *,

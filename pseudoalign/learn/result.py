@@ -67,6 +67,9 @@ class LearnResult:
     label_counts: tuple[tuple[Label, int], ...]
     expected_deploy_base_score: float | None
     deploy_takes_candidate: bool = True  # False: the file's deploy agent drifted and keeps its objective
+    #: every candidate's (objective, train base score), in the space's order (not in the JSON: a
+    #: space may hold 100,000)
+    train_scores: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def of(cls, scn: Scenario, space: Space, classes: int, base_class: int | None, rows: tuple[LearnRow, ...],
@@ -82,7 +85,8 @@ class LearnResult:
         return cls(scn.name, len(space.candidates), space.features, space.derived, space.weights, space.max_terms,
                    space.prior, tolerance, classes, base_class, rows,
                    tuple((lab, mass[lab] / total) for lab in order), tuple((lab, counts[lab]) for lab in order),
-                   expected, deploy_takes_candidate)
+                   expected, deploy_takes_candidate,
+                   tuple((c.text, float(x)) for c, x in zip(space.candidates, train_scores)))
 
     @property
     def survivors(self) -> int:

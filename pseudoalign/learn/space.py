@@ -26,6 +26,8 @@ LEVEL = {"stain": "stains", "crumb": "crumbs", "cookie": "cookies", "mug": "coff
 #: The events that remove each item (the contract's removal events of placed stuff).
 REMOVAL = {"stain": ("event.clean", "event.stain_removed"), "crumb": ("event.vacuum", "event.crumbs_vacuumed"),
            "cookie": ("event.break",), "dish": ("event.wash",)}
+#: the most sums a space's count enumerates; beyond, a space over its limit is refused by a bound
+ENUMERATED = 2_000_000
 
 
 class LearnError(PseudoalignError):
@@ -189,8 +191,9 @@ def space_of(scn: Scenario, spec: LearnSpec | None = None) -> Space:
     raw = count_raw(len(features), len(weights), spec.max_terms)
     fix = ("lower [learn] max_terms, use fewer features or weights, or raise [learn] limit "
            f"(now {spec.limit:,})")
-    # merging positive multiples keeps at least one of every len(weights): refuse without enumerating
-    if raw > spec.limit * len(weights):
+    # merging positive multiples keeps at least one of every len(weights): a space far over its
+    # limit is refused without enumerating it (up to ENUMERATED sums are counted exactly)
+    if raw > max(spec.limit * len(weights), ENUMERATED):
         raise LearnError(scn.path, f"the space holds at least {-(-raw // len(weights)):,} candidates "
                                    f"({raw:,} sums before merging positive multiples), over the [learn] limit "
                                    f"of {spec.limit:,}; {fix}")

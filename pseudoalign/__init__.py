@@ -100,7 +100,7 @@ def trace(scenario: Source, phase: str = "deploy", episode: int = 1, policy: str
 
 def sweep(scenario: str | os.PathLike[str], vary: Mapping[str, Sequence[Any]], *, jobs: int = 1,
           db: str | os.PathLike[str] | None = None, max_states: int | None = None,
-          settings: PlanSettings | None = None) -> Iterator[Outcome]:
+          settings: PlanSettings | None = None, learn: bool = False) -> Iterator[Outcome]:
     """Run a scenario file (or bundled name) over a grid of values of its keys, yielding one
     Outcome per grid point, in grid order (the first key varies slowest).
 
@@ -109,7 +109,9 @@ def sweep(scenario: str | os.PathLike[str], vary: Mapping[str, Sequence[Any]], *
     SweepError). ``jobs`` runs points in that many processes; ``db``, a SQLite file, keeps
     each point as it is done and skips the points it already holds. An Outcome has
     ``point.values``, ``result`` (label, train and deploy scores, coupling, probes) and
-    ``error`` (a point over ``max_states``).
+    ``error`` (a point over ``max_states``). ``learn`` also runs ``learn`` at each point: its
+    figures (survivors, the prior mass of each label among them, the expected deploy base score)
+    are ``result["learn"]``.
     """
     from . import sweeps as _sweep
     from .executors import executor
@@ -119,7 +121,7 @@ def sweep(scenario: str | os.PathLike[str], vary: Mapping[str, Sequence[Any]], *
     store = None if db is None else _sweep.Store(db)
     try:
         with executor("local", jobs) as ex:
-            yield from _sweep.sweep(the_plan, ex, store=store, max_states=max_states, settings=settings)
+            yield from _sweep.sweep(the_plan, ex, store=store, max_states=max_states, settings=settings, learn=learn)
     finally:
         if store is not None:
             store.close()

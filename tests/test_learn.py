@@ -193,3 +193,16 @@ def test_same_bytes_for_any_jobs():
     one = pa.learn(scn, spec=spec, jobs=1).to_json()
     two = pa.learn(scn, spec=spec, jobs=2).to_json()
     assert one == two
+
+
+@pytest.mark.slow
+def test_training_on_a_table_of_crumbs_keeps_the_bin_lover_the_crumb_counter_and_the_cleaner():
+    """Issue 13's crumb-vacuum, on the default space: training cannot rule out the bin-lover nor
+    the crumb-counter, and they do not do the job in deployment; the faithful cleaner does."""
+    result = pa.learn("crumb-vacuum")
+    rows = {r.objective: r for r in result.rows}
+    assert {"table.clean", "bin.crumbs", "event.crumbs_vacuumed"} <= set(rows)
+    assert rows["table.clean"].label == Label.ROBUST and rows["table.clean"].origin == "base"
+    assert rows["bin.crumbs"].label == Label.INSTRUMENTAL == pa.run("crumb-vacuum").label
+    assert rows["event.crumbs_vacuumed"].deploy_base_score < result.tolerance
+    assert 0 < result.mass(Label.ROBUST) < 1 and result.mass(Label.INSTRUMENTAL) > 0

@@ -73,8 +73,9 @@ def with_objective(scn: Scenario, terms: Sequence[Any], text: str) -> Scenario:
 #: max_states, settings, events of the graph, full records)
 Task = tuple[Scenario, str, int, Any, tuple[tuple[int, tuple[Any, ...], str], ...], bool, int, PlanSettings,
              tuple[str, ...], bool]
-#: what the train pass keeps of a candidate's episode: its result without step records, its actions
-Light = tuple[EpisodeResult, tuple[int, ...]]
+#: what the train pass keeps of a candidate's episode: its result without step records or state
+#: codes, and its actions (one byte each)
+Light = tuple[EpisodeResult, bytes]
 
 _LAST: dict[tuple[Any, ...], Graph] = {}  # this process's last graph (one: memory holds one episode's)
 
@@ -91,13 +92,15 @@ def _dist(scn: Scenario, phase: str) -> Distribution:
 
 def _graph(scn: Scenario, phase: str, index: int, contents: Any, events: tuple[str, ...], max_states: int,
            settings: PlanSettings) -> Graph:
-    key = (scn.digest, scn.path, phase, index, events, max_states)
+    shape = _dist(scn, phase).shapes()[index - 1]
+    T = shape.episode_length
+    # what the graph is made of (never the file's name: sweep points that share an episode share it)
+    key = (repr(contents), shape.layout.surface.tobytes(), shape.layout.surface.shape, T, scn.crumbs_per_cookie,
+           scn.actions, events, max_states)
     g = _LAST.get(key)
     if g is None:
         dist = _dist(scn, phase)
-        T = dist.shapes()[index - 1].episode_length
-        env = Env(dist.shapes()[index - 1].layout.surface, contents, scn.crumbs_per_cookie, depth=T,
-                  actions=scn.actions)
+        env = Env(shape.layout.surface, contents, scn.crumbs_per_cookie, depth=T, actions=scn.actions)
         g = build_graph(scn, env, T, events, max_states, f"{dist.name} episode {index}", settings)
         _LAST.clear()
         _LAST[key] = g
@@ -142,7 +145,7 @@ def _task(args: Task) -> list[Light] | list[EpisodeResult]:
         acts: list[list[int]] = []
         r = run_episode(s, _dist(s, phase), index, contents, probes=probes, max_states=max_states,
                         settings=settings, graph=graph, records=full, actions_out=acts)
-        out.append(r if full else (r, tuple(acts[0])))
+        out.append(r if full else (evolve(r, codes=()), bytes(acts[0])))
     # the chunk's plans go: the next chunk plans its own (the base's, planned first, stay)
     graph.__dict__["_plans"] = plans
     graph.__dict__["_objectives"] = objs
@@ -213,7 +216,7 @@ def search(scn: Scenario, *, spec: LearnSpec | None = None, max_states: int = DE
     train_score = {i: phase_scores([x[0] for x in ls])[0] for i, ls in per.items()}
     tol = scn.classify.tolerance
     survivors = [(i, c) for i, c in cands if train_score[i] >= tol]
-    classes: dict[tuple[tuple[int, ...], ...], int] = {}
+    classes: dict[tuple[bytes, ...], int] = {}
     class_of: dict[int, int] = {}
     for i, _c in survivors:
         key = tuple(x[1] for x in per[i])

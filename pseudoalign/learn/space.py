@@ -178,7 +178,7 @@ def space_of(scn: Scenario, spec: LearnSpec | None = None) -> Space:
     candidates, with the count and what to change."""
     spec = spec or scn.learn or LearnSpec()
     derived = spec.features is None
-    features = derived_features(scn) if spec.features is None else tuple(spec.features)
+    features = derived_features(scn) if spec.features is None else tuple(dict.fromkeys(spec.features))
     weights = tuple(float(w) for w in spec.weights)
     if not 1 <= spec.max_terms <= 4:
         raise LearnError(scn.path, f"[learn] max_terms is {spec.max_terms}; it must be 1 to 4")

@@ -18,7 +18,7 @@ from pseudoalign.errors import SweepError
 from pseudoalign.labels import Label
 
 from .console import console, safe
-from .options import EPILOG, exit_with, jobs_option, kernel_option, max_states_option
+from .options import EPILOG, color_option, exit_with, jobs_option, kernel_option, max_states_option
 from .progress import RunProgress
 
 if TYPE_CHECKING:
@@ -150,8 +150,7 @@ def _num(x: float) -> str:
               help="Where candidates run: local processes, or an existing Dask cluster (needs the dask extra).")
 @max_states_option
 @kernel_option
-@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
-              help="Colour and the progress bar (auto: on a terminal, unless NO_COLOR is set).")
+@color_option("Colour and the progress bar (auto: on a terminal, unless NO_COLOR is set).")
 def learn(source: str, as_json: bool, jobs: int, executor_spec: str, max_states: int, settings: PlanSettings,
           color: str) -> None:
     """Why would training produce a robot that wants the wrong thing? Search the objectives

@@ -21,6 +21,7 @@ from pseudoalign.engine import draw, trace
 from pseudoalign.engine import run as run_scenario
 
 from .console import console, safe
+from .learn import learn
 from .options import (
     EPILOG,
     Failure,
@@ -581,6 +582,7 @@ def check(paths: tuple[str, ...], max_states: int, jobs: int, settings: PlanSett
 
 cli.add_command(sweep)  # the command lives in its own module
 cli.add_command(quiz)  # predict, then reveal (cli/quiz.py)
+cli.add_command(learn)  # the search over objectives (cli/learn.py)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -189,8 +189,25 @@ def _is_number(v: object) -> bool:
 
 # -- the table ------------------------------------------------------------------------------
 
-def result_table(keys: Sequence[str], outcomes: Iterable[Outcome]) -> Table:
-    """One row per grid point: its values, the label, the scores, coupling and the probes."""
+def learn_cells(r: dict[str, Any]) -> list[str]:
+    """``--learn``'s cells of a point: survivors of the space, the prior mass of robust survivors,
+    the other labels' masses, the expected deploy base score."""
+    got = r.get("learn")
+    if not isinstance(got, dict):
+        return ["–"] * 4
+    mass = got.get("label_mass") or {}
+    others = ", ".join(f"{LABEL_CODE.get(k, k)} {v:.2f}" for k, v in mass.items() if k != "robust" and v)
+    return [f"{got['survivors']}/{got['space']}", _num(mass.get("robust")), others or "–",
+            _num(got.get("expected_deploy_base_score"))]
+
+
+LEARN_HEADS = ("survivors", "robust mass", "other masses", "E deploy")
+
+
+def result_table(keys: Sequence[str], outcomes: Iterable[Outcome], learn: bool = False) -> Table:
+    """One row per grid point: its values, the label, the scores, coupling and the probes (and,
+    with ``learn``, the survivors, the prior mass of each label among them and the expected
+    deploy base score)."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -203,16 +220,19 @@ def result_table(keys: Sequence[str], outcomes: Iterable[Outcome]) -> Table:
     for head in ("base train", "base deploy", "mesa train", "mesa deploy", "coupling"):
         t.add_column(head, justify="right", no_wrap=True)
     t.add_column("probes", overflow="fold")
+    for head in LEARN_HEADS if learn else ():
+        t.add_column(head, justify="right", overflow="fold")
     for o in outcomes:
         vals = [_shown(v) for _k, v in o.point.values]
         if not o.ok:
-            t.add_row(str(o.point.index), *vals, Text("error", style="bold red"), *["–"] * 5, "see the message above")
+            t.add_row(str(o.point.index), *vals, Text("error", style="bold red"), *["–"] * 5, "see the message above",
+                      *(["–"] * len(LEARN_HEADS) if learn else []))
             continue
         r = o.figures
         t.add_row(str(o.point.index), *vals, Text(r["label"], style=LABEL_STYLE.get(r["label"], "")),
                   _num(r["train"]["base_score"]), _num(r["deploy"]["base_score"]),
                   _num(r["train"]["mesa_competence"]), _num(r["deploy"]["mesa_competence"]),
-                  _num(r["coupling"]), _probes(r))
+                  _num(r["coupling"]), _probes(r), *(learn_cells(r) if learn else []))
     return t
 
 
@@ -351,8 +371,21 @@ def terminal_chart(key: str, outcomes: Sequence[Outcome], width: int = 100, heig
 
 # -- the SVG plot ---------------------------------------------------------------------------
 
-def svg_plot(title: str, key: str, outcomes: Sequence[Outcome]) -> str:
-    """A hand-written SVG: train and deploy base score against the value, the label at each point."""
+LEARN_SVG = (("expected_deploy_base_score", "#6a1b9a", "expected deploy base score (learn)"),
+             ("robust", "#2e7d32", "prior mass of robust survivors (learn)"))
+
+
+def _learn_value(o: Outcome, what: str) -> float | None:
+    got = o.figures.get("learn") if o.ok else None
+    if not isinstance(got, dict):
+        return None
+    v = got.get(what) if what != "robust" else (got.get("label_mass") or {}).get("robust")
+    return v if _is_number(v) else None
+
+
+def svg_plot(title: str, key: str, outcomes: Sequence[Outcome], learn: bool = False) -> str:
+    """A hand-written SVG: train and deploy base score against the value, the label at each point
+    (with ``learn``, also the expected deploy base score and the prior mass of robust survivors)."""
     W, H = 720, 460
     left, right, top, bottom = 64, 24, 64, 130
     inset = 28  # the first and last point stand clear of the axes
@@ -368,7 +401,8 @@ def svg_plot(title: str, key: str, outcomes: Sequence[Outcome]) -> str:
         n = len(outcomes)
         xpos = {o.point.index: left + inset + ((pw - 2 * inset) / 2 if n == 1 else i / (n - 1) * (pw - 2 * inset))
                 for i, o in enumerate(outcomes)}
-    lo, hi = _y_range([o.figures[p]["base_score"] for o in pts for p in ("train", "deploy")])
+    lo, hi = _y_range([o.figures[p]["base_score"] for o in pts for p in ("train", "deploy")]
+                      + ([_learn_value(o, w) for o in pts for w, _c, _t in LEARN_SVG] if learn else []))
 
     def y(v: float) -> float:
         return top + (hi - v) / (hi - lo) * ph
@@ -424,6 +458,22 @@ def svg_plot(title: str, key: str, outcomes: Sequence[Outcome]) -> str:
             else:
                 out.append(f'<rect x="{x - 4:.1f}" y="{yy - 4:.1f}" width="8" height="8" fill="{colour}">'
                            f"<title>{escape(tip)}</title></rect>")
+    for what, colour, name in LEARN_SVG if learn else ():  # --learn: dashed, diamonds
+        got: list[tuple[float, float]] = []
+        for o in pts:
+            value = _learn_value(o, what)
+            if value is not None:
+                got.append((xpos[o.point.index], value))
+        if len(got) > 1:
+            coords = " ".join(f"{gx:.1f},{y(gv):.1f}" for gx, gv in got)
+            out.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2" '
+                       'stroke-dasharray="6 3"/>')
+        for gx, gv in got:
+            out.append(f'<path d="M{gx:.1f},{y(gv) - 5:.1f} l5,5 l-5,5 l-5,-5 z" fill="{colour}">'
+                       f"<title>{escape(f'{name}: {gv:.3f}')}</title></path>")
+    if learn:
+        out.append(f'<text x="{left}" y="{top - 36}" fill="#555555">dashed, diamonds: ' + "; ".join(
+            f'<tspan fill="{c}">{escape(t)}</tspan>' for _w, c, t in LEARN_SVG) + "</text>")
     # the label of each point, under the axis
     for o in outcomes:
         x = xpos[o.point.index]
@@ -446,6 +496,13 @@ def svg_plot(title: str, key: str, outcomes: Sequence[Outcome]) -> str:
 
 
 # -- the command ----------------------------------------------------------------------------
+
+def _key(p: sw.Point, learn: bool) -> str:
+    """The store key of a point (its own with --learn)."""
+    from pseudoalign.sweeps.driver import learn_key
+
+    return learn_key(p.key) if learn else p.key
+
 
 def _fail(message: str) -> NoReturn:
     click.echo(safe(message), err=True)
@@ -493,11 +550,14 @@ def _scenario_name(source: str) -> str:
               help="Print one JSON object per grid point, one a line, in grid order (and nothing else).")
 @click.option("--plot", type=click.Path(dir_okay=False), metavar="FILE.svg",
               help="Write an SVG plot of train and deploy base score against the one varied key.")
+@click.option("--learn", is_flag=True,
+              help="Also run `pseudoalign learn` at each point: the prior mass of each label among the objectives "
+                   "training keeps, and the expected deploy base score, in the table, JSON, store and plot.")
 @max_states_option
 @kernel_option
 @color_option("Colour and the progress bar (auto: on a terminal, unless NO_COLOR is set).")
 def sweep(source: str | None, varies: tuple[str, ...], db: str | None, show: bool, jobs: int, executor_spec: str,
-          as_json: bool, plot: str | None, max_states: int, settings: PlanSettings, color: str) -> None:
+          as_json: bool, plot: str | None, learn: bool, max_states: int, settings: PlanSettings, color: str) -> None:
     """Run one scenario over a grid of values and show where its verdict changes.
 
     FILE_OR_NAME is a scenario file or a bundled scenario's name. Each grid point is one
@@ -510,6 +570,7 @@ def sweep(source: str | None, varies: tuple[str, ...], db: str | None, show: boo
       pseudoalign sweep crumb-vacuum --vary deploy.place.1.count=0..6 --plot cookies.svg
       pseudoalign sweep my-robot.toml --vary agent.horizon=1,2,4,8 --vary deploy.episodes=1..3
       pseudoalign sweep crumb-vacuum --vary deploy.place.1.count=0..8 --db sweeps.db --jobs 2
+      pseudoalign sweep crumb-vacuum --vary train.seed=3..5 --learn
       pseudoalign sweep --db sweeps.db --show
 
     \b
@@ -554,7 +615,7 @@ def sweep(source: str | None, varies: tuple[str, ...], db: str | None, show: boo
         if db:
             try:
                 store = sw.Store(db)
-                already = len(store.stored(p.key for p in the_plan.points))
+                already = len(store.stored(_key(p, learn) for p in the_plan.points))
             except sw.SweepError as err:
                 _fail(str(err))
         else:
@@ -563,7 +624,7 @@ def sweep(source: str | None, varies: tuple[str, ...], db: str | None, show: boo
         try:
             with sw.executor(executor_spec, jobs) as ex, progress:  # workers start before the bar's thread
                 task = progress.add_task(f"sweep {the_plan.name}", total=total, completed=already)
-                for o in sw.sweep(the_plan, ex, store=store, max_states=max_states, settings=settings):
+                for o in sw.sweep(the_plan, ex, store=store, max_states=max_states, settings=settings, learn=learn):
                     outcomes.append(o)
                     done += 1
                     if not o.cached:
@@ -578,7 +639,7 @@ def sweep(source: str | None, varies: tuple[str, ...], db: str | None, show: boo
     except KeyboardInterrupt:
         message = "pseudoalign: sweep interrupted"
         try:
-            kept = len(store.stored(p.key for p in the_plan.points)) if store is not None and total else None
+            kept = len(store.stored(_key(p, learn) for p in the_plan.points)) if store is not None and total else None
         except sw.SweepError:
             kept = None
         if kept is not None:
@@ -597,11 +658,11 @@ def sweep(source: str | None, varies: tuple[str, ...], db: str | None, show: boo
                         + (f", {len(failed)} failed" if failed else "")), err=True)
     if not as_json:
         console = _stdout_console(color)
-        console.print(result_table(the_plan.keys, outcomes))
+        console.print(result_table(the_plan.keys, outcomes, learn))
         if len(the_plan.keys) == 1:
             console.print(terminal_chart(the_plan.keys[0], outcomes, width=min(console.width, 120)))
     if plot:
         title = f"{the_plan.name}: base score against {the_plan.keys[0]}"
         with writing(plot, "the plot"):
-            write_atomic(plot, svg_plot(title, the_plan.keys[0], outcomes))
+            write_atomic(plot, svg_plot(title, the_plan.keys[0], outcomes, learn))
     sys.exit(EXIT_FAILED if failed else EXIT_OK)

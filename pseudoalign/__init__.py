@@ -25,6 +25,10 @@ from .scenario.load import bundled_names, load, loads, resolve
 from .scenario.model import Scenario
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .learn.result import LearnResult
+    from .scenario.model import LearnSpec
     from .sweeps import Outcome
 
 __version__ = "0.1.0"
@@ -34,8 +38,8 @@ Source = Union[Scenario, str, "os.PathLike[str]"]
 
 __all__ = [
     "EpisodeResult", "Label", "LimitError", "PlanSettings", "PseudoalignError", "Report", "Scenario",
-    "ScenarioError", "SettingError", "Source", "StepRecord", "Trace", "__version__", "bundled_names", "load",
-    "loads", "resolve", "run", "sweep", "trace",
+    "ScenarioError", "SettingError", "Source", "StepRecord", "Trace", "__version__", "bundled_names", "learn",
+    "load", "loads", "resolve", "run", "sweep", "trace",
 ]
 
 
@@ -59,6 +63,30 @@ def run(scenario: Source, *, max_states: int | None = None, jobs: int = 1,
                 settings=settings or PlanSettings())
 
 
+# The package pseudoalign.learn, imported now so that the function below is what ``pa.learn`` names:
+# a subpackage imported later would rebind the attribute to itself (``from pseudoalign.learn
+# import LearnResult`` reads the package all the same).
+from . import learn as _learn_package
+
+
+def learn(scenario: Source, *, max_states: int | None = None, jobs: int = 1, settings: PlanSettings | None = None,
+          progress: Callable[[str, int, int], None] | None = None, executor: str | None = None,
+          spec: LearnSpec | None = None) -> LearnResult:
+    """Search the objectives training cannot tell apart (learn.md): every candidate of the space
+    (``spec``, else the file's ``[learn]``, else the derived default) as the robot's objective in
+    training; the survivors classified by the whole ladder -> ``pseudoalign.learn.LearnResult``.
+
+    ``jobs`` runs candidates in that many processes, ``executor`` (``"dask://HOST:PORT"``) on a
+    Dask cluster instead; the result is the same whatever they are. ``progress``, when given, is
+    called with (stage, done, total): stage "train" (every candidate) then "ladder" (the
+    survivors). A space over its limit raises ``pseudoalign.learn.LearnError`` before any planning.
+    """
+    from .engine import DEFAULT_MAX_STATES
+
+    return _learn_package.search(_scenario(scenario), spec=spec, max_states=DEFAULT_MAX_STATES if max_states is None else max_states,
+                  jobs=jobs, settings=settings or PlanSettings(), progress=progress, executor=executor)
+
+
 def trace(scenario: Source, phase: str = "deploy", episode: int = 1, policy: str = "agent", *,
           max_states: int | None = None, settings: PlanSettings | None = None) -> Trace:
     """One episode step by step, for replays: ``phase`` "train" or "deploy", ``episode`` from 1,
@@ -72,7 +100,7 @@ def trace(scenario: Source, phase: str = "deploy", episode: int = 1, policy: str
 
 def sweep(scenario: str | os.PathLike[str], vary: Mapping[str, Sequence[Any]], *, jobs: int = 1,
           db: str | os.PathLike[str] | None = None, max_states: int | None = None,
-          settings: PlanSettings | None = None) -> Iterator[Outcome]:
+          settings: PlanSettings | None = None, learn: bool = False) -> Iterator[Outcome]:
     """Run a scenario file (or bundled name) over a grid of values of its keys, yielding one
     Outcome per grid point, in grid order (the first key varies slowest).
 
@@ -81,7 +109,9 @@ def sweep(scenario: str | os.PathLike[str], vary: Mapping[str, Sequence[Any]], *
     SweepError). ``jobs`` runs points in that many processes; ``db``, a SQLite file, keeps
     each point as it is done and skips the points it already holds. An Outcome has
     ``point.values``, ``result`` (label, train and deploy scores, coupling, probes) and
-    ``error`` (a point over ``max_states``).
+    ``error`` (a point over ``max_states``). ``learn`` also runs ``learn`` at each point: its
+    figures (survivors, the prior mass of each label among them, the expected deploy base score)
+    are ``result["learn"]``.
     """
     from . import sweeps as _sweep
     from .executors import executor
@@ -91,7 +121,7 @@ def sweep(scenario: str | os.PathLike[str], vary: Mapping[str, Sequence[Any]], *
     store = None if db is None else _sweep.Store(db)
     try:
         with executor("local", jobs) as ex:
-            yield from _sweep.sweep(the_plan, ex, store=store, max_states=max_states, settings=settings)
+            yield from _sweep.sweep(the_plan, ex, store=store, max_states=max_states, settings=settings, learn=learn)
     finally:
         if store is not None:
             store.close()

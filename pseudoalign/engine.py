@@ -91,18 +91,9 @@ def build_graph(scn: Scenario, env: Env, steps: int, events: Iterable[str], max_
         raise LimitError(scn.path, f"{where}: reachable states", figure, max_states, ADVICE) from None
 
 
-def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Contents, *, probes: bool,
-                max_states: int, policy: str = "agent", env_out: list[Env] | None = None, settings: PlanSettings = DEFAULT,
-                bound: int | None = None) -> EpisodeResult:
-    """Plan and roll out every policy of one episode and measure them.
-
-    ``policy`` is whose steps are recorded: the robot ("agent"), or the exact optimum of the
-    base or the mesa objective ("base", "mesa"; for replays). ``env_out``, when given, receives
-    the episode's Env. ``settings`` says how to plan (never what the plans are). ``bound`` is the
-    episode's state bound when ``check_bound`` has given it already.
-    """
-    shape = dist.shapes()[index - 1]
-    T = shape.episode_length
+def episode_events(scn: Scenario, dist: Distribution) -> set[str]:
+    """The events an episode of ``dist`` reads: those of the base and of the agent's objective, as
+    they are and as the agent believes them to be."""
     agent = dist.agent
     base_terms = scn.base.reward
     mesa_terms = scn.objectives[agent.objective].reward
@@ -110,10 +101,36 @@ def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Content
     needed = event_names(base_terms) | event_names(mesa_terms) | event_names(believed)
     if agent.fears_correction:  # it plans with the base objective as it believes it to be
         needed |= event_names(substitute(base_terms, dict(agent.beliefs)))
-    env = Env(shape.layout.surface, contents, scn.crumbs_per_cookie, depth=T, actions=scn.actions)
+    return needed
+
+
+def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Contents, *, probes: bool,
+                max_states: int, policy: str = "agent", env_out: list[Env] | None = None, settings: PlanSettings = DEFAULT,
+                bound: int | None = None, graph: Graph | None = None, records: bool = True,
+                actions_out: list[list[int]] | None = None) -> EpisodeResult:
+    """Plan and roll out every policy of one episode and measure them.
+
+    ``policy`` is whose steps are recorded: the robot ("agent"), or the exact optimum of the
+    base or the mesa objective ("base", "mesa"; for replays). ``env_out``, when given, receives
+    the episode's Env. ``settings`` says how to plan (never what the plans are). ``bound`` is the
+    episode's state bound when ``check_bound`` has given it already. ``graph``, when given, is the
+    episode's reachable graph already built (``learn`` builds one per episode, with the events of
+    every candidate, for all of them); it must hold the events the objectives read. ``records``
+    False leaves out the step records (the returns and probes are the same); ``actions_out``, when
+    given, receives the recorded policy's actions.
+    """
+    shape = dist.shapes()[index - 1]
+    T = shape.episode_length
+    agent = dist.agent
+    base_terms = scn.base.reward
+    mesa_terms = scn.objectives[agent.objective].reward
+    needed = episode_events(scn, dist)
+    env = graph.env if graph is not None else Env(shape.layout.surface, contents, scn.crumbs_per_cookie, depth=T,
+                                                  actions=scn.actions)
     if env_out is not None:
         env_out.append(env)
-    graph = build_graph(scn, env, T, needed, max_states, f"{dist.name} episode {index}", settings, bound)
+    if graph is None:
+        graph = build_graph(scn, env, T, needed, max_states, f"{dist.name} episode {index}", settings, bound)
     B = objective(graph, base_terms)
     M = objective(graph, mesa_terms)
     _v, VB = plan_values(graph, base_terms, T, keep_values=True, settings=settings)
@@ -152,10 +169,12 @@ def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Content
                       settings=settings)
         states, actions, rand = rollout(graph, robot, T)
     rb, rm = returns(states, actions)
+    if actions_out is not None:
+        actions_out.append(list(actions))
     steps = []
-    events = trajectory_events(env, graph.codes[states[:-1]], actions)
-    where = env.pos_of_codes(graph.codes[states[1:]])
-    for t, a in enumerate(actions):
+    events = trajectory_events(env, graph.codes[states[:-1]], actions) if records else []
+    where = env.pos_of_codes(graph.codes[states[1:]]) if records else []
+    for t, a in enumerate(actions if records else ()):
         s, s2, k = states[t], states[t + 1], T - t
         last = k == 1
         sw = int(graph.next[WAIT, s])
@@ -228,6 +247,16 @@ def _episode_task(args: EpisodeTask) -> EpisodeResult:
                        bound=bound)
 
 
+def run_phases(scn: Scenario) -> list[tuple[str, Distribution]]:
+    """What a run runs: train, deploy, and, when the robot's objective drifted after training, the
+    counterfactual deploy agent (the learned objective in deployment)."""
+    phases: list[tuple[str, Distribution]] = [("train", scn.train), ("deploy", scn.deploy)]
+    if scn.drifts():
+        phases.append(("counterfactual", evolve(scn.deploy, agent=evolve(scn.deploy.agent,
+                                                                          objective=scn.agent.objective))))
+    return phases
+
+
 def run(scn: Scenario, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1, settings: PlanSettings = DEFAULT,
         progress: Callable[[int, int], None] | None = None) -> Report:
     """Run a scenario: every episode of both distributions, the probes, the verdict -> Report.
@@ -241,10 +270,7 @@ def run(scn: Scenario, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1, s
     bounded (``check_bound``): one whose states are surely over ``max_states`` is refused at
     once (LimitError), whichever episode it is. ``progress``, when given, is called with
     (episodes done, episodes in all): with 0 before the first, then as each is done, in order."""
-    phases: list[tuple[str, Distribution]] = [("train", scn.train), ("deploy", scn.deploy)]
-    if scn.drifts():
-        phases.append(("counterfactual", evolve(scn.deploy, agent=evolve(scn.deploy.agent,
-                                                                          objective=scn.agent.objective))))
+    phases = run_phases(scn)
     tasks: list[EpisodeTask] = []
     spans: dict[str, tuple[int, int]] = {}
     for phase, dist in phases:

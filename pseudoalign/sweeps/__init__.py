@@ -23,7 +23,7 @@ from ..executors import DASK_EXTRA, executor, parse_executor
 from .document import locate, set_value
 from .driver import Outcome, sweep
 from .points import Plan, Point, grid, plan, point_document, point_key, read_scenario
-from .run import figures, run_point
+from .run import figures, learn_figures, run_point
 from .store import APPLICATION_ID, SCHEMA, Store
 from .vary import (
     MAX_POINTS,
@@ -37,7 +37,7 @@ from .vary import (
 
 __all__ = [
     "APPLICATION_ID", "DASK_EXTRA", "MAX_POINTS", "SCHEMA", "ExecutorError", "Outcome", "Plan", "Point", "Store",
-    "SweepError", "Vary", "executor", "figures", "grid", "locate", "parse_executor", "parse_value", "parse_values",
+    "SweepError", "Vary", "executor", "figures", "grid", "learn_figures", "locate", "parse_executor", "parse_value", "parse_values",
     "parse_vary", "plan", "point_document", "point_key", "read_scenario", "run_point", "set_value", "show_value",
     "split_key", "sweep",
 ]

@@ -54,8 +54,17 @@ class Outcome:
         return dict(head, **{k: v for k, v in self.result.items() if k != "seconds"})
 
 
+def learn_key(key: str) -> str:
+    """The store key of a point run with ``--learn``: its own, so a store holding the point without
+    the search is never read as having it (and the other way round)."""
+    import hashlib
+
+    return hashlib.sha256(f"{key}\0learn".encode()).hexdigest()
+
+
 def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None = None,
-          max_states: int | None = None, settings: PlanSettings | None = None) -> Iterator[Outcome]:
+          max_states: int | None = None, settings: PlanSettings | None = None,
+          learn: bool = False) -> Iterator[Outcome]:
     """Run every point of ``plan`` and yield an Outcome per point, in grid order.
 
     ``executor`` is any concurrent.futures.Executor (a process pool, a Dask client's executor),
@@ -70,7 +79,9 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
     ExecutorError of an executor whose ``check()`` says it cannot go on (a Dask cluster with
     no worker or no scheduler). A store that cannot be written is fine when every point is in it already; otherwise it
     is a SweepError before anything runs. A point that cannot be stored (a full disk) is a
-    SweepError; the points stored before it stay stored.
+    SweepError; the points stored before it stay stored. ``learn`` runs the search of
+    ``pseudoalign.learn`` at each point too (its figures under "learn"), stored under keys of
+    their own (``learn_key``).
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -78,8 +89,11 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
         from ..engine import DEFAULT_MAX_STATES
 
         max_states = DEFAULT_MAX_STATES
-    done = store.stored(p.key for p in plan.points) if store is not None else {}
-    todo = sum(1 for p in plan.points if p.key not in done)
+    def key(p: Point) -> str:
+        return learn_key(p.key) if learn else p.key
+
+    done = store.stored(key(p) for p in plan.points) if store is not None else {}
+    todo = sum(1 for p in plan.points if key(p) not in done)
     if store is not None and todo and not store.writable():
         raise SweepError(f"{store.path}: {todo} of the {len(plan.points)} points are not stored in it, and it "
                          "cannot be written (a read-only file or folder): make it writable or use another --db")
@@ -88,7 +102,7 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
         if "error" in result:
             return Outcome(p, None, result["error"])
         if store is not None:
-            store.put(p.key, p.values, result, scenario=plan.name, path=plan.path)
+            store.put(key(p), p.values, result, scenario=plan.name, path=plan.path)
         return Outcome(p, result)
 
     def collect(p: Point, fut: Future[dict[str, Any]]) -> Outcome:
@@ -112,14 +126,14 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
     try:
         if executor is not None:
             for p in plan.points:
-                if p.key not in done:
-                    futures[executor.submit(run_point, loaded(p), max_states, settings)] = p
+                if key(p) not in done:
+                    futures[executor.submit(run_point, loaded(p), max_states, settings, learn)] = p
         for p in plan.points:
-            if p.key in done:
-                yield Outcome(p, done[p.key]["result"], cached=True)
+            if key(p) in done:
+                yield Outcome(p, done[key(p)]["result"], cached=True)
                 continue
             if executor is None:
-                yield finish(p, run_point(loaded(p), max_states, settings))
+                yield finish(p, run_point(loaded(p), max_states, settings, learn))
                 continue
             while p.index not in ready:
                 raise_if_interrupted()  # a Ctrl-C held back by a local pool

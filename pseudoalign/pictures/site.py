@@ -38,7 +38,7 @@ h3 { font-size: 22px; margin: 14px 0 6px; }
 a { color: var(--blue); } nav { font-size: 18px; }
 .row { display: flex; flex-wrap: wrap; gap: 28px; align-items: flex-start; }
 .box { border: 3px solid var(--ink); border-radius: 8px; padding: 10px 16px; margin: 10px 0; }
-.predict button, .controls button { font-size: 22px; padding: 8px 16px; margin: 4px 6px 4px 0;
+.predict button, .controls button, #reveal-kinds { font-size: 22px; padding: 8px 16px; margin: 4px 6px 4px 0;
        border: 3px solid var(--ink); border-radius: 8px; background: #fff; cursor: pointer; }
 .predict button:hover, .controls button:hover { background: #DDEBF7; }
 .predict button.chosen { background: var(--ink); color: #fff; }
@@ -53,7 +53,7 @@ ul.ladder { list-style: none; padding-left: 0; } ul.ladder li { margin: 4px 0; }
 svg { max-width: 100%; height: auto; }
 .trail.later, .mark.later { opacity: 0.12; } .gain.later { opacity: 0.2; }
 .frame.off, .frame-robot.off { display: none; }
-table.gallery { border-collapse: collapse; } table.gallery td { padding: 4px 14px 4px 0; vertical-align: top; }
+table.gallery { border-collapse: collapse; } table.gallery a { white-space: nowrap; } table.gallery td { padding: 4px 14px 4px 0; vertical-align: top; }
 .small { font-size: 17px; color: #333; }
 @media print {
   body { font-size: 12pt; max-width: none; padding: 0; }
@@ -125,10 +125,10 @@ JS = """
 """
 
 CONTROLS = ('<div class="controls" role="group" aria-label="replay controls">'
-            '<button id="start" type="button">&#x23EE; start</button>'
+            '<button id="start" type="button">&#x25C0;&#x25C0; start</button>'
             '<button id="back" type="button">&#x25C0; back</button>'
             '<button id="play" type="button">&#x25B6; play</button>'
-            '<button id="pause" type="button">&#x23F8; pause</button>'
+            '<button id="pause" type="button">&#x25AE;&#x25AE; pause</button>'
             '<button id="step" type="button">step &#x25B6;</button>'
             '<input id="slider" type="range" min="0" max="0" value="0" step="1" aria-label="step">'
             '<output id="frame-no">the start</output></div>')
@@ -262,7 +262,7 @@ def index_page(entries: Sequence[tuple[str, str, str]]) -> str:
     def links(names: list[str]) -> str:
         return ", ".join(f'<a href="{escape(n)}.html">{escape(n)}</a>' for n in names)
 
-    sources = "".join(f"<tr><td>{links(names)}</td><td class=\"small\">{escape(src)}</td></tr>"
+    sources = "".join(f"<tr><td><b>{escape(src)}</b></td><td>{links(names)}</td></tr>"
                       for src, names in sorted(by_source.items(), key=lambda kv: (kv[0] == OWN_SOURCE, kv[0])))
     order = [str(lab) for lab in Label]
     kinds = "".join(f"<tr><td><b>{escape(lab)}</b></td><td>{links(by_label[lab])}</td></tr>"

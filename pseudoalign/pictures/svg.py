@@ -248,7 +248,8 @@ def strip_elements(steps: Sequence[StepRecord], x0: float, y0: float, width: flo
                        f'stroke-width="0.5"><title>step {s.t}: {name} gain {g:+g}</title></rect>')
             if sign and cw >= 10:
                 out.append(_text(x + cw / 2, y + STRIP - 7, sign, 17, anchor="middle", weight="bold",
-                                 fill="#FFFFFF" if sign == "+" else INK))
+                                 fill="#FFFFFF" if sign == "+" else INK,
+                                 extra=f' class="gain sign" data-step="{s.t}"'))
     return out
 
 

@@ -82,10 +82,11 @@ def site_command(folder: str, names: tuple[str, ...], max_states: int, settings:
     out = Path(folder)
     if out.exists() and not out.is_dir():
         raise click.BadParameter(f"'{folder}' is a file, not a folder", param_hint="DIR")
-    out.mkdir(parents=True, exist_ok=True) if out.parent.is_dir() else None
-    if not out.is_dir():
+    if not out.resolve().parent.is_dir():
         raise click.BadParameter(f"no folder '{out.parent}' to make '{out.name}' in: create it first",
                                  param_hint="DIR")
+    with writing(out, "the site's folder", "make"):
+        out.mkdir(exist_ok=True)
     check_folder(out / "index.html", "the site")
     scenarios: list[Scenario] = [load(n) for n in chosen]
     bars: list[RunProgress] = []

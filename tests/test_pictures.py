@@ -170,3 +170,11 @@ def test_write_site_writes_every_file(tmp_path):
     paths = write_site(tmp_path / "x", {"index.html": "<p>é</p>", "a.html": "a"})
     assert sorted(p.name for p in paths) == ["a.html", "index.html"]
     assert (tmp_path / "x" / "index.html").read_text(encoding="utf-8") == "<p>é</p>"
+
+
+def test_site_errors_name_the_folder(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    r = CliRunner().invoke(cli, ["site", str(tmp_path / "afile"), "faithful"])
+    assert r.exit_code == 2 and "afile" in r.output
+    r = CliRunner().invoke(cli, ["site", str(tmp_path / "no" / "site"), "faithful"])
+    assert r.exit_code == 2 and "no folder" in r.output and "create it first" in r.output

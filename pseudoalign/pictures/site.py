@@ -156,7 +156,7 @@ def replay_html(traces: Sequence[Trace], title: str, columns: int | None = None)
     """A self-contained page that plays episodes side by side (play, pause, step, a slider)."""
     body = (f"<h1>{escape(title)}</h1>\n{CONTROLS}\n<div class=\"replay\">\n{replay_svg(traces, columns)}</div>\n"
             "<p class=\"small\">The blue line is the robot's path; a numbered disc marks a step with an event "
-            "other than moving (red: the base objective lost by it). Under each map, the base and the mesa "
+            "other than moving (red: a spill, a break, a cover or a dump). Under each map, the base and the mesa "
             "objective's gain at every step.</p>")
     return _page(title, body)
 
@@ -238,7 +238,8 @@ def scenario_page(report: Report, traces: Sequence[Trace], source: str = "") -> 
               f"<div class=\"replay\">{replay_svg(traces, columns=2)}</div>"
               "<p class=\"small\">Left the robot, right what the base objective's exact optimum does in the same "
               "episode. The blue line is the path; a numbered disc marks a step with an event other than moving "
-              "(red: the base lost by it). The strips chart each step's gain: + blue, &#x2212; orange.</p></section>")
+              "(red: a spill, a break, a cover or a dump). The strips chart each step's gain: + blue, "
+              "&#x2212; orange.</p></section>")
     body = (f'<nav><a href="index.html">&#x2190; all robots</a></nav>\n<h1>{escape(scn.name)}</h1>\n'
             f'<section><h2>The household</h2><div class="row">{maps}</div>{objectives}</section>\n{predict}\n'
             f'<div class="hidden-until" id="reveal">\n{verdict}\n{story}\n{ladder}\n{evidence}\n{replay}\n</div>')

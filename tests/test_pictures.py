@@ -178,3 +178,15 @@ def test_site_errors_name_the_folder(tmp_path):
     assert r.exit_code == 2 and "afile" in r.output
     r = CliRunner().invoke(cli, ["site", str(tmp_path / "no" / "site"), "faithful"])
     assert r.exit_code == 2 and "no folder" in r.output and "create it first" in r.output
+
+
+def test_returns_chart_draws_a_larger_sum_higher():
+    from pseudoalign.pictures.svg import returns_chart
+
+    root = ET.fromstring(returns_chart([("up", [1.0, 1.0, 1.0], "#0072B2", "none"),
+                                        ("flat", [0.0, 0.0, 0.0], "#E69F00", "10 6")]))
+    lines = {e.get("data-series"): e.get("points", "").split() for e in root.iter() if e.get("class") == "series"}
+    assert sorted(lines) == ["flat", "up"] and len(lines["up"]) == 4  # the start and three steps
+    y_end = {k: float(v[-1].split(",")[1]) for k, v in lines.items()}
+    assert y_end["up"] < y_end["flat"]  # SVG's y grows downwards
+    assert lines["flat"][0] == lines["up"][0]  # both start at 0

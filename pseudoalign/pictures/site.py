@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..labels import Label
 from ..records import Trace
-from .svg import items_shown, legend_svg, map_svg, panel, svg_document
+from .svg import BLUE, ORANGE, VERMILLION, items_shown, legend_svg, map_svg, panel, returns_chart, svg_document
 
 if TYPE_CHECKING:
     from ..plan.settings import PlanSettings
@@ -240,10 +240,38 @@ def scenario_page(report: Report, traces: Sequence[Trace], source: str = "") -> 
               "episode. The blue line is the path; a numbered disc marks a step with an event other than moving "
               "(red: a spill, a break, a cover or a dump). The strips chart each step's gain: + blue, "
               "&#x2212; orange.</p></section>")
+    charts = "".join(f"<div>{gains_chart(ts)}</div>" for ts in _by_phase(traces))
+    replay += f"<section id=\"gains\"><h2>The gains, charted</h2><div class=\"row\">{charts}</div>{GAINS_NOTE}</section>"
     body = (f'<nav><a href="index.html">&#x2190; all robots</a></nav>\n<h1>{escape(scn.name)}</h1>\n'
             f'<section><h2>The household</h2><div class="row">{maps}</div>{objectives}</section>\n{predict}\n'
             f'<div class="hidden-until" id="reveal">\n{verdict}\n{story}\n{ladder}\n{evidence}\n{replay}\n</div>')
     return _page(f"pseudoalign: {scn.name}", body, d)
+
+
+def _by_phase(traces: Sequence[Trace]) -> list[list[Trace]]:
+    out: dict[str, list[Trace]] = {}
+    for t in traces:
+        out.setdefault(t.phase, []).append(t)
+    return list(out.values())
+
+
+def gains_chart(traces: Sequence[Trace]) -> str:
+    """One episode's running returns: the robot's base and mesa, the base optimum's base."""
+    series = []
+    for t in traces:
+        steps = t.result.steps
+        who = "robot" if t.policy == "agent" else "optimum" if t.policy == "base" else f"{t.policy} optimum"
+        series.append((f"{who}: base", [s.base_reward for s in steps], BLUE if t.policy == "agent" else ORANGE,
+                       "none" if t.policy == "agent" else "10 6"))
+        if t.policy == "agent":
+            series.append((f"{who}: mesa", [s.mesa_reward for s in steps], VERMILLION, "3 4"))
+    first = traces[0]
+    return returns_chart(series, f"{first.phase}, episode {first.episode}: returns so far")
+
+
+GAINS_NOTE = ("<p class=\"small\">The running sums of each step's reward: the robot's base return (solid blue), the "
+              "base optimum's (dashed orange: the most the base objective could have had), and the robot's mesa "
+              "return (dotted vermillion).</p>")
 
 
 def source_of(scn: Scenario) -> str:

@@ -422,3 +422,51 @@ def legend_svg(shown: frozenset[str], width: float = 1000) -> str:
     body, h = _legend(width, shown)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_num(width)}" height="{_num(h)}" '
             f'viewBox="0 0 {_num(width)} {_num(h)}" font-family="{FONT}">\n{body}\n</svg>\n')
+
+
+def returns_chart(series: Sequence[tuple[str, Sequence[float], str, str]], title: str = "",
+                  width: float = 590, height: float = 300) -> str:
+    """Running sums as lines, one per (name, per-step rewards, colour, dash pattern): a chart
+    whose lines differ by dash as well as colour (greyscale print), each named at its end."""
+    left, right, top, bottom = 56.0, 178.0, 40.0 if title else 14.0, 40.0
+    sums = [[0.0] + [float(x) for x in _running(r)] for _n, r, _c, _d in series]
+    n = max((len(s) - 1 for s in sums), default=1) or 1
+    lo = min(0.0, *(min(s) for s in sums)) if sums else 0.0
+    hi = max(1.0, *(max(s) for s in sums)) if sums else 1.0
+    pw, ph = width - left - right, height - top - bottom
+
+    def px(i: int) -> float:
+        return left + pw * i / n
+
+    def py(v: float) -> float:
+        return top + ph * (1 - (v - lo) / (hi - lo))
+
+    out = [_text(0, 24, title, TITLE, weight="bold")] if title else []
+    out.append(f'<line x1="{_num(left)}" y1="{_num(py(lo))}" x2="{_num(left)}" y2="{_num(py(hi))}" stroke="{INK}"/>')
+    out.append(f'<line x1="{_num(left)}" y1="{_num(py(0))}" x2="{_num(left + pw)}" y2="{_num(py(0))}" '
+               f'stroke="{INK}"/>')
+    for v in (lo, hi) if lo < 0 else (hi,):
+        out.append(_text(left - 6, py(v) + 6, f"{v:g}", 16, anchor="end"))
+    out.append(_text(left - 6, py(0) + 6, "0", 16, anchor="end"))
+    out.append(_text(left + pw / 2, height - 8, "step", 16, anchor="middle"))
+    out.append(_text(left + pw, height - 8, str(n), 16, anchor="middle"))
+    ends: list[float] = []
+    for (name, _r, colour, dash), s in zip(series, sums):
+        pts = " ".join(f"{_num(px(i))},{_num(py(v))}" for i, v in enumerate(s))
+        out.append(f'<polyline class="series" data-series="{escape(name)}" points="{pts}" fill="none" '
+                   f'stroke="{colour}" stroke-width="4" stroke-dasharray="{dash}"/>')
+        y = py(s[-1]) + 6
+        while any(abs(y - e) < 20 for e in ends):  # names that would overlap are moved apart
+            y += 20
+        ends.append(y)
+        out.append(_text(px(len(s) - 1) + 8, y, f"{name} {s[-1]:g}", 16, weight="bold", fill=colour))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_num(width)}" height="{_num(height)}" '
+            f'viewBox="0 0 {_num(width)} {_num(height)}" font-family="{FONT}">\n' + "\n".join(out) + "\n</svg>\n")
+
+
+def _running(xs: Sequence[float]) -> list[float]:
+    out, total = [], 0.0
+    for x in xs:
+        total += x
+        out.append(total)
+    return out

@@ -6,7 +6,8 @@ scenario: predict first, then the verdict, the checklist, the evidence, the repl
 ``write_site`` (writes those files into a folder). Inline CSS and JS only, nothing from the
 network; print CSS reveals everything and hides the controls. Every text from a file passes
 through html.escape; each page's data is the Report's ``to_dict()`` as JSON. The same
-scenarios give the same bytes. Imports engine, labels, report, pictures.svg, fileio.
+scenarios give the same bytes. Imports labels, records, pictures.svg; build_site imports engine
+and plan.settings, write_site fileio, when called.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from .options import (
 )
 from .progress import RunProgress
 from .quiz import quiz
+from .site import site_command
 from .sweep import sweep
 
 if TYPE_CHECKING:
@@ -306,19 +307,23 @@ def schema(report: bool) -> None:
 
 @cli.command(epilog=EPILOG)
 @click.argument("scenario", metavar="FILE_OR_NAME")
-@click.option("--phase", type=click.Choice(["train", "deploy"]), default="deploy", show_default=True,
-              help="Which distribution the episode comes from.")
+@click.option("--phase", type=click.Choice(["train", "deploy", "both"]), default="deploy", show_default=True,
+              help="Which distribution the episode comes from (both: train beside deploy, with --save).")
 @click.option("--episode", "-e", type=click.IntRange(1), default=1, show_default=True, help="Which episode (from 1).")
 @click.option("--policy", type=click.Choice(["agent", "base", "mesa"]), default="agent", show_default=True,
               help="Whose steps: the robot, or the exact optimum of the base or of the mesa objective.")
 @click.option("--animate", is_flag=True, help="Play the episode in place on a terminal (frames when not on one).")
 @click.option("--delay", type=click.FloatRange(0, 10), default=0.6, show_default=True,
               help="Seconds a frame stays on screen with --animate.")
+@click.option("--save", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Draw the episode instead: FILE.svg a picture of the path, FILE.html a page that plays it.")
+@click.option("--compare", type=click.Choice(["base", "mesa"]), default=None,
+              help="With --save: that objective's exact optimum beside the robot, in the same episode.")
 @max_states_option
 @kernel_option
 @color_option()
-def replay(scenario: str, phase: str, episode: int, policy: str, animate: bool, delay: float, max_states: int,
-           settings: PlanSettings, color: str) -> None:
+def replay(scenario: str, phase: str, episode: int, policy: str, animate: bool, delay: float, save: str | None,
+           compare: str | None, max_states: int, settings: PlanSettings, color: str) -> None:
     """Replay one episode step by step: the map, the action, its events, base and mesa gains.
 
     \b
@@ -327,7 +332,14 @@ def replay(scenario: str, phase: str, episode: int, policy: str, animate: bool, 
       pseudoalign replay table-wiper --animate       played in place
       pseudoalign replay crumb-vacuum --policy base  what the base objective would have done
       pseudoalign replay cookie-eliminator --phase train --episode 3
+      pseudoalign replay table-wiper --save wiper.svg --compare base --phase both
+      pseudoalign replay table-wiper --save wiper.html   a page that plays it
     """
+    if save is not None or phase == "both" or compare is not None:
+        from .site import save_replay
+
+        save_replay(scenario, phase, episode, policy, save, compare, max_states, settings)
+        return
     scn = load(scenario)
     dist = scn.train if phase == "train" else scn.deploy
     if episode > dist.episodes:
@@ -583,6 +595,7 @@ def check(paths: tuple[str, ...], max_states: int, jobs: int, settings: PlanSett
 cli.add_command(sweep)  # the command lives in its own module
 cli.add_command(quiz)  # predict, then reveal (cli/quiz.py)
 cli.add_command(learn)  # the search over objectives (cli/learn.py)
+cli.add_command(site_command)  # pseudoalign site: cli/site.py
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -238,7 +238,8 @@ def trace(scn: Scenario, phase: str = "deploy", episode: int = 1, policy: str = 
     result = run_episode(scn, dist, episode, contents, probes=False, max_states=max_states, policy=policy,
                          env_out=holder, settings=settings)
     env = holder[0]
-    return Trace(phase, episode, policy, result, tuple(env.contents_of(c) for c in result.codes))
+    return Trace(phase, episode, policy, result, tuple(env.contents_of(c) for c in result.codes),
+                 dist.shapes()[episode - 1].layout.surface)
 
 
 def _episode_task(args: EpisodeTask) -> EpisodeResult:

@@ -1,11 +1,14 @@
 """What the engine measured of each episode: frozen records of steps and episodes.
 
-Owns: StepRecord, Parting, EpisodeResult, Trace. Imports the world's Contents only (an episode's start).
+Owns: StepRecord, Parting, EpisodeResult, Trace. Imports the world's Contents only (an episode's start);
+a Trace's ``_repr_svg_`` imports pseudoalign.pictures when Jupyter asks.
 """
 
 from __future__ import annotations
 
-from attrs import frozen
+from typing import Any
+
+from attrs import field, frozen
 
 from .world.contents import Contents
 
@@ -72,3 +75,12 @@ class Trace:
     policy: str  # "agent" (the robot), "base" or "mesa" (that objective's exact optimum)
     result: EpisodeResult
     contents: tuple[Contents, ...]  # at the start, then after each step (len(result.steps) + 1)
+    surface: Any = field(default=None, eq=False, repr=False)  # the episode's layout.surface, for pictures
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter's picture of the trace: its map, the robot's trail, the gains (pseudoalign.pictures)."""
+        if self.surface is None:
+            return None
+        from .pictures.svg import trace_svg
+
+        return trace_svg(self)

@@ -173,3 +173,28 @@ def test_values_many_in_chunks_equal_single_passes_without_kept_values(world, qu
         want, _ = values(g.next, obj, steps, gamma, allowed, with_final=with_final, live=g.live, still=g.still,
                          settings=PlanSettings(kernel="numpy"))
         assert vals is None and v.tobytes() == want.tobytes()
+
+
+CAMERA_WORLDS = random_worlds(glyphs="..TT=%#", kinds=("soap", "cup"), colors=("none", "red"), units=3, max_items=3,
+                              cameras=2)
+EVERY_LEVEL = LEVELS + ["counter.coffee", "all.dishes", "floor.stained", "all.objects.soap", "table.objects.red",
+                        "inventory.cup", "camera.stains", "camera.crumbs", "camera.clean"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(CAMERA_WORLDS, st.integers(1, 4), st.sampled_from([1, 2, 8, 1 << 14]), st.sampled_from([1, 5, 1 << 16]))
+def test_levels_read_from_codes_are_those_of_decoded_states(world, depth, group, block):
+    """Each level feature read from the codes (a table per group of slots, any group and block
+    size) equals ``Env.level`` of the states decoded, bit for bit."""
+    map_text, contents, cpc = world
+    env = Env(parse_map(map_text, {}).surface, contents, cpc, depth=depth)
+    env.GROUP = group
+    g = Graph(env, depth, max_states=(A + 1) ** depth)
+    g.BLOCK = block
+    pos, q = env.decode(g.codes)
+    for feature in EVERY_LEVEL:
+        try:
+            want = env.level(feature, pos, q)
+        except ValueError:  # not a feature of this vocabulary
+            continue
+        assert g.level(feature).tobytes() == want.tobytes(), feature

@@ -6,7 +6,7 @@ Imports world.env and plan.settings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -259,13 +259,13 @@ class Graph:
         self.next = np.empty((A, self.N), dtype=np.int32 if self.N < 2 ** 31 else np.int64)
         self.next[:, expanded:] = np.arange(expanded, self.N)
         self.next[absent] = np.arange(self.N)
-        rows = slice(None) if not absent else present
         lo = 0
         for i in range(len(chunks)):  # each layer copied in, then let go: one copy of the table at a time
             c = chunks[i]
             assert c is not None
             chunks[i] = None
-            self.next[rows, lo:lo + c.shape[1]] = c
+            for j, a in enumerate(range(A) if not absent else present):
+                self.next[a, lo:lo + c.shape[1]] = c[j]
             lo += c.shape[1]
             del c
         if dense:
@@ -324,11 +324,31 @@ class Graph:
             pos, q = self.decoded(lo, hi)
             yield lo, hi, pos, q
 
+    def level_blocks(self, features: Sequence[str]) -> Iterator[tuple[int, int, list[np.ndarray]]]:
+        """(lo, hi, [each feature's level in the states lo..hi]) a block of states at a time:
+        read from the codes by ``Env.level_reader`` (only the slots a feature reads), or from
+        the block decoded (once for all the features that need it)."""
+        env = self.env
+        readers = [env.level_reader(f) for f in features]
+        for lo in range(0, self.N, self.BLOCK):
+            hi = min(self.N, lo + self.BLOCK)
+            rest, pos = np.divmod(self.codes[lo:hi], env.P)
+            decoded: tuple[np.ndarray, np.ndarray] | None = None
+            out = []
+            for f, read in zip(features, readers):
+                if read is not None:
+                    out.append(read(pos, rest))
+                else:
+                    if decoded is None:
+                        decoded = env.decode(self.codes[lo:hi])
+                    out.append(env.level(f, *decoded))
+            yield lo, hi, out
+
     def level(self, feature: str) -> np.ndarray:
-        """A level feature in every state (float[N]), decoded a block at a time."""
+        """A level feature in every state (float[N]), a block at a time."""
         out = np.empty(self.N)
-        for lo, hi, pos, q in self.blocks():
-            out[lo:hi] = self.env.level(feature, pos, q)
+        for lo, hi, (got,) in self.level_blocks([feature]):
+            out[lo:hi] = got
         return out
 
     def live(self, steps_left: int) -> int:

@@ -74,15 +74,14 @@ class ObjectiveArrays:
         levels = [t for t in terms if not t.is_event]
         level, flevel = np.zeros(n), np.zeros(n)
         if levels:
-            blocks = getattr(graph, "blocks", None)
+            blocks = getattr(graph, "level_blocks", None)
             if blocks is None:  # a graph that only gives whole levels
                 for t in levels:
                     (flevel if t.final else level)[...] += t.coef * graph.level(t.feature)
             else:
-                env = graph.env
-                for lo, hi, pos, q in blocks():
-                    for t in levels:
-                        (flevel if t.final else level)[lo:hi] += t.coef * env.level(t.feature, pos, q)
+                for lo, hi, got in blocks([t.feature for t in levels]):
+                    for t, x in zip(levels, got):
+                        (flevel if t.final else level)[lo:hi] += t.coef * x
 
         def rows(final: bool) -> EventRows:
             sums: dict[int, np.ndarray] = {}

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import random_worlds
+from pseudoalign.plan import multi
 from pseudoalign.plan.graph import CodeSet, Graph
 from pseudoalign.plan.kernels import A, ObjectiveArrays, plan_values, values
 from pseudoalign.plan.multi import plan_many, values_many
@@ -135,19 +136,23 @@ def plan_question(draw: st.DrawFn) -> tuple:
 
 
 @settings(max_examples=60, deadline=None)
-@given(WORLDS, st.composite(plan_question)(), st.sampled_from([1 << 30, 1]), st.booleans())
-def test_plan_many_leaves_the_values_of_single_passes(world, question, memory, hashed):
+@given(WORLDS, st.composite(plan_question)(), st.sampled_from([1 << 30, 1]), st.sampled_from([None, 1, 2]),
+       st.booleans())
+def test_plan_many_leaves_the_values_of_single_passes(world, question, memory, fuse, hashed):
+    """Fused (all at once, or two a chunk, events packed or not) or one by one, plan_many
+    leaves in the cache the bits single passes compute."""
     depth, objectives, steps, gamma, allowed, with_final = question
     every = [t for terms in objectives for t in terms]
     kw = {"settings": PlanSettings(dense_space=0)} if hashed else {}
     fused, single = graph_of(world, depth, every, **kw), graph_of(world, depth, every)
     assert np.array_equal(fused.next, single.next)
-    from pseudoalign.plan import multi
-    old, multi.MEMORY = multi.MEMORY, memory  # 1 byte: one objective a chunk
+    old = multi.MEMORY, multi.FUSE
+    multi.MEMORY = memory  # 1 byte: one objective a values_many chunk, event rows never packed
+    multi.FUSE = multi.FUSE if fuse is None else 8 * fused.live(0) * fuse  # 1: one by one; 2: two at a time
     try:
         plan_many(fused, objectives, steps, gamma, allowed, with_final)
     finally:
-        multi.MEMORY = old
+        multi.MEMORY, multi.FUSE = old
     for terms in objectives:
         v, vals = plan_values(single, terms, steps, gamma, allowed, with_final, keep_values=True,
                               settings=PlanSettings(kernel="numpy"))

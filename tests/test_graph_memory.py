@@ -105,10 +105,11 @@ def test_codeset_numbers_new_codes_in_order_and_looks_them_up(batches, piece):
     cs, index = CodeSet(), {}
     cs.PIECE = piece  # batches taken in pieces smaller than themselves are numbered as if in one
     for b in batches:
-        new = cs.add(np.array(b, dtype=np.int64))
+        new, at = cs.insert(np.array(b, dtype=np.int64))
         assert new.tolist() == sorted(set(b) - set(index))
         for code in new.tolist():
             index[code] = len(index)
+        assert at.tolist() == [index[c] for c in b]  # the index of each code given, old or new
         if index:
             codes = np.array(list(index), dtype=np.int64)
             assert cs.lookup(codes).tolist() == [index[c] for c in codes.tolist()]

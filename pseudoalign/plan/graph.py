@@ -41,23 +41,34 @@ class CodeSet:
         return ((codes.astype(np.uint64) * self._MULT) >> np.uint64(64 - self.bits)).astype(np.int64)
 
     def add(self, codes: np.ndarray) -> np.ndarray:
+        return self.insert(codes)[0]
+
+    def insert(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the codes not seen before, once each, sorted; the index of each of ``codes``): one
+        probe of the table per code for both."""
         codes = np.asarray(codes, dtype=np.int64).ravel()
         if codes.size <= self.PIECE:
-            return self._add(codes)
-        pieces = [self._add(codes[i:i + self.PIECE]) for i in range(0, codes.size, self.PIECE)]
-        new = np.concatenate(pieces)
-        if len(pieces) > 1 and new.size > 1:  # each piece is numbered in its own order: number them all in one
+            new, slots = self._add(codes)
+            return new, self.value[slots]
+        size = self.table.size
+        done = [self._add(codes[i:i + self.PIECE]) for i in range(0, codes.size, self.PIECE)]
+        new = np.concatenate([d[0] for d in done])
+        if new.size > 1:  # each piece is numbered in its own order: number them all in one
             base = self.count - new.size
             order = np.argsort(new, kind="stable")
             new = new[order]
             self.value[self._find(new)] = base + np.arange(new.size)
-        return new
+        if self.table.size != size:  # grown on the way: the slots of the first pieces moved
+            return new, self.lookup(codes)
+        return new, self.value[np.concatenate([d[1] for d in done])]
 
-    def _add(self, codes: np.ndarray) -> np.ndarray:
+    def _add(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if 2 * (self.count + codes.size) >= self.table.size:  # room for every code, were all of them new
             self._grow(self.count + codes.size)
         mask = self.table.size - 1
         pending, h = codes, self._slots(codes)
+        where_all = np.empty(codes.size, dtype=np.int64)  # the slot each code settles in
+        at = np.arange(codes.size)
         fresh, where = [], []
         while pending.size:
             slot = self.table[h]
@@ -73,15 +84,17 @@ class CodeSet:
                 kept = won[self.tag[h[won]] == order]
                 fresh.append(pending[kept])
                 where.append(h[kept])
-            pending, h = pending[~settled], (h[~settled] + 1) & mask
+            where_all[at[settled]] = h[settled]
+            left = ~settled
+            pending, h, at = pending[left], (h[left] + 1) & mask, at[left]
         if not fresh:
-            return np.zeros(0, dtype=np.int64)
-        new, at = np.concatenate(fresh), np.concatenate(where)
+            return np.zeros(0, dtype=np.int64), where_all
+        new, slots = np.concatenate(fresh), np.concatenate(where)
         order = np.argsort(new, kind="stable")
-        new, at = new[order], at[order]
-        self.value[at] = self.count + np.arange(new.size)
+        new, slots = new[order], slots[order]
+        self.value[slots] = self.count + np.arange(new.size)
         self.count += new.size
-        return new
+        return new, where_all
 
     def _find(self, codes: np.ndarray) -> np.ndarray:
         """The slots of codes the set holds (every one must be here)."""
@@ -232,7 +245,7 @@ class Graph:
                 stamp[new] = np.arange(total, total + new.size, dtype=np.int32)
             else:
                 assert known is not None
-                new = known.add(moved)
+                new, moved_at = known.insert(moved)
             lo = total - frontier.size
             total += new.size
             if max_states is not None and total > max_states:
@@ -243,7 +256,8 @@ class Graph:
                 assert known is not None
                 idx = np.empty(nxt.shape, dtype=itype)
                 idx[same] = np.broadcast_to(np.arange(lo, lo + frontier.size, dtype=itype), nxt.shape)[same]
-                idx[~same] = known.lookup(moved)
+                idx[~same] = moved_at
+                del moved_at
             del nxt, same, moved
             chunks.append(idx)
             frontier = new

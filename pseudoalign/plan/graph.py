@@ -1,7 +1,9 @@
 """The reachable states of one environment and their transitions, action-major.
 
-Owns: frontier-by-frontier enumeration with the vectorised physics (``Env.transitions``).
-Imports world.env and plan.settings.
+Owns: frontier-by-frontier enumeration with the vectorised physics (``Env.transitions``),
+the hash set of codes (``CodeSet``) for spaces too large for a direct table, the events kept
+per action that has them (``EventCounts``), and level features read a block of states at a
+time (no decoded matrix of the graph is kept). Imports world.env and plan.settings.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Owns: the state encoding of an environment (an int64 code per state, over the sl
 ``household.lay_out`` gives its items), the two steppers (``step`` on rows of quantities, for
 replays and tests; ``transitions`` on state codes, for planning: both run
 ``household.apply``, so there is one physics), the stores derived from the slots, and the
-features read from states. What each item and action is, what acts on what and what it
+features read from states (``level``, on decoded states; ``level_reader``, the same figures
+read from codes, only the slots a feature reads). What each item and action is, what acts on what and what it
 leaves, is declared in ``pseudoalign.household``, not here. Imports household, vocab, contents.
 
 A state is the robot's position and one quantity per *slot*; a slot is a (cell, quantity)

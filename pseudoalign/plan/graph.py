@@ -1,12 +1,14 @@
 """The reachable states of one environment and their transitions, action-major.
 
-Owns: frontier-by-frontier enumeration with the vectorised physics (``Env.transitions``).
-Imports world.env and plan.settings.
+Owns: frontier-by-frontier enumeration with the vectorised physics (``Env.transitions``),
+the hash set of codes (``CodeSet``) for spaces too large for a direct table, the events kept
+per action that has them (``EventCounts``), and level features read a block of states at a
+time (no decoded matrix of the graph is kept). Imports world.env and plan.settings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -16,17 +18,24 @@ from .settings import DEFAULT, PlanSettings
 
 class CodeSet:
     """A set of state codes in an open-addressing hash table, grown and probed with array
-    operations: ``add`` takes a batch and returns the codes it had not seen, once each, sorted."""
+    operations, each code with its index (the order it was added in): ``add`` takes a batch
+    and returns the codes it had not seen, once each, sorted, and numbers them in that order
+    after those before; ``lookup`` gives the index of codes it holds.
+
+    Sized by what it holds, not by what it may: it starts small and doubles, keeping the
+    load between a quarter and a half, and takes a large batch in pieces so that a batch
+    never sizes it for more codes than it has seen."""
 
     _MULT = np.uint64(0x9E3779B97F4A7C15)
+    PIECE = 1 << 18  # codes added at a time: the table need only have room for these beyond what it holds
 
-    def __init__(self, expected: int = 1024) -> None:
-        # room for ``expected`` codes at a load under a third, and for the layer that passes them
-        self._alloc(max(1024, 1 << (3 * max(expected, 1)).bit_length()))
+    def __init__(self, expected: int = 256) -> None:
+        self._alloc(max(1024, 1 << (2 * max(min(expected, self.PIECE), 1)).bit_length()))
         self.count = 0
 
     def _alloc(self, size: int) -> None:
         self.table = np.full(size, -1, dtype=np.int64)
+        self.value = np.empty(size, dtype=np.int64)  # the index of the code in each occupied slot
         self.tag = np.empty(size, dtype=np.int32)  # scratch: which batch entry claimed a slot
         self.bits = size.bit_length() - 1
 
@@ -34,12 +43,35 @@ class CodeSet:
         return ((codes.astype(np.uint64) * self._MULT) >> np.uint64(64 - self.bits)).astype(np.int64)
 
     def add(self, codes: np.ndarray) -> np.ndarray:
+        return self.insert(codes)[0]
+
+    def insert(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the codes not seen before, once each, sorted; the index of each of ``codes``): one
+        probe of the table per code for both."""
         codes = np.asarray(codes, dtype=np.int64).ravel()
-        if self.count + codes.size >= self.table.size:  # room for every code, were all of them new
+        if codes.size <= self.PIECE:
+            new, slots = self._add(codes)
+            return new, self.value[slots]
+        size = self.table.size
+        done = [self._add(codes[i:i + self.PIECE]) for i in range(0, codes.size, self.PIECE)]
+        new = np.concatenate([d[0] for d in done])
+        if new.size > 1:  # each piece is numbered in its own order: number them all in one
+            base = self.count - new.size
+            order = np.argsort(new, kind="stable")
+            new = new[order]
+            self.value[self._find(new)] = base + np.arange(new.size)
+        if self.table.size != size:  # grown on the way: the slots of the first pieces moved
+            return new, self.lookup(codes)
+        return new, self.value[np.concatenate([d[1] for d in done])]
+
+    def _add(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if 2 * (self.count + codes.size) >= self.table.size:  # room for every code, were all of them new
             self._grow(self.count + codes.size)
         mask = self.table.size - 1
         pending, h = codes, self._slots(codes)
-        fresh = []
+        where_all = np.empty(codes.size, dtype=np.int64)  # the slot each code settles in
+        at = np.arange(codes.size)
+        fresh, where = [], []
         while pending.size:
             slot = self.table[h]
             settled = slot == pending  # here before
@@ -51,22 +83,59 @@ class CodeSet:
                 settled[won] = True
                 order = np.arange(won.size, dtype=np.int32)  # twins share a slot: keep the one whose tag stuck
                 self.tag[h[won]] = order
-                fresh.append(pending[won[self.tag[h[won]] == order]])
-            pending, h = pending[~settled], (h[~settled] + 1) & mask
-        new = np.concatenate(fresh) if fresh else np.zeros(0, dtype=np.int64)
+                kept = won[self.tag[h[won]] == order]
+                fresh.append(pending[kept])
+                where.append(h[kept])
+            where_all[at[settled]] = h[settled]
+            left = ~settled
+            pending, h, at = pending[left], (h[left] + 1) & mask, at[left]
+        if not fresh:
+            return np.zeros(0, dtype=np.int64), where_all
+        new, slots = np.concatenate(fresh), np.concatenate(where)
+        order = np.argsort(new, kind="stable")
+        new, slots = new[order], slots[order]
+        self.value[slots] = self.count + np.arange(new.size)
         self.count += new.size
-        if self.count * 2 > self.table.size:  # keep probes short
-            self._grow(self.count)
-        return np.sort(new)
+        return new, where_all
+
+    def _find(self, codes: np.ndarray) -> np.ndarray:
+        """The slots of codes the set holds (every one must be here)."""
+        mask = self.table.size - 1
+        h = self._slots(codes)
+        out = np.empty(codes.size, dtype=np.int64)
+        idx = np.arange(codes.size)
+        pending = codes
+        while idx.size:
+            hit = self.table[h] == pending
+            out[idx[hit]] = h[hit]
+            miss = ~hit
+            idx, pending, h = idx[miss], pending[miss], (h[miss] + 1) & mask
+        return out
+
+    def lookup(self, codes: np.ndarray) -> np.ndarray:
+        """The index of each of ``codes`` (every one must be in the set)."""
+        codes = np.asarray(codes, dtype=np.int64)
+        return self.value[self._find(codes.ravel())].reshape(codes.shape)
 
     def _grow(self, need: int) -> None:
-        old = self.table[self.table >= 0]
+        held = self.table >= 0
+        old, vals = self.table[held], self.value[held]
+        del held
         size = self.table.size
-        while need * 2 >= size:
+        while 2 * need >= size:
             size *= 2
         self._alloc(size)
-        self.count = 0
-        self.add(old)
+        mask = size - 1
+        pending, pv, h = old, vals, self._slots(old)
+        while pending.size:  # distinct codes: each takes the first empty slot it finds
+            empty = np.nonzero(self.table[h] == -1)[0]
+            he, pe = h[empty], pending[empty]
+            self.table[he] = pe
+            won = empty[self.table[he] == pe]
+            self.value[h[won]] = pv[won]
+            placed = np.zeros(pending.size, dtype=bool)
+            placed[won] = True
+            pending, pv, h = pending[~placed], pv[~placed], (h[~placed] + 1) & mask
 
 
 class StateLimit(Exception):
@@ -77,17 +146,43 @@ class StateLimit(Exception):
         super().__init__(found)
 
 
+class EventCounts:
+    """One event's counts on a graph, kept only for the actions that can have it:
+    ``rows[a][s]`` (int32) the count when action a is taken in state s; every other action's
+    is 0. ``dense()`` (or ``np.asarray``) gives the whole [A, N] table, for tests and tools."""
+
+    def __init__(self, n: int, rows: dict[int, np.ndarray]) -> None:
+        self.n = n
+        self.rows = rows
+
+    def dense(self) -> np.ndarray:
+        out = np.zeros((A, self.n), dtype=np.int32)
+        for a, row in self.rows.items():
+            out[a] = row
+        return out
+
+    def __array__(self, dtype: np.dtype | None = None, copy: bool | None = None) -> np.ndarray:
+        return self.dense() if dtype is None else self.dense().astype(dtype)
+
+
 class Graph:
     """States reachable within ``depth`` steps of the start.
 
     ``codes[i]`` is state i's code, states in order of depth (state 0 is the start) and
     ``layer_end[d]`` the number of states at depth <= d; ``next[a, i]`` (int32) the state
     after action a (states first reached at the full depth point to themselves: no plan
-    steps from them); ``events[name][a, i]`` the counts of the events asked for.
+    steps from them); ``events[name]`` the counts of the events asked for (an EventCounts:
+    rows only for the actions that have them). States are not kept decoded: ``level`` and
+    ``decoded`` decode the codes a block at a time, on demand.
     ``settings`` says which code spaces are indexed by a direct table rather than a hash set
     (``dense_space``), and when the physics is applied to every code of a small space at once
     rather than a layer at a time (``full_table``, ``full_table_depth``): the same graph.
+    Each layer's successors are turned into indices as soon as the next layer is known, so
+    enumeration holds one layer's successor codes at a time, and the hash set grows with the
+    states found (not with ``max_states``).
     """
+
+    BLOCK = 1 << 16  # states decoded at a time
 
     def __init__(self, env: Env, depth: int, events: Iterable[str] = (), max_states: int | None = None,
                  settings: PlanSettings = DEFAULT) -> None:
@@ -98,12 +193,16 @@ class Graph:
         events = tuple(events)
         dense = env.space <= settings.dense_space
         start = np.array([env.start_code], dtype=np.int64)
+        small = min(env.space, float(max_states) if max_states is not None else env.space) < 2 ** 31
+        itype = np.int32 if small else np.int64
+        known: CodeSet | None = None
         if dense:
             seen = np.zeros(int(env.space), dtype=bool)
             seen[start] = True
             stamp = np.empty(int(env.space), dtype=np.int32)  # scratch for deduplication, then the index
-        else:  # sized for the states it may hold, so that it seldom has to grow
-            known = CodeSet(min(max_states or settings.dense_space, int(min(env.space, settings.dense_space))))
+            stamp[start] = 0
+        else:
+            known = CodeSet()
             known.add(start)
         # the actions the robot has here; the others (1.1: dump, drop, cover where the world
         # lacks them) leave every state as it is and are never stepped: they cost nothing
@@ -116,11 +215,11 @@ class Graph:
             # (each code's successor depends on that code alone; unreachable ones are never read)
             table = env.transitions(np.arange(int(env.space), dtype=np.int64), present)
         layers = [start]
-        nexts: list[np.ndarray] = []
-        evs: dict[str, list[np.ndarray]] = {e: [] for e in events}
+        chunks: list[np.ndarray | None] = []  # each expanded layer's successors, as indices [present, layer]
+        evs: dict[str, dict[int, list[np.ndarray | None]]] = {e: {} for e in events}
         frontier = start
         total = 1
-        for _d in range(depth):
+        for d in range(depth):
             if frontier.size == 0:
                 break
             if table is None:
@@ -128,15 +227,16 @@ class Graph:
             else:
                 nxt = table[0][:, frontier]
                 ev_all = [{e: ev[e][frontier] for e in events if e in ev} for ev in table[1]]
-            ev_layer = {e: np.zeros((A, frontier.size), dtype=np.int32) for e in events}
             for a, ev in zip(present, ev_all):
                 for e in events:
                     if e in ev:
-                        ev_layer[e][a] = ev[e]
-            nexts.append(nxt)
+                        evs[e].setdefault(a, [None] * d).append(np.asarray(ev[e], dtype=np.int32))
             for e in events:
-                evs[e].append(ev_layer[e])
-            moved = nxt[nxt != frontier[None, :]]  # an action that changes nothing leads to a known state
+                for got in evs[e].values():
+                    if len(got) < d + 1:  # this action has none of it in this layer
+                        got.append(None)
+            same = nxt == frontier[None, :]  # an action that changes nothing leads to a known state
+            moved = nxt[~same]
             if dense:
                 flat = moved
                 cand = flat[~seen[flat]]
@@ -144,66 +244,128 @@ class Graph:
                 stamp[cand] = np.arange(cand.size, dtype=np.int32)
                 new = np.sort(cand[stamp[cand] == np.arange(cand.size, dtype=np.int32)])
                 seen[new] = True
+                stamp[new] = np.arange(total, total + new.size, dtype=np.int32)
             else:
-                new = known.add(moved)
+                assert known is not None
+                new, moved_at = known.insert(moved)
+            lo = total - frontier.size
             total += new.size
             if max_states is not None and total > max_states:
                 raise StateLimit(int(total))
+            if dense:
+                idx = stamp[nxt].astype(itype, copy=False)
+            else:
+                assert known is not None
+                idx = np.empty(nxt.shape, dtype=itype)
+                idx[same] = np.broadcast_to(np.arange(lo, lo + frontier.size, dtype=itype), nxt.shape)[same]
+                idx[~same] = moved_at
+                del moved_at
+            del nxt, same, moved
+            chunks.append(idx)
             frontier = new
             layers.append(new)
+        del known, table
+        if dense:
+            del seen
         self.codes = np.concatenate(layers)
         self.N = int(self.codes.size)
         self.layer_end = np.cumsum([layer.size for layer in layers])
-        expanded = int(sum(layer.size for layer in layers[:len(nexts)]))
+        expanded = int(sum(layer.size for layer in layers[:len(chunks)]))
+        del layers
         self.next = np.empty((A, self.N), dtype=np.int32 if self.N < 2 ** 31 else np.int64)
         self.next[:, expanded:] = np.arange(expanded, self.N)
         self.next[absent] = np.arange(self.N)
-        rows = slice(None) if not absent else present
+        lo = 0
+        for i in range(len(chunks)):  # each layer copied in, then let go: one copy of the table at a time
+            c = chunks[i]
+            assert c is not None
+            chunks[i] = None
+            for j, a in enumerate(range(A) if not absent else present):
+                self.next[a, lo:lo + c.shape[1]] = c[j]
+            lo += c.shape[1]
+            del c
         if dense:
-            index = stamp
-            index[self.codes] = np.arange(self.N, dtype=np.int32)
-            self._index = index
-            for lo, nxt in zip(np.concatenate([[0], self.layer_end]), nexts):
-                self.next[rows, lo:lo + nxt.shape[1]] = index[nxt]
+            self._index: np.ndarray | None = stamp
         else:
-            order = np.argsort(self.codes, kind="stable")
-            self._sorted, self._order = self.codes[order], order
-            for lo, nxt in zip(np.concatenate([[0], self.layer_end]), nexts):
-                self.next[rows, lo:lo + nxt.shape[1]] = order[np.searchsorted(self._sorted, nxt)]
-        del nexts
+            self._index = None
+        self._sorted: np.ndarray | None = None
+        self._order: np.ndarray | None = None
         # actions that leave every state as it is here (nothing they could act on)
         ident = np.arange(self.N, dtype=self.next.dtype)
         self.still = tuple(a for a in range(A) if a in lacks or np.array_equal(self.next[a], ident))
-        self.events: dict[str, np.ndarray] = {}
+        del ident
+        sizes = [int(b - a) for a, b in zip(np.concatenate([[0], self.layer_end]), self.layer_end)][:len(chunks)]
+        self.events: dict[str, EventCounts] = {}
         for e in events:
-            arr = np.zeros((A, self.N), dtype=np.int32)
-            if evs[e]:
-                arr[:, :expanded] = np.concatenate(evs[e], axis=1)
-            self.events[e] = arr
-        self._pos: np.ndarray | None = None
-        self._q: np.ndarray | None = None
+            kept: dict[int, np.ndarray] = {}
+            for a, got in evs[e].items():
+                row = np.zeros(self.N, dtype=np.int32)
+                at = 0
+                for part, size in zip(got, sizes):
+                    if part is not None:
+                        row[at:at + size] = part
+                    at += size
+                got.clear()
+                kept[a] = row
+            self.events[e] = EventCounts(self.N, kept)
 
     def index_of(self, code: int) -> int | None:
         """The index of a state code, or None when it is not reachable here."""
         if code < 0 or code >= self.env.space:
             return None
-        if hasattr(self, "_index"):
+        if self._index is not None:
             i = int(self._index[code])
             return i if i < self.N and self.codes[i] == code else None
+        if self._sorted is None or self._order is None:  # sorted once, on the first question
+            self._order = np.argsort(self.codes, kind="stable")
+            self._sorted = self.codes[self._order]
         i = int(np.searchsorted(self._sorted, code))
         if i < self.N and self._sorted[i] == code:
             return int(self._order[i])
         return None
 
+    def decoded(self, lo: int = 0, hi: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """pos[n], q[n, S] of the states lo..hi (all by default), decoded now (not kept)."""
+        return self.env.decode(self.codes[lo:hi])
+
     def states(self) -> tuple[np.ndarray, np.ndarray]:
-        """pos[N], q[N, S] of every state (decoded once, kept)."""
-        if self._pos is None or self._q is None:
-            self._pos, self._q = self.env.decode(self.codes)
-        return self._pos, self._q
+        """pos[N], q[N, S] of every state, decoded now and not kept (a matrix of N x S int64:
+        ``level`` and ObjectiveArrays decode a block at a time instead)."""
+        return self.decoded()
+
+    def blocks(self) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+        """(lo, hi, pos, q) of the states a block at a time, each decoded as it is reached."""
+        for lo in range(0, self.N, self.BLOCK):
+            hi = min(self.N, lo + self.BLOCK)
+            pos, q = self.decoded(lo, hi)
+            yield lo, hi, pos, q
+
+    def level_blocks(self, features: Sequence[str]) -> Iterator[tuple[int, int, list[np.ndarray]]]:
+        """(lo, hi, [each feature's level in the states lo..hi]) a block of states at a time:
+        read from the codes by ``Env.level_reader`` (only the slots a feature reads), or from
+        the block decoded (once for all the features that need it)."""
+        env = self.env
+        readers = [env.level_reader(f) for f in features]
+        for lo in range(0, self.N, self.BLOCK):
+            hi = min(self.N, lo + self.BLOCK)
+            rest, pos = np.divmod(self.codes[lo:hi], env.P)
+            decoded: tuple[np.ndarray, np.ndarray] | None = None
+            out = []
+            for f, read in zip(features, readers):
+                if read is not None:
+                    out.append(read(pos, rest))
+                else:
+                    if decoded is None:
+                        decoded = env.decode(self.codes[lo:hi])
+                    out.append(env.level(f, *decoded))
+            yield lo, hi, out
 
     def level(self, feature: str) -> np.ndarray:
-        pos, q = self.states()
-        return self.env.level(feature, pos, q)
+        """A level feature in every state (float[N]), a block at a time."""
+        out = np.empty(self.N)
+        for lo, hi, (got,) in self.level_blocks([feature]):
+            out[lo:hi] = got
+        return out
 
     def live(self, steps_left: int) -> int:
         """How many states (a prefix) can be reached with ``steps_left`` steps still to go."""

@@ -64,23 +64,40 @@ class ObjectiveArrays:
 
     @classmethod
     def build(cls, graph: Graph, terms: Iterable[Term]) -> ObjectiveArrays:
+        """The arrays of ``terms`` on ``graph``. Level terms are read a block of states at a
+        time (each block decoded once for all of them, then let go: no decoded matrix of the
+        graph is kept), event terms only for the actions whose rows the graph keeps. Each
+        array is the sum of its terms' ``coef * feature``, in the terms' order, from +0.0."""
+        terms = tuple(terms)
         n = graph.N
+        has_final = any(t.final for t in terms)
+        levels = [t for t in terms if not t.is_event]
         level, flevel = np.zeros(n), np.zeros(n)
-        event, fevent = np.zeros((A, n)), np.zeros((A, n))
-        has_final = False
-        for t in terms:
-            if t.is_event:
-                (fevent if t.final else event)[...] += t.coef * graph.events[t.feature[len("event."):]]
+        if levels:
+            blocks = getattr(graph, "level_blocks", None)
+            if blocks is None:  # a graph that only gives whole levels
+                for t in levels:
+                    (flevel if t.final else level)[...] += t.coef * graph.level(t.feature)
             else:
-                (flevel if t.final else level)[...] += t.coef * graph.level(t.feature)
-            has_final |= t.final
+                for lo, hi, got in blocks([t.feature for t in levels]):
+                    for t, x in zip(levels, got):
+                        (flevel if t.final else level)[lo:hi] += t.coef * x
 
-        def rows(e: np.ndarray) -> EventRows:
-            return tuple((a, e[a].copy()) for a in range(A) if e[a].any())
+        def rows(final: bool) -> EventRows:
+            sums: dict[int, np.ndarray] = {}
+            for t in terms:
+                if t.is_event and t.final == final:
+                    counts = graph.events[t.feature[len("event."):]]
+                    for a, row in sorted(_event_rows(counts, n).items()):
+                        acc = sums.get(a)
+                        if acc is None:
+                            acc = sums[a] = np.zeros(n)
+                        acc += t.coef * row
+            return tuple((a, sums[a]) for a in range(A) if a in sums and sums[a].any())
 
         if not has_final:
-            return cls(level, rows(event), None, ())
-        return cls(level, rows(event), flevel, rows(fevent))
+            return cls(level, rows(False), None, ())
+        return cls(level, rows(False), flevel, rows(True))
 
     def step_reward(self, graph: Graph, s: int, a: int, last: bool) -> float:
         """What the step from state s by action a earns (with the final terms when ``last``)."""
@@ -97,6 +114,16 @@ class ObjectiveArrays:
         if last and self.flevel is not None:
             g = g + self.flevel[s2] + sum(row[s] for b, row in self.fevent if b == a)
         return float(g)
+
+
+def _event_rows(counts: Any, n: int) -> dict[int, np.ndarray]:
+    """An event's rows by action: a graph's EventCounts keeps them so; a dense [A, N] table
+    (a graph made by hand) gives its non-zero rows."""
+    kept = getattr(counts, "rows", None)
+    if kept is not None:
+        return dict(kept)
+    table = np.asarray(counts)
+    return {a: table[a] for a in range(table.shape[0]) if table[a].any()}
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -415,6 +442,17 @@ def objective(graph: Graph, terms: Sequence[Term]) -> ObjectiveArrays:
     return cache[key]
 
 
+def plan_key(graph: Graph, terms: Sequence[Term], steps: int, gamma: float, allowed: np.ndarray | None,
+             with_final: bool) -> tuple[tuple[Any, ...], np.ndarray | None]:
+    """The key of a plan in the graph's plan cache, and the actions it plans (``allowed``
+    narrowed to those the robot has in the graph's world)."""
+    acts = getattr(getattr(graph, "env", None), "acts", None)  # 1.1: the actions the robot has here
+    if acts is not None and not np.all(acts):
+        allowed = acts if allowed is None else np.asarray(allowed, dtype=bool) & acts
+    allowed_key = None if allowed is None or np.all(allowed) else tuple(bool(x) for x in allowed)
+    return (canonical(terms), float(gamma), allowed_key, steps, with_final), allowed
+
+
 @overload
 def plan_values(graph: Graph, terms: Sequence[Term], steps: int, gamma: float = 1.0,
                 allowed: np.ndarray | None = None, with_final: bool = True, *, keep_values: Literal[True],
@@ -434,11 +472,7 @@ def plan_values(graph: Graph, terms: Sequence[Term], steps: int, gamma: float = 
     (``settings`` is not part of the question: every setting gives the same values).
     """
     cache = graph.__dict__.setdefault("_plans", {})
-    acts = getattr(getattr(graph, "env", None), "acts", None)  # 1.1: the actions the robot has here
-    if acts is not None and not np.all(acts):
-        allowed = acts if allowed is None else np.asarray(allowed, dtype=bool) & acts
-    allowed_key = None if allowed is None or np.all(allowed) else tuple(bool(x) for x in allowed)
-    key = (canonical(terms), float(gamma), allowed_key, steps, with_final)
+    key, allowed = plan_key(graph, terms, steps, gamma, allowed, with_final)
     hit = cache.get(key)
     if hit is not None and (hit[1] is not None or not keep_values):
         return hit

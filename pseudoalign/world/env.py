@@ -4,7 +4,8 @@ Owns: the state encoding of an environment (an int64 code per state, over the sl
 ``household.lay_out`` gives its items), the two steppers (``step`` on rows of quantities, for
 replays and tests; ``transitions`` on state codes, for planning: both run
 ``household.apply``, so there is one physics), the stores derived from the slots, and the
-features read from states. What each item and action is, what acts on what and what it
+features read from states (``level``, on decoded states; ``level_reader``, the same figures
+read from codes, only the slots a feature reads). What each item and action is, what acts on what and what it
 leaves, is declared in ``pseudoalign.household``, not here. Imports household, vocab, contents.
 
 A state is the robot's position and one quantity per *slot*; a slot is a (cell, quantity)
@@ -18,7 +19,7 @@ bin and the inventory are derived from the slots (matter is conserved).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import NamedTuple
 
@@ -377,6 +378,86 @@ class Env:
         if quantity.how == "none":
             return (total == 0).astype(float)
         return total.astype(float)
+
+    #: The most codes of a group of slots read by one table lookup (``level_reader``).
+    GROUP = 1 << 14
+
+    def level_reader(self, feature: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+        """``level(feature, ...)`` of states given by pos[n] and rest[n] (a code's quantities,
+        ``code // P``), reading only the slots the feature reads, from the codes: the feature's
+        integer sum over those slots is looked up a group of neighbouring slots at a time (one
+        table of every combination of their values), the same integers ``level`` sums from
+        decoded states, so the same floats. None for a feature read from decoded states only
+        (the cameras': products of slots)."""
+        if feature == CONSTANT:
+            return lambda pos, rest: np.ones(pos.shape[0])
+        where, what = feature.split(".", 1)
+        S = self.S
+        if where in STORE:  # const - sum w_i q_i
+            const, _w, nonzero = self._form(where, None if STORE[where].what else what)
+            return self._linear(const, {i: -wi * self.vals[i, :int(self.radix[i])] for i, wi in nonzero}, False)
+        if where == "robot":
+            axis = self.pos_x if what == "x" else self.pos_y
+            return lambda pos, rest: axis[pos].astype(float)
+        if where == "camera":
+            return None
+        on = np.ones(S, dtype=bool) if where == "all" else (self.slot_surface == SURFACES.index(where))
+        if what.startswith("objects."):
+            name = what.split(".", 1)[1]
+            named = np.array([s.tag is not None and name in s.tag for s in self.slots], dtype=np.bool_)
+            sel = on & self.mask("object") & named if S else np.zeros(0, dtype=bool)
+            return self._linear(0, {i: self.vals[i, :int(self.radix[i])] for i in np.nonzero(sel)[0].tolist()}, False)
+        if what not in QUANTITY:
+            raise ValueError(f"unknown feature {feature}")
+        quantity = QUANTITY[what]
+        sel = np.zeros(S, dtype=bool)
+        for k in quantity.of:
+            sel |= on & self.mask(k)
+        contrib = {}
+        for i in np.nonzero(sel)[0].tolist():
+            v = self.vals[i, :int(self.radix[i])]
+            contrib[i] = (v > 0).astype(np.int64) if quantity.how == "cells" else v
+        return self._linear(0, contrib, quantity.how == "none")
+
+    def _linear(self, const: int, contrib: dict[int, np.ndarray], none: bool
+                ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """A reader of const + sum over slots i of contrib[i][value index of slot i] (as float;
+        with ``none``, 1.0 where that is 0, else 0.0)."""
+        assert self.strides is not None, "a state space too large to encode"
+        stride = self.strides // self.P
+        read = sorted(i for i, c in contrib.items() if np.any(c))
+        groups: list[tuple[int, int, np.ndarray]] = []  # (stride of the first slot, codes of the group, table)
+        run: list[int] = []
+
+        def close() -> None:
+            if not run:
+                return
+            size = int(np.prod([int(self.radix[i]) for i in run]))
+            d = np.arange(size, dtype=np.int64)
+            table = np.zeros(size, dtype=np.int64)
+            for i in run:
+                table += np.asarray(contrib[i], dtype=np.int64)[(d // (int(stride[i]) // int(stride[run[0]])))
+                                                                % int(self.radix[i])]
+            groups.append((int(stride[run[0]]), size, table))
+            run.clear()
+
+        for i in read:
+            if run and (i != run[-1] + 1 or np.prod([int(self.radix[j]) for j in run]) * int(self.radix[i]) > self.GROUP):
+                close()
+            run.append(i)
+        close()
+
+        def reader(pos: np.ndarray, rest: np.ndarray) -> np.ndarray:
+            total = np.full(rest.shape[0], const, dtype=np.int64)
+            for st, size, table in groups:
+                if st & (st - 1) == 0 and size & (size - 1) == 0:  # powers of two: bits, not division
+                    digit = (rest >> (st.bit_length() - 1)) & (size - 1)
+                else:
+                    digit = (rest // st) % size
+                total += table[digit]
+            return (total == 0).astype(float) if none else total.astype(float)
+
+        return reader
 
     def _camera(self, what: str, pos: np.ndarray, q: np.ndarray) -> np.ndarray:
         """What the cameras show (1.1): of each camera's watched surface, the true figure while

@@ -387,7 +387,7 @@ def svg_plot(title: str, key: str, outcomes: Sequence[Outcome], learn: bool = Fa
     """A hand-written SVG: train and deploy base score against the value, the label at each point
     (with ``learn``, also the expected deploy base score and the prior mass of robust survivors)."""
     W, H = 720, 460
-    left, right, top, bottom = 64, 24, 64, 130
+    left, right, top, bottom = 64, 24, (84 if learn else 64), 130
     inset = 28  # the first and last point stand clear of the axes
     pw, ph = W - left - right, H - top - bottom
     pts = [o for o in outcomes if o.ok]
@@ -458,7 +458,8 @@ def svg_plot(title: str, key: str, outcomes: Sequence[Outcome], learn: bool = Fa
             else:
                 out.append(f'<rect x="{x - 4:.1f}" y="{yy - 4:.1f}" width="8" height="8" fill="{colour}">'
                            f"<title>{escape(tip)}</title></rect>")
-    for what, colour, name in LEARN_SVG if learn else ():  # --learn: dashed, diamonds
+    for k, (what, colour, name) in enumerate(LEARN_SVG if learn else ()):  # --learn: dashed, diamonds
+        wide, size = (5, 7) if k == 0 else (2, 4.5)  # the first under the second: both show where they meet
         got: list[tuple[float, float]] = []
         for o in pts:
             value = _learn_value(o, what)
@@ -466,13 +467,14 @@ def svg_plot(title: str, key: str, outcomes: Sequence[Outcome], learn: bool = Fa
                 got.append((xpos[o.point.index], value))
         if len(got) > 1:
             coords = " ".join(f"{gx:.1f},{y(gv):.1f}" for gx, gv in got)
-            out.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2" '
-                       'stroke-dasharray="6 3"/>')
+            out.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="{wide}" '
+                       f'stroke-dasharray="6 3" stroke-opacity="{0.5 if k == 0 else 1}"/>')
         for gx, gv in got:
-            out.append(f'<path d="M{gx:.1f},{y(gv) - 5:.1f} l5,5 l-5,5 l-5,-5 z" fill="{colour}">'
+            out.append(f'<path d="M{gx:.1f},{y(gv) - size:.1f} l{size},{size} l-{size},{size} l-{size},-{size} z" '
+                       f'fill="{colour}" fill-opacity="{0.6 if k == 0 else 1}">'
                        f"<title>{escape(f'{name}: {gv:.3f}')}</title></path>")
     if learn:
-        out.append(f'<text x="{left}" y="{top - 36}" fill="#555555">dashed, diamonds: ' + "; ".join(
+        out.append(f'<text x="{left}" y="{top - 38}" fill="#555555">dashed, diamonds: ' + "; ".join(
             f'<tspan fill="{c}">{escape(t)}</tspan>' for _w, c, t in LEARN_SVG) + "</text>")
     # the label of each point, under the axis
     for o in outcomes:

@@ -15,7 +15,7 @@ from attrs import frozen
 from ..errors import ExecutorError, SweepError
 from ..executors import POLL, raise_if_interrupted
 from .points import Plan, Point
-from .run import run_point
+from .run import Known, run_point
 from .store import Store
 
 if TYPE_CHECKING:  # concurrent.futures is imported when a sweep runs
@@ -106,6 +106,7 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
             raise ValueError(f"point {p.index} has no Scenario: make the Plan with plan(), which loads every point")
         return p.scenario
 
+    known = Known()  # the points run here share the episodes they have in common (their train phase)
     check = getattr(executor, "check", None)  # an executor that can tell it cannot go on raises here
     futures: dict[Future[dict[str, Any]], Point] = {}  # of the points submitted and not yet collected
     ready: dict[int, Outcome] = {}  # point index -> Outcome, collected (and stored) ahead of grid order
@@ -119,7 +120,7 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
                 yield Outcome(p, done[p.key]["result"], cached=True)
                 continue
             if executor is None:
-                yield finish(p, run_point(loaded(p), max_states, settings))
+                yield finish(p, run_point(loaded(p), max_states, settings, known))
                 continue
             while p.index not in ready:
                 raise_if_interrupted()  # a Ctrl-C held back by a local pool

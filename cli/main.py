@@ -34,7 +34,6 @@ from .options import (
     writing,
 )
 from .progress import RunProgress
-from .sweep import sweep
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -539,7 +538,7 @@ def check(paths: tuple[str, ...], max_states: int, jobs: int, settings: PlanSett
     exit_with(bool(bad))
 
 
-cli.add_command(sweep)  # the command lives in its own module
+cli.add_lazy("sweep", ".sweep:sweep")  # the command lives in its own module, imported when it runs
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -151,13 +151,15 @@ def row(case: str, old: Sample, new: Sample) -> Row:
                new.states or old.states)
 
 
+PER_STATE_FROM = 100_000  # smaller runs' peak is the interpreter and its modules, not states
+
 HEADER = ("case", "old best s", "old median s", "new best s", "new median s", "new/old best", "new/old median",
           "noise", "old peak MiB", "new peak MiB", "new/old peak", "new bytes/state")
 
 
 def cells(r: Row) -> tuple[str, ...]:
     tb, tm = r.time_ratio
-    per_state = f"{r.new_mem.best * 2 ** 20 / r.states:,.0f}" if r.states else "–"
+    per_state = f"{r.new_mem.best * 2 ** 20 / r.states:,.0f}" if r.states >= PER_STATE_FROM else "–"
     return (r.case, f"{r.old_time.best:.3f}", f"{r.old_time.median:.3f}", f"{r.new_time.best:.3f}",
             f"{r.new_time.median:.3f}", f"{tb:.2f}x", f"{tm:.2f}x", f"±{100 * r.noise:.0f}%",
             f"{r.old_mem.best:,.0f}", f"{r.new_mem.best:,.0f}", f"{r.mem_ratio:.2f}x", per_state)
@@ -342,8 +344,9 @@ def run_cases(cases: Sequence[str], sides: dict[str, tuple[Path, dict[str, str]]
                 samples[side].seconds.append(seconds)
                 samples[side].peak_mib.append(peak)
                 samples[side].states = max(samples[side].states, largest_states(out))
-            print(f"compare: {name} run {i + 1}: " + ", ".join(
-                f"{s} {samples[s].seconds[-1]:.2f} s" for s in order if samples[s].seconds), file=sys.stderr)
+            if not (case.warmup and i == 0):
+                print(f"compare: {name} run {len(samples[order[0]].seconds)} of {runs}: " + ", ".join(
+                    f"{s} {samples[s].seconds[-1]:.2f} s" for s in order), file=sys.stderr)
         rows.append(row(name, samples["old"], samples["new"]))
     return rows
 

@@ -56,6 +56,8 @@ def test_a_row_divides_new_by_old_and_its_noise_is_the_larger_spread():
     cells = dict(zip(compare.HEADER, compare.cells(r)))
     assert cells["new/old best"] == "0.50x" and cells["noise"] == "±20%"
     assert cells["new bytes/state"] == "500"  # 500 MiB over 2**20 states
+    small = compare.row("startup", sample([1.0], [50]), sample([1.0], [50], states=1000))
+    assert compare.cells(small)[-1] == "–"  # a small run's peak is the interpreter's, not its states'
 
 
 def test_tables_have_a_line_per_case_and_markdown_right_aligns_figures():

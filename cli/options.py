@@ -278,7 +278,11 @@ def _plan_settings(ctx: click.Context, param: click.Parameter, value: str) -> Pl
     try:
         PROCESS_TIER.check(value)
     except SettingError as err:
-        raise click.BadParameter(str(err), ctx, param) from None
+        message = str(err)
+        if PROCESS_TIER.missing:  # numba is pseudoalign's extra 'fast'
+            message = message.replace("install numba: pip install numba",
+                                      "install numba, pseudoalign's extra 'fast': pip install 'pseudoalign[fast]'")
+        raise click.BadParameter(message, ctx, param) from None
     return PlanSettings(kernel=value)
 
 

@@ -1,7 +1,9 @@
 """One run: environments -> plans -> rollouts -> measures -> verdict -> Report.
 
-Owns: the order of work of a run. Imports world, plan, verdict, report, scenario values,
-executors (the process pool of ``jobs``).
+Owns: the order of work of a run, and what of it is done once: episodes of equal
+``work_key`` share one graph, its objective arrays and plans (``Shared``), run by one worker;
+results of equal ``result_key`` are shared by a sweep's points (``run``'s ``known``). Imports
+world, plan, verdict, report, scenario values, executors (the process pool of ``jobs``).
 """
 
 from __future__ import annotations

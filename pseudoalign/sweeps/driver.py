@@ -70,7 +70,10 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
     ExecutorError of an executor whose ``check()`` says it cannot go on (a Dask cluster with
     no worker or no scheduler). A store that cannot be written is fine when every point is in it already; otherwise it
     is a SweepError before anything runs. A point that cannot be stored (a full disk) is a
-    SweepError; the points stored before it stay stored.
+    SweepError; the points stored before it stay stored. Episodes that points have in common
+    (a train phase that no varied key changes) run once: in this process, for the points run
+    here, and once per worker process (``run.WORKER_KNOWN``) for those sent to an executor;
+    ``settings.reuse`` off runs every point whole. The figures are the same either way.
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import errno
 import functools
 import os
-from typing import TYPE_CHECKING, Any
+import sys
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -62,3 +63,13 @@ def console(color: str = "auto", *, stderr: bool = False, record: bool = False, 
     elif color == "always":
         kwargs["force_terminal"] = True
     return _console_class()(**kwargs)
+
+
+def progress_on(color: str, stream: IO[str] | None = None) -> bool:
+    """The bar is drawn only on a terminal (stderr), and not with --color never or NO_COLOR."""
+    stream = sys.stderr if stream is None else stream
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return tty and not color_off(color)

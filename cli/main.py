@@ -37,7 +37,6 @@ from .options import (
 from .progress import RunProgress
 from .quiz import quiz
 from .site import site_command
-from .sweep import sweep
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -592,7 +591,7 @@ def check(paths: tuple[str, ...], max_states: int, jobs: int, settings: PlanSett
     exit_with(bool(bad))
 
 
-cli.add_command(sweep)  # the command lives in its own module
+cli.add_lazy("sweep", ".sweep:sweep")  # the command lives in its own module, imported when it runs
 cli.add_command(quiz)  # predict, then reveal (cli/quiz.py)
 cli.add_command(learn)  # the search over objectives (cli/learn.py)
 cli.add_command(site_command)  # pseudoalign site: cli/site.py

@@ -83,7 +83,29 @@ class PseudoalignGroup(click.Group):
     handling too, but that prints "Aborted!" with status 1. A closed stdout ends the command
     quietly with status 0, whatever it had found (click's own handling of it gives 1); Ctrl-C
     and an error that stops the command keep theirs. An OSError no command foresaw (stdout on
-    a full disk) is one line, status 1."""
+    a full disk) is one line, status 1.
+
+    ``lazy`` names commands kept in their own module ("module:attribute", relative to this
+    package), imported only when that command runs or the commands are listed: ``run`` never
+    imports the sweep's modules (sqlite3 among them)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy: dict[str, str] = {}
+
+    def add_lazy(self, name: str, where: str) -> None:
+        self.lazy[name] = where
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            import importlib
+
+            module, _sep, attr = self.lazy[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module, __package__), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         with _closed_output_is_ok():
@@ -256,7 +278,11 @@ def _plan_settings(ctx: click.Context, param: click.Parameter, value: str) -> Pl
     try:
         PROCESS_TIER.check(value)
     except SettingError as err:
-        raise click.BadParameter(str(err), ctx, param) from None
+        message = str(err)
+        if PROCESS_TIER.missing:  # numba is pseudoalign's extra 'fast'
+            message = message.replace("install numba: pip install numba",
+                                      "install numba, pseudoalign's extra 'fast': pip install 'pseudoalign[fast]'")
+        raise click.BadParameter(message, ctx, param) from None
     return PlanSettings(kernel=value)
 
 

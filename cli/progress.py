@@ -14,8 +14,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self
 
-from .console import color_off
-from .sweep import progress_on
+from .console import color_off, progress_on
 
 #: seconds a run goes before its bar appears
 DELAY = 1.0

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, NoReturn, Protocol, Self
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol, Self
 
 import click
 
@@ -22,7 +22,7 @@ from pseudoalign import PseudoalignError, ScenarioError
 from pseudoalign import sweeps as sw
 from pseudoalign.fileio import write_atomic
 
-from .console import color_off, console, safe
+from .console import color_off, console, progress_on, safe
 from .options import (
     ExitCode,
     check_folder,
@@ -163,16 +163,6 @@ class NoBar:
 
     def say(self, message: str) -> None:
         click.echo(safe(message), err=True)
-
-
-def progress_on(color: str, stream: IO[str] | None = None) -> bool:
-    """The bar is drawn only on a terminal (stderr), and not with --color never or NO_COLOR."""
-    stream = sys.stderr if stream is None else stream
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    return tty and not color_off(color)
 
 
 def _stdout_console(color: str) -> Console:

@@ -1,12 +1,14 @@
 """One run: environments -> plans -> rollouts -> measures -> verdict -> Report.
 
-Owns: the order of work of a run. Imports world, plan, verdict, report, scenario values,
-executors (the process pool of ``jobs``).
+Owns: the order of work of a run, and what of it is done once: episodes of equal
+``work_key`` share one graph, its objective arrays and plans (``Shared``), run by one worker;
+results of equal ``result_key`` are shared by a sweep's points (``run``'s ``known``). Imports
+world, plan, verdict, report, scenario values, executors (the process pool of ``jobs``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 
 import numpy as np
 from attrs import evolve
@@ -104,53 +106,105 @@ def episode_events(scn: Scenario, dist: Distribution) -> set[str]:
     return needed
 
 
+def work_key(scn: Scenario, dist: Distribution, index: int, contents: Contents, probes: bool, max_states: int,
+             settings: PlanSettings) -> tuple[object, ...]:
+    """What an episode's graph, objective arrays and plans are made from, as a hashable value:
+    two episodes with equal keys share them (``Work``). The world's surface and actions, the
+    episode's start and length, crumbs_per_cookie, the objectives (and so the events they
+    need), the robot (its model and limits), whether its distribution is overseen, whether
+    probes run, the state limit and the settings. Not the episode's index, name or seed: they
+    change only its rollouts, which are never shared."""
+    shape = dist.shapes()[index - 1]
+    surface = shape.layout.surface
+    return (surface.shape, surface.tobytes(), shape.episode_length, contents.key(), scn.crumbs_per_cookie,
+            scn.actions, scn.base.reward, scn.objectives[dist.agent.objective].reward, dist.agent, dist.overseen,
+            probes, max_states, settings)
+
+
+class Shared:
+    """One episode's planned work, made once and shared by every episode of the same
+    ``work_key``: its Env, graph, objective arrays, the base values, the optima and the idle
+    policy's returns, and the robots (by agent and whether it believes itself watched)."""
+
+    def __init__(self, scn: Scenario, dist: Distribution, index: int, contents: Contents, max_states: int,
+                 settings: PlanSettings, bound: int | None, graph: Graph | None = None) -> None:
+        shape = dist.shapes()[index - 1]
+        self.T = T = shape.episode_length
+        agent = dist.agent
+        self.base_terms = base_terms = scn.base.reward
+        self.mesa_terms = mesa_terms = scn.objectives[agent.objective].reward
+        if graph is None:
+            self.env = Env(shape.layout.surface, contents, scn.crumbs_per_cookie, depth=T, actions=scn.actions)
+            graph = build_graph(scn, self.env, T, episode_events(scn, dist), max_states,
+                                f"{dist.name} episode {index}", settings, bound)
+        else:  # built already, with the events of every objective it is asked (learn)
+            self.env = graph.env
+        self.graph = graph
+        self.B = objective(graph, base_terms)
+        self.M = objective(graph, mesa_terms)
+        _v, self.VB = plan_values(graph, base_terms, T, keep_values=True, settings=settings)
+        self.mesa_opt = float(plan_values(graph, mesa_terms, T, settings=settings)[0][0])
+        idle_states, idle_actions, _ = rollout(graph, None, T)
+        self.idle = self.returns(idle_states, idle_actions)
+        self.robots: dict[tuple[AgentSpec, bool], Robot] = {}
+
+    def returns(self, states: Sequence[int], actions: Sequence[int]) -> tuple[float, float]:
+        rb = rm = 0.0
+        for t, a in enumerate(actions):
+            last = t == self.T - 1
+            rb += self.B.step_reward(self.graph, states[t], a, last)
+            rm += self.M.step_reward(self.graph, states[t], a, last)
+        return rb, rm
+
+    def robot(self, spec: AgentSpec, watched: bool, max_states: int, settings: PlanSettings) -> Robot:
+        """The robot of ``spec``, planned once, ready for a new rollout (not stopped)."""
+        robot = self.robots.get((spec, watched))
+        if robot is None:
+            robot = self.robots[spec, watched] = Robot(spec, self.mesa_terms, self.graph, self.T,
+                                                       max_states=max_states, settings=settings, watched=watched,
+                                                       base_terms=self.base_terms)
+        robot.stopped = False  # what one rollout noticed is not the next one's
+        return robot
+
+
+#: Shared work of a run (or of a sweep's points), by ``work_key``.
+Work = dict[tuple[object, ...], Shared]
+
+
 def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Contents, *, probes: bool,
                 max_states: int, policy: str = "agent", env_out: list[Env] | None = None, settings: PlanSettings = DEFAULT,
-                bound: int | None = None, graph: Graph | None = None, records: bool = True,
-                actions_out: list[list[int]] | None = None) -> EpisodeResult:
+                bound: int | None = None, work: Work | None = None, graph: Graph | None = None,
+                records: bool = True, actions_out: list[list[int]] | None = None) -> EpisodeResult:
     """Plan and roll out every policy of one episode and measure them.
 
     ``policy`` is whose steps are recorded: the robot ("agent"), or the exact optimum of the
     base or the mesa objective ("base", "mesa"; for replays). ``env_out``, when given, receives
     the episode's Env. ``settings`` says how to plan (never what the plans are). ``bound`` is the
-    episode's state bound when ``check_bound`` has given it already. ``graph``, when given, is the
-    episode's reachable graph already built (``learn`` builds one per episode, with the events of
-    every candidate, for all of them); it must hold the events the objectives read. ``records``
-    False leaves out the step records (the returns and probes are the same); ``actions_out``, when
+    episode's state bound when ``check_bound`` has given it already. ``work``, when given, holds
+    the planned work of earlier episodes by ``work_key``: an equal episode reuses it (its
+    rollouts are its own), and a new one adds its own. ``graph``, when given, is the episode's
+    reachable graph already built (``learn`` builds one per episode, with the events of every
+    candidate, for all of them); it must hold the events the objectives read. ``records`` False
+    leaves out the step records (the returns and probes are the same); ``actions_out``, when
     given, receives the recorded policy's actions.
     """
-    shape = dist.shapes()[index - 1]
-    T = shape.episode_length
-    agent = dist.agent
-    base_terms = scn.base.reward
-    mesa_terms = scn.objectives[agent.objective].reward
-    needed = episode_events(scn, dist)
-    env = graph.env if graph is not None else Env(shape.layout.surface, contents, scn.crumbs_per_cookie, depth=T,
-                                                  actions=scn.actions)
+    key = work_key(scn, dist, index, contents, probes, max_states, settings) if work is not None else None
+    shared = work.get(key) if work is not None and key is not None else None
+    if shared is None:
+        shared = Shared(scn, dist, index, contents, max_states, settings, bound, graph)
+        if work is not None and key is not None:
+            work[key] = shared
+    T, agent, env, graph = shared.T, dist.agent, shared.env, shared.graph
+    base_terms, mesa_terms, B, M, VB, mesa_opt = (shared.base_terms, shared.mesa_terms, shared.B, shared.M,
+                                                  shared.VB, shared.mesa_opt)
     if env_out is not None:
         env_out.append(env)
-    if graph is None:
-        graph = build_graph(scn, env, T, needed, max_states, f"{dist.name} episode {index}", settings, bound)
-    B = objective(graph, base_terms)
-    M = objective(graph, mesa_terms)
-    _v, VB = plan_values(graph, base_terms, T, keep_values=True, settings=settings)
-    mesa_opt = float(plan_values(graph, mesa_terms, T, settings=settings)[0][0])
-
-    def returns(states: Sequence[int], actions: Sequence[int]) -> tuple[float, float]:
-        rb = rm = 0.0
-        for t, a in enumerate(actions):
-            last = t == T - 1
-            rb += B.step_reward(graph, states[t], a, last)
-            rm += M.step_reward(graph, states[t], a, last)
-        return rb, rm
-
-    idle_states, idle_actions, _ = rollout(graph, None, T)
-    idle_b, idle_m = returns(idle_states, idle_actions)
+    returns = shared.returns
+    idle_b, idle_m = shared.idle
     seed = [dist.seed, 0x65707331, index]
 
     def robot_run(spec: AgentSpec, watched: bool = dist.overseen) -> tuple[list[int], list[int], list[bool]]:
-        robot = Robot(spec, mesa_terms, graph, T, max_states=max_states, settings=settings, watched=watched,
-                      base_terms=base_terms)
+        robot = shared.robot(spec, watched, max_states, settings)
         rng = np.random.default_rng(seed)
         try:
             # epsilon draws from the actions it has here, less cannot
@@ -242,10 +296,10 @@ def trace(scn: Scenario, phase: str = "deploy", episode: int = 1, policy: str = 
                  dist.shapes()[episode - 1].layout.surface)
 
 
-def _episode_task(args: EpisodeTask) -> EpisodeResult:
+def _episode_task(args: EpisodeTask, work: Work | None = None) -> EpisodeResult:
     scn, dist, index, contents, probes, max_states, settings, bound = args
     return run_episode(scn, dist, index, contents, probes=probes, max_states=max_states, settings=settings,
-                       bound=bound)
+                       bound=bound, work=work)
 
 
 def run_phases(scn: Scenario) -> list[tuple[str, Distribution]]:
@@ -258,19 +312,49 @@ def run_phases(scn: Scenario) -> list[tuple[str, Distribution]]:
     return phases
 
 
-def run(scn: Scenario, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1, settings: PlanSettings = DEFAULT,
-        progress: Callable[[int, int], None] | None = None) -> Report:
-    """Run a scenario: every episode of both distributions, the probes, the verdict -> Report.
+def run_group(group: Sequence[EpisodeTask]) -> list[EpisodeResult]:
+    """The episodes of one task as it goes to a worker: those of one ``work_key`` (or one
+    episode when reuse is off), in order, sharing their planned work."""
+    work: Work = {}
+    return [_episode_task(t, work) for t in group]
 
-    When the robot's objective drifted after training (``deploy.agent.objective``), deployment is
-    also run with the objective it learned: the counterfactual deploy agent of the drift rung.
-    ``settings`` (a PlanSettings: the kernel, block sizes) says how to plan; the Report is the
-    same whatever they are. When the robot's objective drifted after training
-    (``deploy.agent.objective``), deployment is also run with the objective it learned: the
-    counterfactual deploy agent of the drift rung. Before any planning, every episode is
-    bounded (``check_bound``): one whose states are surely over ``max_states`` is refused at
-    once (LimitError), whichever episode it is. ``progress``, when given, is called with
-    (episodes done, episodes in all): with 0 before the first, then as each is done, in order."""
+
+def group_tasks(tasks: Sequence[EpisodeTask]) -> list[list[int]]:
+    """The tasks' positions, grouped by ``work_key`` (when their settings ask for reuse), each
+    group in order and the groups in the order of their first task: what one worker runs, so
+    that equal episodes share their work in any process."""
+    groups: dict[object, list[int]] = {}
+    for i, (scn, dist, index, contents, probes, max_states, settings, _bound) in enumerate(tasks):
+        key = work_key(scn, dist, index, contents, probes, max_states, settings) if settings.reuse else i
+        groups.setdefault(key, []).append(i)
+    return list(groups.values())
+
+
+def map_grouped(tasks: Sequence[EpisodeTask], jobs: int,
+                progress: Callable[[int, int], None] | None = None) -> list[EpisodeResult]:
+    """``[run_episode(*t) for t in tasks]`` in order, in ``jobs`` processes, equal episodes run
+    by one worker on shared work (``group_tasks``). ``progress`` counts episodes."""
+    groups = group_tasks(tasks)
+    ends = np.cumsum([len(g) for g in groups]).tolist()
+
+    def counted(done: int, _total: int) -> None:  # each episode counted, as one task each would be
+        if progress is not None:
+            for n in range(ends[done - 2] + 1 if done > 1 else 1, ends[done - 1] + 1):
+                progress(n, len(tasks))
+
+    grouped = map_in_order(run_group, [[tasks[i] for i in g] for g in groups], jobs, progress=counted)
+    out: list[EpisodeResult | None] = [None] * len(tasks)
+    for g, results in zip(groups, grouped):
+        for i, r in zip(g, results):
+            out[i] = r
+    return [r for r in out if r is not None]
+
+
+def episode_tasks(scn: Scenario, max_states: int, settings: PlanSettings) -> tuple[list[EpisodeTask],
+                                                                                   dict[str, tuple[int, int]]]:
+    """Every episode of a run, as tasks, with each phase's span of them: train, deploy and,
+    under drift, counterfactual. Every episode is bounded first (``check_bound``): one whose
+    states are surely over ``max_states`` is refused at once (LimitError)."""
     phases = run_phases(scn)
     tasks: list[EpisodeTask] = []
     spans: dict[str, tuple[int, int]] = {}
@@ -283,12 +367,60 @@ def run(scn: Scenario, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1, s
             bound = check_bound(scn, env, T, max_states, f"{dist.name} episode {i}")
             tasks.append((scn, dist, i, contents, phase == "train", max_states, settings, bound))
         spans[phase] = (start, len(tasks))
-    if progress is not None:
-        progress(0, len(tasks))
-    results = map_in_order(_episode_task, tasks, jobs, progress=progress)  # in order, so the same for any jobs
-    part = {phase: results[a:b] for phase, (a, b) in spans.items()}
+    return tasks, spans
+
+
+def report_of(scn: Scenario, results: Sequence[EpisodeResult], spans: dict[str, tuple[int, int]]) -> Report:
+    """The Report of a run from its episodes' results, in the order of ``episode_tasks``."""
+    part = {phase: list(results[a:b]) for phase, (a, b) in spans.items()}
     train, deploy, cf = part["train"], part["deploy"], part.get("counterfactual")
     return build_report(scn, train, deploy, cf, classify(scn, train, deploy, cf))
+
+
+def result_key(task: EpisodeTask) -> tuple[object, ...]:
+    """What an episode's whole result is made from: its ``work_key``, and the name, index and
+    seed of its distribution (its rollouts). Equal keys, in any run of any scenario, give equal
+    EpisodeResults: a sweep's points share them (``run``'s ``known``)."""
+    scn, dist, index, contents, probes, max_states, settings, _bound = task
+    return (*work_key(scn, dist, index, contents, probes, max_states, settings), dist.name, index, dist.seed)
+
+
+def run(scn: Scenario, *, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1, settings: PlanSettings = DEFAULT,
+        progress: Callable[[int, int], None] | None = None,
+        known: MutableMapping[tuple[object, ...], EpisodeResult] | None = None) -> Report:
+    """Run a scenario: every episode of both distributions, the probes, the verdict -> Report.
+
+    When the robot's objective drifted after training (``deploy.agent.objective``), deployment is
+    also run with the objective it learned: the counterfactual deploy agent of the drift rung.
+    ``settings`` (a PlanSettings: the kernel, block sizes) says how to plan; the Report is the
+    same whatever they are. When the robot's objective drifted after training
+    (``deploy.agent.objective``), deployment is also run with the objective it learned: the
+    counterfactual deploy agent of the drift rung. Before any planning, every episode is
+    bounded (``check_bound``): one whose states are surely over ``max_states`` is refused at
+    once (LimitError), whichever episode it is. ``progress``, when given, is called with
+    (episodes done, episodes in all): with 0 before the first, then as each is done, in order.
+    Episodes of equal ``work_key`` (fixed placements) share one graph and its plans, in one
+    worker, unless ``settings.reuse`` is off; the Report is the same either way. ``known``
+    (with reuse on) holds results of earlier runs by ``result_key``: their episodes are not
+    run again, and this run's results are put in it (a sweep's points share their train phase)."""
+    tasks, spans = episode_tasks(scn, max_states, settings)
+    if progress is not None:
+        progress(0, len(tasks))
+    if known is None or not settings.reuse:
+        results = map_grouped(tasks, jobs, progress=progress)  # in order, so the same for any jobs
+        return report_of(scn, results, spans)
+    keys = [result_key(t) for t in tasks]
+    got = [known.get(k) for k in keys]
+    todo = [i for i, r in enumerate(got) if r is None]
+    done = len(tasks) - len(todo)
+    if progress is not None:
+        for n in range(1, done + 1):  # those known count as done first
+            progress(n, len(tasks))
+    fresh = map_grouped([tasks[i] for i in todo], jobs,
+                        progress=None if progress is None else lambda n, _t: progress(done + n, len(tasks)))
+    for i, r in zip(todo, fresh):
+        known[keys[i]] = got[i] = r
+    return report_of(scn, [r for r in got if r is not None], spans)
 
 
 def lifted_scores(scn: Scenario, train: Sequence[EpisodeResult]) -> tuple[tuple[str, float], ...]:

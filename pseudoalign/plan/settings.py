@@ -42,6 +42,9 @@ class PlanSettings:
     indexed by a direct table (4 bytes a code), larger ones by a hash set. ``full_table``: code
     spaces up to this size have the physics applied to every code at once, when enumerated
     ``full_table_depth`` or more layers deep (a few layers reach few of the codes).
+    ``reuse``: episodes of a run that are the same (fixed placements: the same start, length,
+    objectives and robot) share one graph, its objective arrays and plans (engine.work_key);
+    off, each episode makes its own. Rollouts are each episode's own either way.
     """
 
     kernel: str = field(default="auto", validator=_known_kernel)
@@ -52,6 +55,7 @@ class PlanSettings:
     dense_space: int = 1 << 25
     full_table: int = 1 << 16
     full_table_depth: int = 8
+    reuse: bool = True
 
 
 DEFAULT = PlanSettings()

@@ -7,8 +7,9 @@ A package of one module per job; this module only gathers their public names:
   errors naming the key, with "did you mean") and a value put in (``set_value``);
 - ``points``: the grid, the point keys, and ``plan``, which loads every point once, before
   anything runs (Plan, Point, point_key, read_scenario);
-- ``run``: ``run_point``, pure, for any process or Dask worker, and ``figures``, what a
-  sweep keeps of a run;
+- ``run``: ``run_point``, for any process or Dask worker, and ``figures``, what a sweep
+  keeps of a run; ``Known``, the episodes points share (a train phase no --vary changes runs
+  once per process, not once per point);
 - ``store``: the SQLite file of a sweep (Store);
 - ``driver``: ``sweep``, which runs a plan through an executor into the store (Outcome).
 

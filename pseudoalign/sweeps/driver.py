@@ -15,7 +15,7 @@ from attrs import frozen
 from ..errors import ExecutorError, SweepError
 from ..executors import POLL, raise_if_interrupted
 from .points import Plan, Point
-from .run import run_point
+from .run import Known, run_point
 from .store import Store
 
 if TYPE_CHECKING:  # concurrent.futures is imported when a sweep runs
@@ -81,7 +81,9 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
     is a SweepError before anything runs. A point that cannot be stored (a full disk) is a
     SweepError; the points stored before it stay stored. ``learn`` runs the search of
     ``pseudoalign.learn`` at each point too (its figures under "learn"), stored under keys of
-    their own (``learn_key``).
+    their own (``learn_key``). Episodes that points have in common (a train phase that no varied key changes) run once: in this process, for the points run
+    here, and once per worker process (``run.WORKER_KNOWN``) for those sent to an executor;
+    ``settings.reuse`` off runs every point whole. The figures are the same either way.
     """
     from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -89,6 +91,7 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
         from ..engine import DEFAULT_MAX_STATES
 
         max_states = DEFAULT_MAX_STATES
+
     def key(p: Point) -> str:
         return learn_key(p.key) if learn else p.key
 
@@ -120,6 +123,7 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
             raise ValueError(f"point {p.index} has no Scenario: make the Plan with plan(), which loads every point")
         return p.scenario
 
+    known = Known()  # the points run here share the episodes they have in common (their train phase)
     check = getattr(executor, "check", None)  # an executor that can tell it cannot go on raises here
     futures: dict[Future[dict[str, Any]], Point] = {}  # of the points submitted and not yet collected
     ready: dict[int, Outcome] = {}  # point index -> Outcome, collected (and stored) ahead of grid order
@@ -133,7 +137,7 @@ def sweep(plan: Plan, executor: Executor | None = None, *, store: Store | None =
                 yield Outcome(p, done[key(p)]["result"], cached=True)
                 continue
             if executor is None:
-                yield finish(p, run_point(loaded(p), max_states, settings, learn))
+                yield finish(p, run_point(loaded(p), max_states, settings, learn, known))
                 continue
             while p.index not in ready:
                 raise_if_interrupted()  # a Ctrl-C held back by a local pool

@@ -321,7 +321,9 @@ def measure(cmd: Sequence[str], env: dict[str, str], cwd: Path) -> tuple[float, 
         out.seek(0)
         err.seek(0)
         text = out.read().decode(errors="replace")
-        if p.returncode not in (0, 1):  # 1: a verdict that differs from `expected` (run's exit status)
+        # 1: a verdict that differs from `expected` (run's exit status), with its output; a crash
+        # (an import error, say) also exits 1, with nothing on stdout, and must not be timed
+        if p.returncode not in (0, 1) or (p.returncode == 1 and not text.strip()):
             raise CompareError(f"{' '.join(cmd)} exited {p.returncode}:\n{err.read().decode(errors='replace')[-2000:]}")
     rss = usage.ru_maxrss / (2 ** 20 if sys.platform == "darwin" else 2 ** 10)
     return seconds, rss, text

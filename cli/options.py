@@ -278,17 +278,13 @@ def _plan_settings(ctx: click.Context, param: click.Parameter, value: str) -> Pl
     try:
         PROCESS_TIER.check(value)
     except SettingError as err:
-        message = str(err)
-        if PROCESS_TIER.missing:  # numba is pseudoalign's extra 'fast'
-            message = message.replace("install numba: pip install numba",
-                                      "install numba, pseudoalign's extra 'fast': pip install 'pseudoalign[fast]'")
-        raise click.BadParameter(message, ctx, param) from None
+        raise click.BadParameter(str(err), ctx, param) from None
     return PlanSettings(kernel=value)
 
 
 kernel_option = click.option(
     "--kernel", "settings", type=click.Choice(KERNELS, case_sensitive=False), default="auto", show_default=True,
     envvar="PSEUDOALIGN_KERNEL", show_envvar=True, callback=_plan_settings,
-    help="Which kernel plans (the output is the same with any): numpy's; numba's, compiled, about twice as quick "
-         "on large graphs but about 0.6 s to load; or auto: numpy's, then numba's where it can run once this "
-         "process has planned about 0.5 s.")
+    help="Which kernel plans (the output is the same with any): numpy's; numba's (the extra pseudoalign[fast]), "
+         "compiled, quicker on long plans without event terms but 0.3-0.8 s to load; or auto: numpy's, then "
+         "numba's where it is installed, once this process has planned about 0.5 s.")

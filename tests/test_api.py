@@ -58,3 +58,18 @@ def test_errors_raised_to_python_callers_name_no_command_line_flag_first(tmp_pat
         assert "raise max_states (--max-states on the command line)" in str(err)
     else:  # pragma: no cover
         raise AssertionError("five states is too few for any episode")
+
+
+def test_every_library_package_is_installed_by_setup_cfg():
+    """A package folder missing from setup.cfg's list works in an editable install and breaks
+    in a real one (pseudoalign.learn once did): every folder with an __init__.py is listed."""
+    import configparser
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    cfg = configparser.ConfigParser()
+    cfg.read(root / "setup.cfg")
+    listed = set(cfg["options"]["packages"].split())
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "pseudoalign").rglob("__init__.py")
+             if "__pycache__" not in p.parts}
+    assert found <= listed, sorted(found - listed)

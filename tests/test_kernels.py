@@ -188,7 +188,7 @@ def _failing_kernels():
 
 
 @pytest.mark.parametrize(("load", "said"), [
-    (_no_numba, "No module named 'numba'.*pip install numba"),
+    (_no_numba, r"No module named 'numba'.*pip install 'pseudoalign\[fast\]'"),
     (_failing_kernels, "cannot run here .RuntimeError: the cache index is not readable"),
 ], ids=["numba missing", "a kernel failing to load"])
 def test_where_the_compiled_kernel_cannot_run_auto_stays_on_numpy_and_asking_for_it_says_why(load, said):

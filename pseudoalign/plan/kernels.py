@@ -11,8 +11,9 @@ before the gather (``w = gamma * v + level``), so a backup reads ``next`` and ga
 event terms are added only for the few actions whose events the objective reads.
 
 Two kernels do the backup with the same arithmetic, so they give the same bits: numpy's, in
-cache-sized blocks, and a loop compiled by numba (``compiled.py``), about twice as quick
-but about 0.6 s to load. Under ``PlanSettings(kernel="auto")`` a process starts on numpy's
+cache-sized blocks, and a loop compiled by numba (``compiled.py``; the optional extra
+``pseudoalign[fast]``), quicker on long plans without event terms but 0.3-0.8 s and about
+100 MB to load. Under ``PlanSettings(kernel="auto")`` a process starts on numpy's
 and moves to the compiled one once it has planned about as much as loading costs
 (``tier_up``), so short runs never pay for it and long ones do once; "numpy" or "numba"
 picks one for every plan. What a process has planned, and whether numba loaded, is kept in
@@ -181,7 +182,8 @@ class KernelTier:
         if asked == "numba" and self.compiled() is None:
             raise SettingError(f"numba's compiled kernel cannot run here ({self.error}): ask for kernel 'numpy' "
                                "or 'auto' to plan with numpy's"
-                               + (", or install numba: pip install numba" if self.missing else ""))
+                               + (", or install numba, pseudoalign's extra 'fast': pip install 'pseudoalign[fast]'"
+                                  if self.missing else ""))
 
     def choose(self, settings: PlanSettings) -> str:
         """Which kernel plans next: "numba" or "numpy".

@@ -34,7 +34,8 @@ class PlanSettings:
     """The planner's settings.
 
     ``kernel``: "numpy" (numpy's backup, in cache-sized blocks), "numba" (the loop compiled by
-    numba, about twice as quick, about 0.6 s to load), or "auto": numpy's until the process has
+    numba, the extra ``pseudoalign[fast]``: quicker on long plans without event terms, 0.3-0.8 s
+    to load), or "auto": numpy's until the process has
     planned ``tier_up`` state-steps with it (about 0.5 s), then numba's where it can run.
     ``chunk``: states per block of numpy's backup (a block's q[a, s] stays in cache);
     ``compiled_chunk``: states per call of the compiled kernel; ``parallel_min``: the fewest

@@ -126,7 +126,7 @@ def page(report: Report, number: int, total: int) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
-    from .render import agent_table, distributions_table, phase_maps
+    from .render import agent_table, distributions_table, mixture_lines, mixture_table, phase_maps
 
     scn = report.scenario
     objectives = Table.grid(padding=(0, 2))
@@ -142,8 +142,11 @@ def page(report: Report, number: int, total: int) -> RenderableType:
     parts: list[RenderableType] = [objectives, agent_table(scn.train.agent, "The robot (training)")]
     if scn.deploy.agent != scn.train.agent:
         parts.append(agent_table(scn.deploy.agent, "The robot (deployment)"))
-    parts += [distributions_table(scn),
-              phase_maps(scn, [e.start for e in report.train.episodes], [e.start for e in report.deploy.episodes]),
+    parts.append(distributions_table(scn))
+    mixtures = mixture_table(scn)
+    if mixtures is not None:  # a mixture's variants: which episodes are which (the table "below")
+        parts += [mixture_lines(scn), mixtures]
+    parts += [phase_maps(scn, [e.start for e in report.train.episodes], [e.start for e in report.deploy.episodes]),
               Text(""),
               Text(f"In training it scored {report.train.base_score:.2f} on the base objective and "
                    f"{report.train.mesa_competence:.2f} on its own (1 the optimum, 0 no better than idling).",

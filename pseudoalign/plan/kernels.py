@@ -355,6 +355,17 @@ def _sweep(m: int, chunk: Chunk, lay: _Layout, last: bool, w: np.ndarray, v_new:
         block(0, m)
 
 
+def plan_actions(next_state: np.ndarray, allowed: np.ndarray | None,
+                 still: Iterable[int]) -> tuple[int, np.ndarray, tuple[int, ...], tuple[int, ...]]:
+    """What a plan over ``next_state`` steps: (states, the allowed mask, the allowed actions that
+    leave every state as it is, the other allowed actions), refusing a plan with no action."""
+    ok = np.ones(A, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+    if not ok.any():
+        raise ValueError("no allowed action: a plan needs at least one")
+    kept = tuple(a for a in still if ok[a])
+    return next_state.shape[1], ok, kept, tuple(a for a in range(A) if ok[a] and a not in kept)
+
+
 def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: float = 1.0,
            allowed: np.ndarray | None = None, keep_values: bool = False, with_final: bool = True,
            live: Callable[[int], int] | None = None, still: Iterable[int] = (), settings: PlanSettings = DEFAULT,
@@ -381,12 +392,7 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
     states live with k steps to go among those live with k - 1 (the graph's order of depth).
     The compiled kernel does not check the last (its loops skip bounds checks).
     """
-    n = next_state.shape[1]
-    ok = np.ones(A, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
-    if not ok.any():
-        raise ValueError("no allowed action: a plan needs at least one")
-    still = tuple(a for a in still if ok[a])
-    moving = tuple(a for a in range(A) if ok[a] and a not in still)
+    n, ok, still, moving = plan_actions(next_state, allowed, still)
     tier = PROCESS_TIER if tier is None else tier
     compiled = tier.choose(settings) == "numba"
     events = tuple(tuple((a, row) for a, row in obj.event + (obj.fevent if last else ()) if ok[a])

@@ -22,7 +22,18 @@ import numpy as np
 
 from ..scenario.expr import Term
 from .graph import Graph
-from .kernels import A, EventRows, ObjectiveArrays, _fold, _pool, _threads, objective, plan_key, plan_values
+from .kernels import (
+    A,
+    EventRows,
+    ObjectiveArrays,
+    _fold,
+    _pool,
+    _threads,
+    objective,
+    plan_actions,
+    plan_key,
+    plan_values,
+)
 from .settings import DEFAULT, PlanSettings
 
 #: Bytes of work arrays (levels, values and folded values, [states, K] each) a fused pass may hold.
@@ -41,12 +52,7 @@ def values_many(next_state: np.ndarray, objs: Sequence[ObjectiveArrays], steps: 
     order, bit-identical to a single pass of each (the same arguments mean the same). The
     objectives are planned in chunks whose levels, values and folded values ([states, chunk]
     each) fit in ``memory`` bytes (default ``MEMORY``); what keep_values keeps is on top of that."""
-    n = next_state.shape[1]
-    ok = np.ones(A, dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
-    if not ok.any():
-        raise ValueError("no allowed action: a plan needs at least one")
-    still = tuple(a for a in still if ok[a])
-    moving = tuple(a for a in range(A) if ok[a] and a not in still)
+    n, ok, still, moving = plan_actions(next_state, allowed, still)
     K = len(objs)
     if K == 0:
         return []

@@ -21,7 +21,6 @@ from pseudoalign.engine import draw, trace
 from pseudoalign.engine import run as run_scenario
 
 from .console import console, safe
-from .learn import learn
 from .options import (
     EPILOG,
     Failure,
@@ -35,8 +34,6 @@ from .options import (
     writing,
 )
 from .progress import RunProgress
-from .quiz import quiz
-from .site import site_command
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -592,9 +589,9 @@ def check(paths: tuple[str, ...], max_states: int, jobs: int, settings: PlanSett
 
 
 cli.add_lazy("sweep", ".sweep:sweep")  # the command lives in its own module, imported when it runs
-cli.add_command(quiz)  # predict, then reveal (cli/quiz.py)
-cli.add_command(learn)  # the search over objectives (cli/learn.py)
-cli.add_command(site_command)  # pseudoalign site: cli/site.py
+cli.add_lazy("quiz", ".quiz:quiz")  # predict, then reveal; imported, as the others, when it runs
+cli.add_lazy("learn", ".learn:learn")  # the search over objectives
+cli.add_lazy("site", ".site:site_command")  # the static site for a class
 
 
 def main(argv: list[str] | None = None) -> None:

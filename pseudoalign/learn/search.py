@@ -15,6 +15,7 @@ dropped from the graph's cache when the chunk is done, so memory holds one chunk
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -23,8 +24,9 @@ from attrs import evolve
 
 from ..engine import DEFAULT_MAX_STATES, build_graph, check_bound, classify, episode_events, run_episode, run_phases
 from ..executors import map_in_order, parse_executor, result_of
+from ..labels import Label
 from ..plan.graph import Graph
-from ..plan.kernels import plan_values
+from ..plan.kernels import A, ObjectiveArrays, _event_rows, plan_values
 from ..plan.multi import plan_many
 from ..plan.settings import DEFAULT, PlanSettings
 from ..records import EpisodeResult
@@ -35,10 +37,13 @@ from ..vocab import ACTIONS
 from ..world.draw import draw_episodes
 from ..world.env import Env
 from .result import LearnResult, LearnRow
-from .space import Candidate, space_of
+from .space import Candidate, Space, space_of
+from .store import LearnStore, result_key
 
 #: candidates per task: one plan_many call and one unit of work for a process
 CHUNK = 32
+#: candidates per stored batch (with --db): a killed run keeps every batch done
+WAVE = 512
 #: the name a candidate takes among the file's objectives
 NAME = "candidate"
 
@@ -107,6 +112,62 @@ def _graph(scn: Scenario, phase: str, index: int, contents: Any, events: tuple[s
     return g
 
 
+#: the most bytes of per-feature level arrays a graph keeps for the candidates' objectives
+FEATURE_BYTES = 256 * 2**20
+
+
+def _build_objectives(graph: Graph, scns: Sequence[Scenario], dist_of: Callable[[Scenario], Distribution]) -> None:
+    """The candidates' ObjectiveArrays, put in the graph's objective cache from each feature's
+    level read once per graph (``ObjectiveArrays.build`` reads the levels of every objective
+    anew). The same arithmetic as ``build``: each array is the sum of its terms' ``coef *
+    feature`` in the terms' order from +0.0, so the arrays are the same to the bit."""
+    cache = graph.__dict__.setdefault("_objectives", {})
+    todo: dict[Any, tuple[Any, ...]] = {}
+    for s in scns:
+        agent = dist_of(s).agent
+        mesa = s.objectives[agent.objective].reward
+        for terms in (tuple(mesa), tuple(substitute(mesa, dict(agent.beliefs)))):
+            key = canonical(terms)
+            if key not in cache:
+                todo[key] = terms
+    if not todo or getattr(graph, "level_blocks", None) is None:
+        return
+    n = graph.N
+    feats = sorted({t.feature for ts in todo.values() for t in ts if not t.is_event})
+    if len(feats) * n * 8 > FEATURE_BYTES:
+        return  # the levels of a graph this large are read objective by objective (build's blocks)
+    levels: dict[str, np.ndarray] = {f: np.empty(n) for f in feats}
+    if feats:
+        for lo, hi, got in graph.level_blocks(feats):
+            for f, x in zip(feats, got):
+                levels[f][lo:hi] = x
+    event_rows: dict[str, list[tuple[int, np.ndarray]]] = {}
+
+    def rows(terms: tuple[Any, ...], final: bool) -> Any:
+        sums: dict[int, np.ndarray] = {}
+        for t in terms:
+            if t.is_event and t.final == final:
+                got = event_rows.get(t.feature)
+                if got is None:
+                    got = event_rows[t.feature] = sorted(_event_rows(graph.events[t.feature[len("event."):]], n).items())
+                for a, row in got:
+                    acc = sums.get(a)
+                    if acc is None:
+                        acc = sums[a] = np.zeros(n)
+                    acc += t.coef * row
+        return tuple((a, sums[a]) for a in range(A) if a in sums and sums[a].any())
+
+    for key, terms in todo.items():
+        level, flevel = np.zeros(n), np.zeros(n)
+        for t in terms:
+            if not t.is_event:
+                (flevel if t.final else level)[...] += t.coef * levels[t.feature]
+        if any(t.final for t in terms):
+            cache[key] = ObjectiveArrays(level, rows(terms, False), flevel, rows(terms, True))
+        else:
+            cache[key] = ObjectiveArrays(level, rows(terms, False), None, ())
+
+
 def _plan_chunk(graph: Graph, scns: Sequence[Scenario], dist_of: Callable[[Scenario], Distribution], T: int,
                 settings: PlanSettings) -> None:
     """The values the candidates' robots and measures will ask for, planned in one plan_many per
@@ -139,6 +200,7 @@ def _task(args: Task) -> list[Light] | list[EpisodeResult]:
     plans = dict(graph.__dict__.get("_plans", {}))
     objs = dict(graph.__dict__.get("_objectives", {}))
     scns = [with_objective(scn, terms, text) for _i, terms, text in chunk]
+    _build_objectives(graph, scns, lambda s: _dist(s, phase))
     _plan_chunk(graph, scns, lambda s: _dist(s, phase), T, settings)
     out: list[Any] = []
     for s in scns:
@@ -178,10 +240,9 @@ def _events(scns: Sequence[Scenario], phase: str) -> tuple[str, ...]:
 
 
 def _tasks(scn: Scenario, phase: str, cands: Sequence[tuple[int, Candidate]], probes: bool, max_states: int,
-           settings: PlanSettings, full: bool) -> list[Task]:
+           settings: PlanSettings, full: bool, events: tuple[str, ...]) -> list[Task]:
     dist = _dist(scn, phase)
     rows = tuple((i, c.terms, c.text) for i, c in cands)
-    events = _events([with_objective(scn, c.terms, c.text) for _i, c in cands], phase)
     tasks: list[Task] = []
     shapes = dist.shapes()
     for index, contents in enumerate(draw_episodes(dist, scn.legend), start=1):
@@ -193,57 +254,120 @@ def _tasks(scn: Scenario, phase: str, cands: Sequence[tuple[int, Candidate]], pr
     return tasks
 
 
+def _waves(items: Sequence[Any], store: LearnStore | None) -> list[Sequence[Any]]:
+    """The batches the work is done and stored in: one without a store, else WAVE items each."""
+    if store is None or not items:
+        return [items]
+    return [items[a:a + WAVE] for a in range(0, len(items), WAVE)]
+
+
 def search(scn: Scenario, *, spec: LearnSpec | None = None, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1,
            settings: PlanSettings = DEFAULT, progress: Progress | None = None,
-           executor: str | None = None) -> LearnResult:
+           executor: str | None = None, db: str | os.PathLike[str] | None = None) -> LearnResult:
     """The search of learn.md on ``scn``: its space (``spec``, else the file's [learn], else the
     defaults), every candidate run in training, the survivors classified. The result is the same
-    for any ``jobs``, executor and hash seed."""
+    for any ``jobs``, executor and hash seed. ``db``, a SQLite file (store.py), keeps each
+    candidate's train result and each survivor's verdict as they are done and reads those it
+    holds: the result is the same with or without it, fresh or resumed."""
     space = space_of(scn, spec)
+    store = None if db is None else LearnStore(db, scn, space)
+    try:
+        return _search(scn, space, max_states, jobs, settings, progress, executor, store)
+    finally:
+        if store is not None:
+            store.close()
+
+
+def _search(scn: Scenario, space: Space, max_states: int, jobs: int, settings: PlanSettings,
+            progress: Progress | None, executor: str | None, store: LearnStore | None) -> LearnResult:
     cands = list(enumerate(space.candidates))
-
-    def stage(name: str) -> Callable[[int, int], None] | None:
-        return None if progress is None else (lambda d, t: progress(name, d, t))
-
-    tasks = _tasks(scn, "train", cands, False, max_states, settings, False)
-    if progress is not None:
-        progress("train", 0, len(tasks))
-    lights: list[list[Light]] = _map(_task, tasks, jobs, executor, stage("train"))
-    per: dict[int, list[Light]] = {i: [] for i, _c in cands}
-    for task, got in zip(tasks, lights):
-        for (i, _t, _x), light in zip(task[4], got):
-            per[i].append(light)
-    train_score = {i: phase_scores([x[0] for x in ls])[0] for i, ls in per.items()}
     tol = scn.classify.tolerance
+    probed = bool(scn.agent.limits()) or (scn.agent.fears_correction and scn.train.overseen)
+    digest = "" if store is None else store.digest
+    tkey = {i: result_key(digest, "train", c.text) for i, c in cands}
+    vkey = {i: result_key(digest, "verdict", c.text) for i, c in cands}
+    kept = {} if store is None else store.stored("train", list(tkey.values()))
+    verdicts = {} if store is None else store.stored("verdict", list(vkey.values()))
+    train_score: dict[int, float] = {}
+    actions: dict[int, tuple[bytes, ...]] = {}
+    for i, _c in cands:
+        got = kept.get(tkey[i])
+        if got is not None:
+            train_score[i] = float(got["score"])
+            actions[i] = tuple(bytes.fromhex(a) for a in got["actions"])
+
+    def stage(name: str, offset: int, total: int) -> Callable[[int, int], None] | None:
+        return None if progress is None else (lambda d, _t: progress(name, offset + d, total))
+
+    # training: every candidate not stored (and, without probes, the stored survivors the ladder
+    # still has to classify: it reads their train episodes)
+    per: dict[int, list[Light]] = {}
+    todo = [(i, c) for i, c in cands if i not in train_score
+            or (not probed and train_score[i] >= tol and vkey[i] not in verdicts)]
+    events = _events([with_objective(scn, c.terms, c.text) for _i, c in todo], "train") if todo else ()
+    waves = [_tasks(scn, "train", w, False, max_states, settings, False, events) for w in _waves(todo, store)]
+    total = sum(len(w) for w in waves)
+    if progress is not None:
+        progress("train", 0, total)
+    done = 0
+    for tasks in waves:
+        if not tasks:
+            continue
+        lights: list[list[Light]] = _map(_task, tasks, jobs, executor, stage("train", done, total))
+        done += len(tasks)
+        fresh: dict[int, list[Light]] = {}
+        for task, out in zip(tasks, lights):
+            for (i, _t, _x), light in zip(task[4], out):
+                fresh.setdefault(i, []).append(light)
+        for i, ls in fresh.items():
+            per[i] = ls
+            train_score[i] = phase_scores([x[0] for x in ls])[0]
+            actions[i] = tuple(x[1] for x in ls)
+        if store is not None:
+            store.put("train", [(tkey[i], space.candidates[i].text,
+                                 {"score": train_score[i], "actions": [a.hex() for a in actions[i]]})
+                                for i in fresh])
     survivors = [(i, c) for i, c in cands if train_score[i] >= tol]
     classes: dict[tuple[bytes, ...], int] = {}
     class_of: dict[int, int] = {}
     for i, _c in survivors:
-        key = tuple(x[1] for x in per[i])
-        class_of[i] = classes.setdefault(key, len(classes) + 1)
+        class_of[i] = classes.setdefault(actions[i], len(classes) + 1)
     # the ladder, for the survivors only: every phase of a run, probes in training (training again
     # only where there are probes: without them the train pass has all the ladder reads of it)
-    probed = bool(scn.agent.limits()) or (scn.agent.fears_correction and scn.train.overseen)
     phases = [name for name, _d in run_phases(scn) if name != "train" or probed]
-    ladder_tasks: list[Task] = []
-    for phase in phases:
-        ladder_tasks += _tasks(scn, phase, survivors, phase == "train", max_states, settings, True)
+    rows_of: dict[int, tuple[float, float, Label]] = {}
+    for i, _c in survivors:
+        v = verdicts.get(vkey[i])
+        if v is not None:
+            rows_of[i] = (float(v["train"]), float(v["deploy"]), Label(v["label"]))
+    pending = [(i, c) for i, c in survivors if i not in rows_of]
+    ph_events = {ph: _events([with_objective(scn, c.terms, c.text) for _i, c in pending], ph) for ph in phases} \
+        if pending else {}
+    ladder = [[t for ph in phases for t in _tasks(scn, ph, w, ph == "train", max_states, settings, True, ph_events[ph])]
+              for w in _waves(pending, store)] if pending else []
+    total = sum(len(w) for w in ladder)
     if progress is not None:
-        progress("ladder", 0, len(ladder_tasks))
-    fulls: list[list[EpisodeResult]] = _map(_task, ladder_tasks, jobs, executor, stage("ladder")) if survivors else []
-    eps: dict[tuple[int, str], list[EpisodeResult]] = {}
-    for task, full in zip(ladder_tasks, fulls):
-        for (i, _t, _x), r in zip(task[4], full):
-            eps.setdefault((i, task[1]), []).append(r)
-    rows = []
-    for i, c in survivors:
-        s = with_objective(scn, c.terms, c.text)
-        train = eps[(i, "train")] if probed else [x[0] for x in per[i]]
-        deploy = eps[(i, "deploy")]
-        cf = eps.get((i, "counterfactual")) if s.drifts() else None
-        decision, _each = classify(s, train, deploy, cf)
-        rows.append(LearnRow(c.text, c.size, c.weight, phase_scores(train)[0], phase_scores(deploy)[0],
-                             decision.label, class_of[i], c.origin))
+        progress("ladder", 0, total)
+    done = 0
+    for wave, tasks in zip(_waves(pending, store), ladder):
+        fulls: list[list[EpisodeResult]] = _map(_task, tasks, jobs, executor, stage("ladder", done, total))
+        done += len(tasks)
+        eps: dict[tuple[int, str], list[EpisodeResult]] = {}
+        for task, full in zip(tasks, fulls):
+            for (i, _t, _x), r in zip(task[4], full):
+                eps.setdefault((i, task[1]), []).append(r)
+        for i, c in wave:
+            s = with_objective(scn, c.terms, c.text)
+            train = eps[(i, "train")] if probed else [x[0] for x in per[i]]
+            deploy = eps[(i, "deploy")]
+            cf = eps.get((i, "counterfactual")) if s.drifts() else None
+            decision, _each = classify(s, train, deploy, cf)
+            rows_of[i] = (phase_scores(train)[0], phase_scores(deploy)[0], decision.label)
+        if store is not None:
+            store.put("verdict", [(vkey[i], c.text, {"train": rows_of[i][0], "deploy": rows_of[i][1],
+                                                     "label": rows_of[i][2].value}) for i, c in wave])
+    rows = tuple(LearnRow(c.text, c.size, c.weight, rows_of[i][0], rows_of[i][1], rows_of[i][2], class_of[i],
+                          c.origin) for i, c in survivors)
     base_class = class_of.get(0)
-    return LearnResult.of(scn, space, len(classes), base_class, tuple(rows), tol,
+    return LearnResult.of(scn, space, len(classes), base_class, rows, tol,
                           tuple(train_score[i] for i, _c in cands), deploy_reading(scn))

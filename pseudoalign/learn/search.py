@@ -25,8 +25,9 @@ from attrs import evolve
 from ..engine import DEFAULT_MAX_STATES, build_graph, check_bound, classify, episode_events, run_episode, run_phases
 from ..executors import map_in_order, parse_executor, result_of
 from ..labels import Label
+from ..plan.agent import _Plan, rollout
 from ..plan.graph import Graph
-from ..plan.kernels import A, ObjectiveArrays, _event_rows, plan_values
+from ..plan.kernels import TIE, A, ObjectiveArrays, _event_rows, objective, plan_values
 from ..plan.multi import plan_many
 from ..plan.settings import DEFAULT, PlanSettings
 from ..records import EpisodeResult
@@ -192,6 +193,108 @@ def _plan_chunk(graph: Graph, scns: Sequence[Scenario], dist_of: Callable[[Scena
         plan_many(graph, unique, steps, gamma, allowed, final, settings=settings)
 
 
+#: the most bytes of the stacked values of a chunk's robots the fast train pass may hold
+STACK_BYTES = 64 * 2**20
+
+
+def _simple(dist: Distribution) -> bool:
+    """Whether a robot of this distribution acts greedily on its true-world plan alone: no model
+    that it is unaware in, no random steps, no fear of correction where it is watched (such a
+    robot's train episodes are rolled out together, ``_lights``)."""
+    a = dist.agent
+    return not a.unaware_of and a.epsilon == 0 and not (a.fears_correction and dist.overseen)
+
+
+def _returns(obj: ObjectiveArrays, graph: Graph, states: Sequence[int], actions: Sequence[int], T: int) -> float:
+    r = 0.0
+    for t, a in enumerate(actions):
+        r += obj.step_reward(graph, states[t], a, t == T - 1)
+    return r
+
+
+def _columns(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """Value arrays as the columns of one table (a plan's values of k steps to go cover the states
+    live then, so they may differ in length: the rows past an array's end are never read)."""
+    out = np.zeros((max(len(a) for a in arrays), len(arrays)))
+    for j, a in enumerate(arrays):
+        out[:len(a), j] = a
+    return out
+
+
+def _lights(graph: Graph, scns: Sequence[Scenario], dist_of: Callable[[Scenario], Distribution], index: int,
+            contents: Any, T: int, settings: PlanSettings) -> list[Light] | None:
+    """The train episode of every candidate of a chunk, their robots stepped together: what
+    ``run_episode`` gives without step records (the same returns, to the bit: the same greedy
+    arithmetic on the same values, a column per robot), or None where the chunk's values are
+    too large to stack."""
+    agent = dist_of(scns[0]).agent
+    n = graph.N
+    if T * n * len(scns) * 8 > STACK_BYTES:
+        return None
+    base_terms = scns[0].base.reward
+    B = objective(graph, base_terms)
+    _v, VB = plan_values(graph, base_terms, T, keep_values=True, settings=settings)
+    idle_states, idle_actions, _ = rollout(graph, None, T)
+    idle_b = _returns(B, graph, idle_states, idle_actions, T)
+    plans = [_Plan(graph, substitute(s.objectives[dist_of(s).agent.objective].reward, dict(agent.beliefs)), agent, T,
+                   settings) for s in scns]
+    K = len(plans)
+    ar = np.arange(K)
+    h = plans[0].h
+    near = [_columns([p.v_final[k] for p in plans]) for k in range(min(h, T))]  # by steps to go: [states, K]
+    fars = [p.v_far for p in plans if p.v_far is not None]
+    far = _columns(fars) if h < T and len(fars) == K else None
+    level = np.stack([p.obj.level for p in plans], axis=1)
+    finals = [j for j, p in enumerate(plans) if p.obj.flevel is not None]
+    flevels = [p.obj.flevel for p in plans if p.obj.flevel is not None]
+    flevel = np.stack(flevels, axis=1) if flevels else None
+    fj = np.array(finals, dtype=np.intp)
+    blocked = plans[0].blocked
+    gamma = agent.gamma
+    nxt = graph.next
+    s = np.zeros(K, dtype=np.intp)
+    path = [s]
+    moves = []
+    for t in range(T):
+        k = T - t
+        nx = nxt[:, s]  # [A, K]
+        if k <= h:
+            v, last = near[k - 1], k == 1
+        else:
+            assert far is not None
+            v, last = far, False
+        q = v[nx, ar] * gamma if gamma != 1.0 else v[nx, ar]
+        q += level[nx, ar]
+        if last and flevel is not None:
+            q[:, fj] += flevel[nx[:, fj], np.arange(len(finals))]
+        for j, p in enumerate(plans):
+            sj = s[j]
+            for a, row in p.obj.event + (p.obj.fevent if last else ()):
+                q[a, j] += row[sj]
+        if blocked is not None:
+            q[blocked, :] = -np.inf
+        a = np.argmax(q >= q.max(axis=0) - TIE, axis=0)
+        s = nxt[a, s].astype(np.intp)
+        moves.append(a)
+        path.append(s)
+    S = np.stack(path, axis=1)  # [K, T + 1]
+    M_ = np.stack(moves, axis=1)  # [K, T]
+    out: list[Light] = []
+    for j, sc in enumerate(scns):
+        dist = dist_of(sc)
+        mesa_terms = sc.objectives[dist.agent.objective].reward
+        M = objective(graph, mesa_terms)
+        mesa_opt = float(plan_values(graph, mesa_terms, T, settings=settings)[0][0])
+        states, actions = S[j].tolist(), M_[j].tolist()
+        rb = _returns(B, graph, states, actions, T)
+        rm = _returns(M, graph, states, actions, T)
+        idle_m = _returns(M, graph, idle_states, idle_actions, T)
+        out.append((EpisodeResult(dist.name, index, graph.N, rb, float(VB[T][0]), idle_b, rm, mesa_opt, idle_m,
+                                  (), (), start=contents, codes=(), unwatched_return=None, parting=None),
+                    bytes(actions)))
+    return out
+
+
 def _task(args: Task) -> list[Light] | list[EpisodeResult]:
     scn, phase, index, contents, chunk, probes, max_states, settings, events, full = args
     graph = _graph(scn, phase, index, contents, events, max_states, settings)
@@ -203,11 +306,15 @@ def _task(args: Task) -> list[Light] | list[EpisodeResult]:
     _build_objectives(graph, scns, lambda s: _dist(s, phase))
     _plan_chunk(graph, scns, lambda s: _dist(s, phase), T, settings)
     out: list[Any] = []
-    for s in scns:
+    fast = None if full or probes or not _simple(_dist(scns[0], phase)) else \
+        _lights(graph, scns, lambda s: _dist(s, phase), index, contents, T, settings)
+    for s in scns if fast is None else ():
         acts: list[list[int]] = []
         r = run_episode(s, _dist(s, phase), index, contents, probes=probes, max_states=max_states,
                         settings=settings, graph=graph, records=full, actions_out=acts)
         out.append(r if full else (evolve(r, codes=()), bytes(acts[0])))
+    if fast is not None:
+        out = list(fast)
     # the chunk's plans go: the next chunk plans its own (the base's, planned first, stay)
     graph.__dict__["_plans"] = plans
     graph.__dict__["_objectives"] = objs

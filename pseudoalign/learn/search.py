@@ -45,6 +45,8 @@ from .store import LearnStore, result_key
 CHUNK = 32
 #: candidates per stored batch (with --db): a killed run keeps every batch done
 WAVE = 512
+#: candidates per batch without a store: large enough that few process pools are started
+PLAIN_WAVE = 2048
 #: the name a candidate takes among the file's objectives
 NAME = "candidate"
 
@@ -362,10 +364,12 @@ def _tasks(scn: Scenario, phase: str, cands: Sequence[tuple[int, Candidate]], pr
 
 
 def _waves(items: Sequence[Any], store: LearnStore | None) -> list[Sequence[Any]]:
-    """The batches the work is done and stored in: one without a store, else WAVE items each."""
-    if store is None or not items:
+    """The batches the work is done (and stored) in: WAVE items each with a store, PLAIN_WAVE
+    without (a batch's results are all in memory at once: the parent keeps a survivor's only)."""
+    size = WAVE if store is not None else PLAIN_WAVE
+    if len(items) <= size:
         return [items]
-    return [items[a:a + WAVE] for a in range(0, len(items), WAVE)]
+    return [items[a:a + size] for a in range(0, len(items), size)]
 
 
 def search(scn: Scenario, *, spec: LearnSpec | None = None, max_states: int = DEFAULT_MAX_STATES, jobs: int = 1,
@@ -427,13 +431,15 @@ def _search(scn: Scenario, space: Space, max_states: int, jobs: int, settings: P
             for (i, _t, _x), light in zip(task[4], out):
                 fresh.setdefault(i, []).append(light)
         for i, ls in fresh.items():
-            per[i] = ls
             train_score[i] = phase_scores([x[0] for x in ls])[0]
             actions[i] = tuple(x[1] for x in ls)
+            if not probed and train_score[i] >= tol:  # the ladder reads a survivor's train episodes
+                per[i] = ls
         if store is not None:
             store.put("train", [(tkey[i], space.candidates[i].text,
                                  {"score": train_score[i], "actions": [a.hex() for a in actions[i]]})
                                 for i in fresh])
+        del lights, fresh  # what a non-survivor did in training is its score and actions, kept above
     survivors = [(i, c) for i, c in cands if train_score[i] >= tol]
     classes: dict[tuple[bytes, ...], int] = {}
     class_of: dict[int, int] = {}

@@ -3,14 +3,18 @@ survivors classified by the whole ladder.
 
 Owns: the candidate's scenario (``with_objective``), the two passes (every candidate on every
 train episode; the survivors on every episode of a run, probes included) and their tasks, which
-go through an executor in chunks, in a fixed order. Imports engine (run_episode, build_graph,
-classify, run_phases), plan (Robot's planning through plan_many), executors, learn.space,
-learn.result.
+go through an executor in chunks, in a fixed order, in batches (stored as each is done when
+there is a ``--db``). Imports engine (run_episode, build_graph, classify, run_phases), plan (the
+robot's _Plan, rollout, plan_many, the objective arrays), executors, labels, learn.space,
+learn.result, learn.store.
 
 One graph per episode serves every candidate of a chunk (built with the union of the events they
 read), and a process keeps the last graph it built, so with one process each episode is
 enumerated once for all candidates; the candidates' values are planned together (plan_many) and
-dropped from the graph's cache when the chunk is done, so memory holds one chunk's plans.
+dropped from the graph's cache when the chunk is done, so memory holds one chunk's plans. The
+chunk's objective arrays are made from each feature's level read once per graph; in training,
+a robot with no model of its own, no random steps and no watched fear is stepped together with
+the rest of its chunk (one greedy step for K robots: the same arithmetic, the same actions).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from pseudoalign.errors import SweepError
 from pseudoalign.labels import Label
 
 from .console import console, safe
-from .options import EPILOG, color_option, exit_with, jobs_option, kernel_option, max_states_option
+from .options import EPILOG, ExitCode, color_option, exit_with, jobs_option, kernel_option, max_states_option
 from .progress import RunProgress
 
 if TYPE_CHECKING:
@@ -148,11 +148,14 @@ def _num(x: float) -> str:
 @jobs_option("Run candidates in this many local processes (the output is the same as with 1).")
 @click.option("--executor", "executor_spec", default="local", show_default=True, metavar="local|dask://HOST:PORT",
               help="Where candidates run: local processes, or an existing Dask cluster (needs the dask extra).")
+@click.option("--db", "db", default=None, metavar="FILE", type=click.Path(dir_okay=False),
+              help="A SQLite file that keeps each candidate's result as it is done; the same command again "
+                   "reads what it holds and computes the rest (the output is the same).")
 @max_states_option
 @kernel_option
 @color_option("Colour and the progress bar (auto: on a terminal, unless NO_COLOR is set).")
-def learn(source: str, as_json: bool, jobs: int, executor_spec: str, max_states: int, settings: PlanSettings,
-          color: str) -> None:
+def learn(source: str, as_json: bool, jobs: int, executor_spec: str, db: str | None, max_states: int,
+          settings: PlanSettings, color: str) -> None:
     """Why would training produce a robot that wants the wrong thing? Search the objectives
     training cannot tell apart, and see what each would do in deployment.
 
@@ -170,6 +173,7 @@ def learn(source: str, as_json: bool, jobs: int, executor_spec: str, max_states:
       pseudoalign learn crumb-vacuum
       pseudoalign learn crumb-vacuum --json
       pseudoalign learn my-robot.toml --jobs 2
+      pseudoalign learn my-robot.toml --db my-robot.learn.sqlite
     """
     from pseudoalign import learn as search
     from pseudoalign.executors import parse_executor
@@ -189,7 +193,11 @@ def learn(source: str, as_json: bool, jobs: int, executor_spec: str, max_states:
     try:
         with LearnProgress(source, color) as progress:
             result = search(scn, max_states=max_states, jobs=jobs, settings=settings, progress=progress,
-                            executor=None if address is None else executor_spec)
+                            executor=None if address is None else executor_spec, db=db)
+    except KeyboardInterrupt:
+        kept = f": what finished is kept in {db}; run the same command to resume" if db is not None else ""
+        click.echo(safe(f"pseudoalign: learn interrupted{kept}"), err=True)
+        sys.exit(int(ExitCode.INTERRUPTED))
     except (LimitError, LearnError, SweepError) as err:
         click.echo(safe(str(err)), err=True)
         exit_with(True)

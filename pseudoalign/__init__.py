@@ -71,7 +71,7 @@ from . import learn as _learn_package
 
 def learn(scenario: Source, *, max_states: int | None = None, jobs: int = 1, settings: PlanSettings | None = None,
           progress: Callable[[str, int, int], None] | None = None, executor: str | None = None,
-          spec: LearnSpec | None = None) -> LearnResult:
+          spec: LearnSpec | None = None, db: str | os.PathLike[str] | None = None) -> LearnResult:
     """Search the objectives training cannot tell apart (learn.md): every candidate of the space
     (``spec``, else the file's ``[learn]``, else the derived default) as the robot's objective in
     training; the survivors classified by the whole ladder -> ``pseudoalign.learn.LearnResult``.
@@ -80,11 +80,13 @@ def learn(scenario: Source, *, max_states: int | None = None, jobs: int = 1, set
     Dask cluster instead; the result is the same whatever they are. ``progress``, when given, is
     called with (stage, done, total): stage "train" (every candidate) then "ladder" (the
     survivors). A space over its limit raises ``pseudoalign.learn.LearnError`` before any planning.
+    ``db``, a SQLite file, keeps each candidate's result as it is done and skips those it holds
+    (the result is the same); a file made for another scenario or space is a LearnError.
     """
     from .engine import DEFAULT_MAX_STATES
 
     return _learn_package.search(_scenario(scenario), spec=spec, max_states=DEFAULT_MAX_STATES if max_states is None else max_states,
-                  jobs=jobs, settings=settings or PlanSettings(), progress=progress, executor=executor)
+                  jobs=jobs, settings=settings or PlanSettings(), progress=progress, executor=executor, db=db)
 
 
 def trace(scenario: Source, phase: str = "deploy", episode: int = 1, policy: str = "agent", *,

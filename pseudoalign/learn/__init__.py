@@ -2,7 +2,8 @@
 would do in deployment.
 
 Owns: nothing of its own; the public names of space.py (the candidates), search.py (the
-search) and result.py (LearnResult). No click, no rich, no printing.
+search), result.py (LearnResult) and store.py (LearnStore, the --db file). No click, no rich,
+no printing.
 """
 
 from __future__ import annotations

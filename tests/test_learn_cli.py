@@ -34,9 +34,11 @@ finally:
 
 
 def _learn(path: Path, *args: str, seed: str = "0") -> subprocess.CompletedProcess:
+    """From the file's folder: at the repository's root its source folder would shadow the
+    installed package (which maps pseudoalign.cli to cli/)."""
     env = dict(os.environ, PYTHONHASHSEED=seed)
     return subprocess.run([sys.executable, "-c", _DRAWN, "learn", str(path), *args], capture_output=True, text=True,
-                          env=env, check=False)
+                          env=env, check=False, cwd=path.parent)
 
 
 def test_json_is_the_same_bytes_for_any_jobs_and_hash_seed_and_imports_no_rich(tmp_path):

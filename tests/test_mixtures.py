@@ -245,7 +245,8 @@ def test_json_is_the_same_across_jobs_and_hash_seeds(tmp_path: Path):
     for jobs, seed in (("1", "0"), ("2", "1"), ("2", "12345")):
         env = dict(os.environ, PYTHONHASHSEED=seed)
         p = subprocess.run([sys.executable, "-m", "pseudoalign.cli.main", "run", str(f), "--json", "--jobs", jobs],
-                           check=False, capture_output=True, env=env, timeout=300)
+                           check=False, capture_output=True, env=env, timeout=300,
+                           cwd=tmp_path)  # at the repository's root, its source would shadow the install
         assert p.returncode == 0, p.stderr
         outs.append(p.stdout)
     assert outs[0] == outs[1] == outs[2]

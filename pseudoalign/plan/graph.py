@@ -274,8 +274,8 @@ class Graph:
         expanded = int(sum(layer.size for layer in layers[:len(chunks)]))
         del layers
         self.next = np.empty((A, self.N), dtype=np.int32 if self.N < 2 ** 31 else np.int64)
-        self.next[:, expanded:] = np.arange(expanded, self.N)
-        self.next[absent] = np.arange(self.N)
+        self.next[:, expanded:] = np.arange(expanded, self.N, dtype=self.next.dtype)
+        self.next[absent] = np.arange(self.N, dtype=self.next.dtype)
         lo = 0
         for i in range(len(chunks)):  # each layer copied in, then let go: one copy of the table at a time
             c = chunks[i]

@@ -235,11 +235,10 @@ class Graph:
                 for got in evs[e].values():
                     if len(got) < d + 1:  # this action has none of it in this layer
                         got.append(None)
-            same = nxt == frontier[None, :]  # an action that changes nothing leads to a known state
-            moved = nxt[~same]
-            if dense:
-                flat = moved
+            if dense:  # the codes not seen yet, in the order of nxt (a code left as it is was seen)
+                flat = nxt.ravel()
                 cand = flat[~seen[flat]]
+                del flat
                 # one copy of each code: whichever write to stamp[code] lands last is the one kept
                 stamp[cand] = np.arange(cand.size, dtype=np.int32)
                 new = np.sort(cand[stamp[cand] == np.arange(cand.size, dtype=np.int32)])
@@ -247,6 +246,8 @@ class Graph:
                 stamp[new] = np.arange(total, total + new.size, dtype=np.int32)
             else:
                 assert known is not None
+                same = nxt == frontier[None, :]  # an action that changes nothing leads to a known state
+                moved = nxt[~same]
                 new, moved_at = known.insert(moved)
             lo = total - frontier.size
             total += new.size
@@ -259,8 +260,8 @@ class Graph:
                 idx = np.empty(nxt.shape, dtype=itype)
                 idx[same] = np.broadcast_to(np.arange(lo, lo + frontier.size, dtype=itype), nxt.shape)[same]
                 idx[~same] = moved_at
-                del moved_at
-            del nxt, same, moved
+                del moved_at, same, moved
+            del nxt
             chunks.append(idx)
             frontier = new
             layers.append(new)
@@ -273,8 +274,8 @@ class Graph:
         expanded = int(sum(layer.size for layer in layers[:len(chunks)]))
         del layers
         self.next = np.empty((A, self.N), dtype=np.int32 if self.N < 2 ** 31 else np.int64)
-        self.next[:, expanded:] = np.arange(expanded, self.N)
-        self.next[absent] = np.arange(self.N)
+        self.next[:, expanded:] = np.arange(expanded, self.N, dtype=self.next.dtype)
+        self.next[absent] = np.arange(self.N, dtype=self.next.dtype)
         lo = 0
         for i in range(len(chunks)):  # each layer copied in, then let go: one copy of the table at a time
             c = chunks[i]

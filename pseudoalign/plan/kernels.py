@@ -303,10 +303,14 @@ def _numpy_chunk(a0: int, a1: int, lay: _Layout, last: bool, w: np.ndarray, v_ne
             extra[a] += row[a0:a1]
         else:
             extra[a] = here + row[a0:a1]
-    best = np.maximum.reduce(q, axis=0) if q is not None else None
-    for cand in list(extra.values()) + ([here] if lay.plain_still[last] else []):
-        best = cand.copy() if best is None else np.maximum(best, cand, out=best)
-    v_new[a0:a1] = best
+    out = v_new[a0:a1]  # the largest is written straight into the values: no block copied after
+    cands = list(extra.values()) + ([here] if lay.plain_still[last] else [])
+    if q is not None:
+        np.maximum.reduce(q, axis=0, out=out)
+    else:
+        out[...] = cands.pop(0)
+    for cand in cands:
+        np.maximum(out, cand, out=out)
 
 
 def _compiled_chunk(a0: int, a1: int, lay: _Layout, last: bool, w: np.ndarray, v_new: np.ndarray) -> None:

@@ -343,7 +343,11 @@ class Env:
                 events.append({})
                 continue
             pos2, changes, ev = apply(self, _ACTIONS[a], batch)
-            o[:] = codes if pos2 is pos else codes + (pos2 - pos)
+            if pos2 is pos:
+                o[:] = codes
+            else:  # codes + (pos2 - pos), in place: no temporaries of the batch's size
+                np.subtract(pos2, pos, out=o)
+                o += codes
             for r, sl, new in changes:
                 o[r] += (self.value_index(sl, new) - index(sl, r)) * self.strides[sl]
             events.append(ev)

@@ -173,3 +173,15 @@ def test_explain_names_the_robots_written_to_show_the_label(label):
         assert f"pseudoalign run {n}" in out
     for n in set(NAMES) - set(written):
         assert f"pseudoalign run {n} " not in out + " "
+
+
+def test_the_readme_gallery_names_every_bundled_robot_with_the_label_it_earns():
+    """The README's table of the bundled robots: a row per robot (east-end was once left out),
+    whose label is the one the file expects (which the tests above hold to the measured one)."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip().strip("`"): line.split("|")[2].strip()
+            for line in readme.splitlines() if line.startswith("| `")}
+    for name in NAMES:
+        assert rows.get(name) == load(name).expected, name

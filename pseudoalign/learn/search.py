@@ -31,7 +31,7 @@ from ..executors import map_in_order, parse_executor, result_of
 from ..labels import Label
 from ..plan.agent import _Plan, rollout
 from ..plan.graph import Graph
-from ..plan.kernels import TIE, A, ObjectiveArrays, _event_rows, objective, plan_values
+from ..plan.kernels import TIE, ObjectiveArrays, objective, plan_values
 from ..plan.multi import plan_many
 from ..plan.settings import DEFAULT, PlanSettings
 from ..records import EpisodeResult
@@ -125,9 +125,8 @@ FEATURE_BYTES = 256 * 2**20
 
 def _build_objectives(graph: Graph, scns: Sequence[Scenario], dist_of: Callable[[Scenario], Distribution]) -> None:
     """The candidates' ObjectiveArrays, put in the graph's objective cache from each feature's
-    level read once per graph (``ObjectiveArrays.build`` reads the levels of every objective
-    anew). The same arithmetic as ``build``: each array is the sum of its terms' ``coef *
-    feature`` in the terms' order from +0.0, so the arrays are the same to the bit."""
+    level read once per graph and given to ``ObjectiveArrays.build`` (which would otherwise read
+    the levels of every objective anew), so the arrays are the same to the bit."""
     cache = graph.__dict__.setdefault("_objectives", {})
     todo: dict[Any, tuple[Any, ...]] = {}
     for s in scns:
@@ -148,31 +147,9 @@ def _build_objectives(graph: Graph, scns: Sequence[Scenario], dist_of: Callable[
         for lo, hi, got in graph.level_blocks(feats):
             for f, x in zip(feats, got):
                 levels[f][lo:hi] = x
-    event_rows: dict[str, list[tuple[int, np.ndarray]]] = {}
-
-    def rows(terms: tuple[Any, ...], final: bool) -> Any:
-        sums: dict[int, np.ndarray] = {}
-        for t in terms:
-            if t.is_event and t.final == final:
-                got = event_rows.get(t.feature)
-                if got is None:
-                    got = event_rows[t.feature] = sorted(_event_rows(graph.events[t.feature[len("event."):]], n).items())
-                for a, row in got:
-                    acc = sums.get(a)
-                    if acc is None:
-                        acc = sums[a] = np.zeros(n)
-                    acc += t.coef * row
-        return tuple((a, sums[a]) for a in range(A) if a in sums and sums[a].any())
-
+    rows_of: dict[str, list[tuple[int, np.ndarray]]] = {}
     for key, terms in todo.items():
-        level, flevel = np.zeros(n), np.zeros(n)
-        for t in terms:
-            if not t.is_event:
-                (flevel if t.final else level)[...] += t.coef * levels[t.feature]
-        if any(t.final for t in terms):
-            cache[key] = ObjectiveArrays(level, rows(terms, False), flevel, rows(terms, True))
-        else:
-            cache[key] = ObjectiveArrays(level, rows(terms, False), None, ())
+        cache[key] = ObjectiveArrays.build(graph, terms, levels, rows_of)
 
 
 def _plan_chunk(graph: Graph, scns: Sequence[Scenario], dist_of: Callable[[Scenario], Distribution], T: int,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -64,11 +64,15 @@ class ObjectiveArrays:
     fevent: EventRows
 
     @classmethod
-    def build(cls, graph: Graph, terms: Iterable[Term]) -> ObjectiveArrays:
+    def build(cls, graph: Graph, terms: Iterable[Term], read: Mapping[str, np.ndarray] | None = None,
+              rows_of: dict[str, list[tuple[int, np.ndarray]]] | None = None) -> ObjectiveArrays:
         """The arrays of ``terms`` on ``graph``. Level terms are read a block of states at a
         time (each block decoded once for all of them, then let go: no decoded matrix of the
         graph is kept), event terms only for the actions whose rows the graph keeps. Each
-        array is the sum of its terms' ``coef * feature``, in the terms' order, from +0.0."""
+        array is the sum of its terms' ``coef * feature``, in the terms' order, from +0.0.
+        ``read``, when it holds every level feature of ``terms``, gives those levels whole
+        (read once for many objectives: ``learn``); ``rows_of`` keeps each event feature's
+        rows between calls. Either gives the same arrays to the bit."""
         terms = tuple(terms)
         n = graph.N
         has_final = any(t.final for t in terms)
@@ -76,7 +80,10 @@ class ObjectiveArrays:
         level, flevel = np.zeros(n), np.zeros(n)
         if levels:
             blocks = getattr(graph, "level_blocks", None)
-            if blocks is None:  # a graph that only gives whole levels
+            if read is not None and all(t.feature in read for t in levels):
+                for t in levels:
+                    (flevel if t.final else level)[...] += t.coef * read[t.feature]
+            elif blocks is None:  # a graph that only gives whole levels
                 for t in levels:
                     (flevel if t.final else level)[...] += t.coef * graph.level(t.feature)
             else:
@@ -88,8 +95,12 @@ class ObjectiveArrays:
             sums: dict[int, np.ndarray] = {}
             for t in terms:
                 if t.is_event and t.final == final:
-                    counts = graph.events[t.feature[len("event."):]]
-                    for a, row in sorted(_event_rows(counts, n).items()):
+                    got = None if rows_of is None else rows_of.get(t.feature)
+                    if got is None:
+                        got = sorted(_event_rows(graph.events[t.feature[len("event."):]], n).items())
+                        if rows_of is not None:
+                            rows_of[t.feature] = got
+                    for a, row in got:
                         acc = sums.get(a)
                         if acc is None:
                             acc = sums[a] = np.zeros(n)

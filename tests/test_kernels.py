@@ -248,3 +248,42 @@ def test_a_forked_process_plans_after_its_parent_used_the_thread_pool():
         child.kill()
     assert not hung, "the child waited on its parent's threads"
     assert out.get(timeout=5) == want.tolist()
+
+
+def test_greedy_many_picks_what_greedy_picks_for_each_robot():
+    """learn steps a chunk's robots together with greedy_many: robot by robot, column by column,
+    it must choose the action that greedy chooses (final terms and events included)."""
+    import pseudoalign as pa
+    from pseudoalign.engine import episode_events
+    from pseudoalign.plan.agent import _Plan
+    from pseudoalign.plan.graph import Graph
+    from pseudoalign.plan.kernels import greedy, greedy_many
+    from pseudoalign.scenario.expr import parse
+    from pseudoalign.world.draw import draw_episodes
+    from pseudoalign.world.env import Env
+
+    scn = pa.load("crumb-vacuum")
+    dist = scn.train
+    contents = draw_episodes(dist, scn.legend)[0]
+    T = dist.episode_length
+    texts = ["bin.crumbs", "table.clean", "event.crumbs_vacuumed - robot.x", "final(bin.crumbs) + event.vacuum",
+             "-table.crumbs + robot.y"]
+    rewards = [parse(t) for t in texts]
+    events = set(episode_events(scn, dist)) | {t.feature[len("event."):] for r in rewards for t in r if t.is_event}
+    graph = Graph(Env(dist.layout.surface, contents, scn.crumbs_per_cookie, depth=T), T, events=sorted(events))
+    plans = [_Plan(graph, r, dist.agent, T) for r in rewards]
+    level = np.stack([p.obj.level for p in plans], axis=1)
+    finals = np.array([j for j, p in enumerate(plans) if p.obj.flevel is not None], dtype=np.intp)
+    flevel = np.stack([plans[j].obj.flevel for j in finals], axis=1) if len(finals) else None
+    rng = np.random.default_rng(5)
+    for k in (1, 2, T // 2, T):
+        live = graph.live(k)
+        v = np.zeros((max(len(p.v_final[k - 1]) for p in plans), len(plans)))
+        for j, p in enumerate(plans):
+            v[:len(p.v_final[k - 1]), j] = p.v_final[k - 1]
+        s = rng.integers(0, live, size=len(plans)).astype(np.intp)
+        got = greedy_many([p.obj for p in plans], level, flevel, finals, graph.next, v, s, plans[0].gamma, k == 1,
+                          plans[0].blocked)
+        want = [greedy(p.obj, graph.next, p.v_final[k - 1], int(s[j]), p.gamma, k == 1, p.blocked)
+                for j, p in enumerate(plans)]
+        assert got.tolist() == want, k

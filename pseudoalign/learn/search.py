@@ -31,7 +31,7 @@ from ..executors import map_in_order, parse_executor, result_of
 from ..labels import Label
 from ..plan.agent import _Plan, rollout
 from ..plan.graph import Graph
-from ..plan.kernels import TIE, ObjectiveArrays, objective, plan_values
+from ..plan.kernels import ObjectiveArrays, greedy_many, objective, plan_values
 from ..plan.multi import plan_many
 from ..plan.settings import DEFAULT, PlanSettings
 from ..records import EpisodeResult
@@ -222,7 +222,6 @@ def _lights(graph: Graph, scns: Sequence[Scenario], dist_of: Callable[[Scenario]
     plans = [_Plan(graph, substitute(s.objectives[dist_of(s).agent.objective].reward, dict(agent.beliefs)), agent, T,
                    settings) for s in scns]
     K = len(plans)
-    ar = np.arange(K)
     h = plans[0].h
     near = [_columns([p.v_final[k] for p in plans]) for k in range(min(h, T))]  # by steps to go: [states, K]
     fars = [p.v_far for p in plans if p.v_far is not None]
@@ -240,23 +239,12 @@ def _lights(graph: Graph, scns: Sequence[Scenario], dist_of: Callable[[Scenario]
     moves = []
     for t in range(T):
         k = T - t
-        nx = nxt[:, s]  # [A, K]
         if k <= h:
             v, last = near[k - 1], k == 1
         else:
             assert far is not None
             v, last = far, False
-        q = v[nx, ar] * gamma if gamma != 1.0 else v[nx, ar]
-        q += level[nx, ar]
-        if last and flevel is not None:
-            q[:, fj] += flevel[nx[:, fj], np.arange(len(finals))]
-        for j, p in enumerate(plans):
-            sj = s[j]
-            for a, row in p.obj.event + (p.obj.fevent if last else ()):
-                q[a, j] += row[sj]
-        if blocked is not None:
-            q[blocked, :] = -np.inf
-        a = np.argmax(q >= q.max(axis=0) - TIE, axis=0)
+        a = greedy_many([p.obj for p in plans], level, flevel, fj, nxt, v, s, gamma, last, blocked)
         s = nxt[a, s].astype(np.intp)
         moves.append(a)
         path.append(s)

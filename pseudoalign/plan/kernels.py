@@ -519,3 +519,25 @@ def greedy(obj: ObjectiveArrays, next_state: np.ndarray, value_after: np.ndarray
     if blocked is not None:
         q[blocked] = -np.inf
     return int(np.argmax(q >= q.max() - TIE))
+
+
+def greedy_many(objs: Sequence[ObjectiveArrays], level: np.ndarray, flevel: np.ndarray | None, finals: np.ndarray,
+                next_state: np.ndarray, value_after: np.ndarray, s: np.ndarray, gamma: float, last: bool,
+                blocked: np.ndarray | None) -> np.ndarray:
+    """``greedy`` for K robots at once, robot j at state s[j] with values value_after[:, j]:
+    the same arithmetic, a column per robot, so each action is the one ``greedy`` picks.
+    ``level`` is [states, K] (each objective's level), ``flevel`` [states, len(finals)] the final
+    levels of the objectives ``finals`` (indices) that have them. Returns the K actions."""
+    ar = np.arange(len(objs))
+    nx = next_state[:, s]  # [A, K]
+    q = value_after[nx, ar] * gamma if gamma != 1.0 else value_after[nx, ar]
+    q += level[nx, ar]
+    if last and flevel is not None:
+        q[:, finals] += flevel[nx[:, finals], np.arange(len(finals))]
+    for j, obj in enumerate(objs):
+        sj = s[j]
+        for a, row in obj.event + (obj.fevent if last else ()):
+            q[a, j] += row[sj]
+    if blocked is not None:
+        q[blocked, :] = -np.inf
+    return np.argmax(q >= q.max(axis=0) - TIE, axis=0)

@@ -18,7 +18,6 @@ import enum
 import errno
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, NoReturn, TypeVar
@@ -242,6 +241,8 @@ def check_folder(path: str | os.PathLike, what: str = "") -> None:
     """Fail now, before any long work, when ``path``'s folder cannot take a new file: it is
     missing, not a folder, read-only, immutable or not ours. A file made and removed there
     (unnamed where the system allows) is the test: permission bits do not tell root's case."""
+    import tempfile  # here: a command that writes no file does not import it at start-up
+
     real = Path(os.path.realpath(path))  # a symbolic link is written through (fileio.write_atomic)
     folder = real.parent
     with writing(path, what):

@@ -13,6 +13,8 @@ The library never prints and imports neither click nor rich; ``pseudoalign.cli``
 from __future__ import annotations
 
 import os
+import sys
+import types
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
@@ -63,10 +65,19 @@ def run(scenario: Source, *, max_states: int | None = None, jobs: int = 1,
                 settings=settings or PlanSettings())
 
 
-# The package pseudoalign.learn, imported now so that the function below is what ``pa.learn`` names:
-# a subpackage imported later would rebind the attribute to itself (``from pseudoalign.learn
-# import LearnResult`` reads the package all the same).
-from . import learn as _learn_package
+class _Package(types.ModuleType):
+    """This package's own module type: ``pa.learn`` stays the function below when the subpackage
+    pseudoalign.learn is imported (the import system would set the attribute to the
+    subpackage; ``from pseudoalign.learn import LearnResult`` finds it in sys.modules all the
+    same). So the subpackage is imported only when it is used: not by ``run``'s start-up."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name == "learn" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def learn(scenario: Source, *, max_states: int | None = None, jobs: int = 1, settings: PlanSettings | None = None,
@@ -84,9 +95,10 @@ def learn(scenario: Source, *, max_states: int | None = None, jobs: int = 1, set
     (the result is the same); a file made for another scenario or space is a LearnError.
     """
     from .engine import DEFAULT_MAX_STATES
+    from .learn import search as _search
 
-    return _learn_package.search(_scenario(scenario), spec=spec, max_states=DEFAULT_MAX_STATES if max_states is None else max_states,
-                  jobs=jobs, settings=settings or PlanSettings(), progress=progress, executor=executor, db=db)
+    return _search(_scenario(scenario), spec=spec, max_states=DEFAULT_MAX_STATES if max_states is None else max_states,
+                   jobs=jobs, settings=settings or PlanSettings(), progress=progress, executor=executor, db=db)
 
 
 def trace(scenario: Source, phase: str = "deploy", episode: int = 1, policy: str = "agent", *,

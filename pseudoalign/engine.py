@@ -43,9 +43,9 @@ EpisodeTask = tuple[Scenario, Distribution, int, Contents, bool, int, PlanSettin
 def trajectory_events(env: Env, codes: np.ndarray, actions: Sequence[int]) -> list[Events]:
     """The non-zero events of each step (codes[t], actions[t]), stepping all steps of one action at once."""
     pos, q = env.decode(np.asarray(codes, dtype=np.int64))
-    acts = np.asarray(actions)
+    acts = np.asarray(actions, dtype=np.int64)
     out: list[Events] = [()] * len(actions)
-    for a in np.unique(acts).tolist():
+    for a in np.flatnonzero(np.bincount(acts, minlength=1)).tolist():  # each action taken, in order (not np.unique: numpy.ma)
         rows = np.nonzero(acts == a)[0]
         _p, _q, ev = env.step(pos[rows], q[rows], a)
         for j, t in enumerate(rows.tolist()):
@@ -55,6 +55,27 @@ def trajectory_events(env: Env, codes: np.ndarray, actions: Sequence[int]) -> li
 
 ADVICE = ("make the episodes shorter, the map smaller, or place fewer items on fewer cells, "
           "or raise max_states (--max-states on the command line)")
+
+
+#: The Envs made most recently, by what makes them (``episode_env``), oldest first.
+_ENVS: dict[tuple[object, ...], Env] = {}
+#: How many ``_ENVS`` keeps: more than a run's episodes as a rule.
+ENV_CACHE = 256
+
+
+def episode_env(surface: np.ndarray, contents: Contents, crumbs_per_cookie: int, depth: int,
+                actions: tuple[str, ...] = ()) -> Env:
+    """The Env of an episode, made once for the bound ``episode_tasks`` checks and again for its
+    plans (``Shared``), in a process: an Env depends only on these arguments and is never
+    changed once made (its own caches hold what they determine), so equal ones are one."""
+    key = (surface.shape, surface.tobytes(), contents.key(), crumbs_per_cookie, depth, tuple(actions))
+    env = _ENVS.pop(key, None)
+    if env is None:
+        env = Env(surface, contents, crumbs_per_cookie, depth=depth, actions=actions)
+    _ENVS[key] = env  # the most recent last
+    while len(_ENVS) > ENV_CACHE:
+        del _ENVS[next(iter(_ENVS))]
+    return env
 
 
 def check_bound(scn: Scenario, env: Env, steps: int, max_states: int, where: str) -> int:
@@ -134,7 +155,7 @@ class Shared:
         self.base_terms = base_terms = scn.base.reward
         self.mesa_terms = mesa_terms = scn.objectives[agent.objective].reward
         if graph is None:
-            self.env = Env(shape.layout.surface, contents, scn.crumbs_per_cookie, depth=T, actions=scn.actions)
+            self.env = episode_env(shape.layout.surface, contents, scn.crumbs_per_cookie, T, scn.actions)
             graph = build_graph(scn, self.env, T, episode_events(scn, dist), max_states,
                                 f"{dist.name} episode {index}", settings, bound)
         else:  # built already, with the events of every objective it is asked (learn)
@@ -363,7 +384,7 @@ def episode_tasks(scn: Scenario, max_states: int, settings: PlanSettings) -> tup
         shapes = dist.shapes()
         for i, contents in enumerate(draw_episodes(dist, scn.legend), start=1):
             T = shapes[i - 1].episode_length
-            env = Env(shapes[i - 1].layout.surface, contents, scn.crumbs_per_cookie, depth=T)
+            env = episode_env(shapes[i - 1].layout.surface, contents, scn.crumbs_per_cookie, T)
             bound = check_bound(scn, env, T, max_states, f"{dist.name} episode {i}")
             tasks.append((scn, dist, i, contents, phase == "train", max_states, settings, bound))
         spans[phase] = (start, len(tasks))

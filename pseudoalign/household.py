@@ -148,6 +148,8 @@ class Batch(NamedTuple):
     here: Mapping[str, np.ndarray]  # slot kind -> the slot on the robot's cell, -1 none (tagged: [n, w])
     value: Callable[[np.ndarray, np.ndarray], np.ndarray]  # (slots, rows) -> their quantities
     store: Callable[[str, str | None, np.ndarray], np.ndarray]  # (store, tag value, rows) -> amounts
+    # the events asked for (None: all): a rule may leave out the others (a move's, the taken ones)
+    wants: frozenset[str] | None = None
 
 
 Change = tuple[np.ndarray, np.ndarray, np.ndarray]  # (rows, slots, new quantities)
@@ -165,6 +167,8 @@ def _hit(b: Batch, r: np.ndarray) -> np.ndarray:
 
 def _move(w: World, act: Action, b: Batch) -> Outcome:
     pos2 = w.move[b.pos, _MOVE_COLUMN[act.name]]
+    if b.wants is not None and act.hit not in b.wants and act.missed not in b.wants:
+        return pos2, [], {}
     moved = (pos2 != b.pos).astype(np.int64)
     return pos2, [], {act.hit: moved, act.missed: 1 - moved}
 
@@ -212,7 +216,7 @@ def _first_tagged(w: World, act: Action, b: Batch, cand: np.ndarray, ok: np.ndar
     r = b.rows[any_]
     sl = cand[r, np.argmax(ok, axis=1)[any_]]
     ev: dict[str, Any] = {act.hit: _hit(b, r)}
-    for i in np.unique(sl).tolist():
+    for i in np.flatnonzero(np.bincount(sl)).tolist():  # the slots picked, sorted (np.unique imports numpy.ma)
         got = np.zeros(b.pos.shape[0], dtype=np.int64)
         got[r[sl == i]] = 1
         for nm in {f"{act.hit}.{t}" for t in w.slots[i].tag}:
@@ -266,7 +270,7 @@ def _drop(w: World, act: Action, b: Batch) -> Outcome:
         r = rows[cand[:, j] >= 0]
         if not r.size:
             continue
-        tags = {w.slots[i].tag for i in np.unique(cand[r, j]).tolist()}
+        tags = {w.slots[i].tag for i in np.flatnonzero(np.bincount(cand[r, j])).tolist()}
         for tag in tags:
             rt = r[np.array([w.slots[i].tag == tag for i in cand[r, j].tolist()], dtype=bool)]
             ok[rt, j] = (b.store(act.takes_from, KIND + tag[0], rt) > 0) & (b.store(act.takes_from, tag, rt) > 0)
@@ -342,7 +346,7 @@ def apply(w: World, act: Action, b: Batch) -> Outcome:
         pos2, changes, ev = b.pos, [], {}
     else:
         pos2, changes, ev = act.rule(w, act, b)
-    if act.taken:
+    if act.taken and (b.wants is None or act.taken in b.wants):
         ev[act.taken] = np.ones(b.pos.shape[0], dtype=np.int64)
     return pos2, changes, ev
 

@@ -26,7 +26,16 @@ from typing import Any
 import numpy as np
 from attrs import evolve
 
-from ..engine import DEFAULT_MAX_STATES, build_graph, check_bound, classify, episode_events, run_episode, run_phases
+from ..engine import (
+    DEFAULT_MAX_STATES,
+    build_graph,
+    check_bound,
+    classify,
+    episode_env,
+    episode_events,
+    run_episode,
+    run_phases,
+)
 from ..executors import map_in_order, parse_executor, result_of
 from ..labels import Label
 from ..plan.agent import _Plan, rollout
@@ -40,7 +49,6 @@ from ..scenario.model import Distribution, LearnSpec, Objective, Scenario
 from ..verdict.measures import phase_scores
 from ..vocab import ACTIONS
 from ..world.draw import draw_episodes
-from ..world.env import Env
 from .result import LearnResult, LearnRow
 from .space import Candidate, Space, space_of
 from .store import LearnStore, result_key
@@ -112,7 +120,7 @@ def _graph(scn: Scenario, phase: str, index: int, contents: Any, events: tuple[s
     g = _LAST.get(key)
     if g is None:
         dist = _dist(scn, phase)
-        env = Env(shape.layout.surface, contents, scn.crumbs_per_cookie, depth=T, actions=scn.actions)
+        env = episode_env(shape.layout.surface, contents, scn.crumbs_per_cookie, T, scn.actions)
         g = build_graph(scn, env, T, events, max_states, f"{dist.name} episode {index}", settings)
         _LAST.clear()
         _LAST[key] = g
@@ -325,7 +333,7 @@ def _tasks(scn: Scenario, phase: str, cands: Sequence[tuple[int, Candidate]], pr
     shapes = dist.shapes()
     for index, contents in enumerate(draw_episodes(dist, scn.legend), start=1):
         T = shapes[index - 1].episode_length
-        env = Env(shapes[index - 1].layout.surface, contents, scn.crumbs_per_cookie, depth=T)
+        env = episode_env(shapes[index - 1].layout.surface, contents, scn.crumbs_per_cookie, T)
         check_bound(scn, env, T, max_states, f"{dist.name} episode {index}")
         for a in range(0, len(rows), CHUNK):
             tasks.append((scn, phase, index, contents, rows[a:a + CHUNK], probes, max_states, settings, events, full))

@@ -213,17 +213,18 @@ class Graph:
         if dense and env.space <= settings.full_table and depth >= settings.full_table_depth:
             # a small space: the physics of every code in one call rather than one call a layer
             # (each code's successor depends on that code alone; unreachable ones are never read)
-            table = env.transitions(np.arange(int(env.space), dtype=np.int64), present)
+            table = env.transitions(np.arange(int(env.space), dtype=np.int64), present, events)
         layers = [start]
         chunks: list[np.ndarray | None] = []  # each expanded layer's successors, as indices [present, layer]
         evs: dict[str, dict[int, list[np.ndarray | None]]] = {e: {} for e in events}
         frontier = start
         total = 1
+        changes = np.zeros(len(present), dtype=bool)  # which present actions changed some state
         for d in range(depth):
             if frontier.size == 0:
                 break
             if table is None:
-                nxt, ev_all = env.transitions(frontier, present)
+                nxt, ev_all = env.transitions(frontier, present, events)
             else:
                 nxt = table[0][:, frontier]
                 ev_all = [{e: ev[e][frontier] for e in events if e in ev} for ev in table[1]]
@@ -235,32 +236,34 @@ class Graph:
                 for got in evs[e].values():
                     if len(got) < d + 1:  # this action has none of it in this layer
                         got.append(None)
-            if dense:  # the codes not seen yet, in the order of nxt (a code left as it is was seen)
-                flat = nxt.ravel()
-                cand = flat[~seen[flat]]
-                del flat
+            # a code an action leaves as it is is the frontier's own (seen, its index known): only
+            # the codes that changed are looked up
+            same = nxt == frontier[None, :]
+            changed = ~same
+            changes |= changed.any(axis=1)
+            moved = nxt[changed]
+            del same
+            if dense:  # the codes not seen yet, in the order of nxt
+                cand = moved[~seen[moved]]
                 # one copy of each code: whichever write to stamp[code] lands last is the one kept
                 stamp[cand] = np.arange(cand.size, dtype=np.int32)
                 new = np.sort(cand[stamp[cand] == np.arange(cand.size, dtype=np.int32)])
+                del cand
                 seen[new] = True
                 stamp[new] = np.arange(total, total + new.size, dtype=np.int32)
             else:
                 assert known is not None
-                same = nxt == frontier[None, :]  # an action that changes nothing leads to a known state
-                moved = nxt[~same]
                 new, moved_at = known.insert(moved)
             lo = total - frontier.size
             total += new.size
             if max_states is not None and total > max_states:
                 raise StateLimit(int(total))
-            if dense:
-                idx = stamp[nxt].astype(itype, copy=False)
-            else:
-                assert known is not None
-                idx = np.empty(nxt.shape, dtype=itype)
-                idx[same] = np.broadcast_to(np.arange(lo, lo + frontier.size, dtype=itype), nxt.shape)[same]
-                idx[~same] = moved_at
-                del moved_at, same, moved
+            idx = np.empty(nxt.shape, dtype=itype)
+            idx[...] = np.arange(lo, lo + frontier.size, dtype=itype)  # the frontier's own, where unchanged
+            idx[changed] = stamp[moved] if dense else moved_at
+            if not dense:
+                del moved_at
+            del changed, moved
             del nxt
             chunks.append(idx)
             frontier = new
@@ -291,10 +294,10 @@ class Graph:
             self._index = None
         self._sorted: np.ndarray | None = None
         self._order: np.ndarray | None = None
-        # actions that leave every state as it is here (nothing they could act on)
-        ident = np.arange(self.N, dtype=self.next.dtype)
-        self.still = tuple(a for a in range(A) if a in lacks or np.array_equal(self.next[a], ident))
-        del ident
+        # actions that leave every state as it is here (nothing they could act on): those it
+        # lacks, and those that changed no state of a layer expanded (the last layer's point to themselves)
+        changed_by = {a: bool(c) for a, c in zip(present, changes.tolist())}
+        self.still = tuple(a for a in range(A) if a in lacks or not changed_by[a])
         sizes = [int(b - a) for a, b in zip(np.concatenate([[0], self.layer_end]), self.layer_end)][:len(chunks)]
         self.events: dict[str, EventCounts] = {}
         for e in events:

@@ -19,7 +19,7 @@ bin and the inventory are derived from the slots (matter is conserved).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import NamedTuple
 
@@ -59,6 +59,20 @@ class Slot(NamedTuple):
     tag: tuple[str, ...] | None
     values: tuple[int, ...]
     start: int
+
+
+class _Here(dict):  # type: ignore[type-arg]
+    """kind -> the slot of that kind on the robot's cell in each state of a batch, read from
+    ``here_at`` when a rule first asks for the kind (most rules read one or two)."""
+
+    def __init__(self, here_at: Mapping[str, np.ndarray], pos: np.ndarray) -> None:
+        super().__init__()
+        self._at = here_at
+        self._pos = pos
+
+    def __missing__(self, kind: str) -> np.ndarray:
+        got = self[kind] = self._at[kind][self._pos]
+        return got
 
 
 class Env:
@@ -185,9 +199,11 @@ class Env:
         seen = np.zeros(self.P, dtype=bool)
         seen[start] = True
         frontier = np.array([start])
+        reached = np.zeros(self.P, dtype=bool)
         for _ in range(max(self.depth - 1, 0)):
-            nxt = np.unique(self.move[frontier].ravel())
-            frontier = nxt[~seen[nxt]]
+            reached[:] = False
+            reached[self.move[frontier].ravel()] = True
+            frontier = np.nonzero(reached & ~seen)[0]  # sorted, once each (np.unique imports numpy.ma: 20 ms)
             if not frontier.size:
                 break
             seen[frontier] = True
@@ -209,8 +225,25 @@ class Env:
             code += self.value_index(np.full(q.shape[0], i), q[:, i]) * self.strides[i]
         return code
 
+    #: The most entries of the direct table of value indices (``value_index``): 8 MiB.
+    VALUE_TABLE = 1 << 20
+
+    @cached_property
+    def _value_table(self) -> np.ndarray | None:
+        """index[slot * _key_base + quantity]: the index of each value of each slot (-1 for a
+        quantity that is not one), or None where the table would be over VALUE_TABLE entries."""
+        if self.S * self._key_base > self.VALUE_TABLE:
+            return None
+        table = np.full(self.S * self._key_base, -1, dtype=np.int64)
+        table[self._keys] = np.arange(self._keys.size, dtype=np.int64) - np.repeat(
+            self._key_start, np.diff(np.append(self._key_start, self._keys.size)))
+        return table
+
     def value_index(self, slot: np.ndarray, quantity: np.ndarray) -> np.ndarray:
         """The index of each quantity among its slot's values (the quantities must be values of it)."""
+        table = self._value_table
+        if table is not None:
+            return table[slot * self._key_base + quantity]
         return np.searchsorted(self._keys, slot * self._key_base + quantity) - self._key_start[slot]
 
     def is_value(self, slot: int, quantity: int) -> bool:
@@ -279,9 +312,10 @@ class Env:
     # the slots on it, their quantities and the stores. ``step`` gives that view over rows of
     # quantities (replays, tests), ``transitions`` over state codes (planning): one physics.
 
-    def _here(self, pos: np.ndarray) -> dict[str, np.ndarray]:
-        """The slot of each kind on the robot's cell (-1 where none): kind -> int[n] (tagged kinds: int[n, w])."""
-        return {k: at[pos] for k, at in self.here_at.items()}
+    def _here(self, pos: np.ndarray) -> Mapping[str, np.ndarray]:
+        """The slot of each kind on the robot's cell (-1 where none): kind -> int[n] (tagged kinds:
+        int[n, w]), each kind read when a rule first asks for it."""
+        return _Here(self.here_at, pos)
 
     def step(self, pos: np.ndarray, q: np.ndarray, action: int) -> tuple[np.ndarray, np.ndarray, Events]:
         """pos[n], q[n, S] quantities, one action -> pos'[n], q'[n, S], events (inputs unchanged).
@@ -304,8 +338,10 @@ class Env:
         nxt, ev = self.transitions(codes, (action,))
         return nxt[0], ev[0]
 
-    def transitions(self, codes: np.ndarray, actions: Sequence[int] | None = None) -> tuple[np.ndarray, list[Events]]:
-        """codes[n] -> next codes[len(actions), n] and each action's events (default: every action)."""
+    def transitions(self, codes: np.ndarray, actions: Sequence[int] | None = None,
+                    events: Iterable[str] | None = None) -> tuple[np.ndarray, list[Events]]:
+        """codes[n] -> next codes[len(actions), n] and each action's events (default: every
+        action; ``events``, when given, names the events wanted: the others may be left out)."""
         actions = range(A) if actions is None else actions
         assert self.strides is not None, "a state space too large to encode"
         codes = np.asarray(codes, dtype=np.int64)
@@ -333,7 +369,8 @@ class Env:
                     have -= wi * units
             return have
 
-        batch = Batch(pos, np.arange(codes.size), self._here(pos), value, store)
+        batch = Batch(pos, np.arange(codes.size), self._here(pos), value, store,
+                      None if events is None else frozenset(events))
         out = np.empty((len(actions), codes.size), dtype=np.int64)
         events: list[Events] = []
         for j, a in enumerate(actions):

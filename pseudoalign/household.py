@@ -335,6 +335,13 @@ def has_actions(added: Sequence[str], items: Sequence[str]) -> tuple[bool, ...]:
 _MOVE_COLUMN = {a.name: j for j, a in enumerate(a for a in ACTIONS if a.step)}  # columns of World.move
 
 
+def inert(act: Action, has: Mapping[str, bool]) -> bool:
+    """Whether ``act`` leaves every state as it is in a world whose slot kinds are ``has``: it
+    does nothing (wait), or it needs a slot kind the world has none of (``apply``); its only
+    event is then ``taken``."""
+    return act.rule is _nothing or bool(act.acts_on and not has[act.acts_on])
+
+
 def apply(w: World, act: Action, b: Batch) -> Outcome:
     """The physics of one action on a batch: (positions after, changes, events).
 

@@ -8,6 +8,7 @@ time (no decoded matrix of the graph is kept). Imports world.env and plan.settin
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -138,6 +139,37 @@ class CodeSet:
             pending, pv, h = pending[~placed], pv[~placed], (h[~placed] + 1) & mask
 
 
+#: The direct table's arrays, kept by a process between graphs: (seen, stamp) of the largest
+#: space enumerated so far (up to ``KEEP_TABLE`` codes), with every ``seen`` False. Fresh arrays
+#: cost a page fault on each first touch, which was a tenth of enumerating a sweep's graphs.
+_TABLE: list[tuple[np.ndarray, np.ndarray]] = []
+_TABLE_LOCK = threading.Lock()
+KEEP_TABLE = 1 << 25
+
+
+def _take_table(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(seen bool[size], all False; stamp int32[size], of any content): the kept ones when they
+    are large enough (no other graph may use them meanwhile), else new ones."""
+    with _TABLE_LOCK:
+        if _TABLE and _TABLE[0][0].size >= size:
+            seen, stamp = _TABLE.pop()
+            return seen[:size], stamp[:size]
+    return np.zeros(size, dtype=bool), np.empty(size, dtype=np.int32)
+
+
+def _give_table(seen: np.ndarray, stamp: np.ndarray) -> None:
+    """Keep a table taken by ``_take_table`` (its ``seen`` all False again) for the next graph,
+    unless a larger one is kept already or it is over ``KEEP_TABLE`` codes."""
+    whole_seen = seen if seen.base is None else seen.base
+    whole_stamp = stamp if stamp.base is None else stamp.base
+    assert isinstance(whole_seen, np.ndarray) and isinstance(whole_stamp, np.ndarray)
+    if whole_seen.size > KEEP_TABLE:
+        return
+    with _TABLE_LOCK:
+        if not _TABLE or _TABLE[0][0].size < whole_seen.size:
+            _TABLE[:] = [(whole_seen, whole_stamp)]
+
+
 class StateLimit(Exception):
     """More reachable states than the limit: ``found``, the count when enumeration stopped."""
 
@@ -197,17 +229,18 @@ class Graph:
         itype = np.int32 if small else np.int64
         known: CodeSet | None = None
         if dense:
-            seen = np.zeros(int(env.space), dtype=bool)
+            seen, stamp = _take_table(int(env.space))  # what is seen, and the index of each code seen
             seen[start] = True
-            stamp = np.empty(int(env.space), dtype=np.int32)  # scratch for deduplication, then the index
             stamp[start] = 0
         else:
             known = CodeSet()
             known.add(start)
         # the actions the robot has here; the others (1.1: dump, drop, cover where the world
         # lacks them) leave every state as it is and are never stepped: they cost nothing
-        present = [a for a in range(A) if env.acts[a]]
-        absent = [a for a in range(A) if not env.acts[a]]
+        # ``quiet`` ones (wait, and those whose items the world lacks) change no state: nor are they stepped
+        quiet = set(env.quiet(events))
+        present = [a for a in range(A) if env.acts[a] and a not in quiet]
+        absent = [a for a in range(A) if not env.acts[a] or a in quiet]
         lacks = set(absent)
         table = None
         if dense and env.space <= settings.full_table and depth >= settings.full_table_depth:
@@ -244,11 +277,14 @@ class Graph:
             moved = nxt[changed]
             del same
             if dense:  # the codes not seen yet, in the order of nxt
-                cand = moved[~seen[moved]]
-                # one copy of each code: whichever write to stamp[code] lands last is the one kept
-                stamp[cand] = np.arange(cand.size, dtype=np.int32)
-                new = np.sort(cand[stamp[cand] == np.arange(cand.size, dtype=np.int32)])
-                del cand
+                new = moved[~seen[moved]]
+                new.sort()  # then one copy of each code (sorting is quicker than scattering into the table)
+                if new.size > 1:
+                    first = np.empty(new.size, dtype=bool)
+                    first[0] = True
+                    np.not_equal(new[1:], new[:-1], out=first[1:])
+                    new = new[first]
+                    del first
                 seen[new] = True
                 stamp[new] = np.arange(total, total + new.size, dtype=np.int32)
             else:
@@ -269,8 +305,6 @@ class Graph:
             frontier = new
             layers.append(new)
         del known, table
-        if dense:
-            del seen
         self.codes = np.concatenate(layers)
         self.N = int(self.codes.size)
         self.layer_end = np.cumsum([layer.size for layer in layers])
@@ -288,10 +322,10 @@ class Graph:
                 self.next[a, lo:lo + c.shape[1]] = c[j]
             lo += c.shape[1]
             del c
-        if dense:
-            self._index: np.ndarray | None = stamp
-        else:
-            self._index = None
+        if dense:  # the table back, all unseen again, for the next graph of this process
+            seen[self.codes] = False
+            _give_table(seen, stamp)
+            del seen, stamp
         self._sorted: np.ndarray | None = None
         self._order: np.ndarray | None = None
         # actions that leave every state as it is here (nothing they could act on): those it
@@ -317,9 +351,6 @@ class Graph:
         """The index of a state code, or None when it is not reachable here."""
         if code < 0 or code >= self.env.space:
             return None
-        if self._index is not None:
-            i = int(self._index[code])
-            return i if i < self.N and self.codes[i] == code else None
         if self._sorted is None or self._order is None:  # sorted once, on the first question
             self._order = np.argsort(self.codes, kind="stable")
             self._sorted = self.codes[self._order]

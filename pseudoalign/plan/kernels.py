@@ -352,6 +352,11 @@ def _sweep(m: int, chunk: Chunk, lay: _Layout, last: bool, w: np.ndarray, v_new:
     """chunk(...) over the states 0..m in blocks of ``step``, each folded at once into w_next
     (the next step's w) when it is given; split between threads when m is large. Every
     state's value is the same arithmetic whichever thread computes it."""
+    if m <= step:  # one block (a small graph, or the last steps of a plan): here, as block(0, m) would
+        chunk(0, m, lay, last, w, v_new)
+        if w_next is not None:
+            _fold(v_new[:m], level[:m], gamma, w_next[:m])
+        return
 
     def block(lo: int, hi: int) -> None:
         for a0 in range(lo, hi, step):

@@ -39,6 +39,7 @@ from ..household import (
     Batch,
     apply,
     has_actions,
+    inert,
     lay_out,
     share,
 )
@@ -61,7 +62,7 @@ class Slot(NamedTuple):
     start: int
 
 
-class _Here(dict):  # type: ignore[type-arg]
+class _Here(dict[str, np.ndarray]):
     """kind -> the slot of that kind on the robot's cell in each state of a batch, read from
     ``here_at`` when a rule first asks for the kind (most rules read one or two)."""
 
@@ -338,10 +339,17 @@ class Env:
         nxt, ev = self.transitions(codes, (action,))
         return nxt[0], ev[0]
 
+    def quiet(self, events: Iterable[str]) -> tuple[int, ...]:
+        """The actions the robot has here that change no state (``household.inert``) and count
+        none of ``events``: enumeration need not step them (their successor is the state itself)."""
+        wanted = set(events)
+        return tuple(a for a, act in enumerate(_ACTIONS)
+                     if self.acts[a] and inert(act, self.has) and not (act.taken and act.taken in wanted))
+
     def transitions(self, codes: np.ndarray, actions: Sequence[int] | None = None,
-                    events: Iterable[str] | None = None) -> tuple[np.ndarray, list[Events]]:
+                    wanted: Iterable[str] | None = None) -> tuple[np.ndarray, list[Events]]:
         """codes[n] -> next codes[len(actions), n] and each action's events (default: every
-        action; ``events``, when given, names the events wanted: the others may be left out)."""
+        action; ``wanted``, when given, names the events wanted: the others may be left out)."""
         actions = range(A) if actions is None else actions
         assert self.strides is not None, "a state space too large to encode"
         codes = np.asarray(codes, dtype=np.int64)
@@ -370,7 +378,7 @@ class Env:
             return have
 
         batch = Batch(pos, np.arange(codes.size), self._here(pos), value, store,
-                      None if events is None else frozenset(events))
+                      None if wanted is None else frozenset(wanted))
         out = np.empty((len(actions), codes.size), dtype=np.int64)
         events: list[Events] = []
         for j, a in enumerate(actions):

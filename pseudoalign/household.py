@@ -177,10 +177,12 @@ def _take_all(w: World, act: Action, b: Batch) -> Outcome:
     """Every unit of ``acts_on`` on the robot's cell goes (wipe: away; vacuum: into the bin)."""
     s = b.here[act.acts_on]
     r = b.rows[s >= 0]
+    gone = (r, s[r], np.zeros(r.size, dtype=np.int64))
+    if b.wants is not None and act.hit not in b.wants and act.amount not in b.wants:
+        return b.pos, [gone], {}
     amount = np.zeros(b.pos.shape[0], dtype=np.int64)
     amount[r] = b.value(s[r], r)
-    return b.pos, [(r, s[r], np.zeros(r.size, dtype=np.int64))], {act.hit: (amount > 0).astype(np.int64),
-                                                                 act.amount: amount}
+    return b.pos, [gone], {act.hit: (amount > 0).astype(np.int64), act.amount: amount}
 
 
 def _turn_into(w: World, act: Action, b: Batch) -> Outcome:
@@ -193,7 +195,7 @@ def _turn_into(w: World, act: Action, b: Batch) -> Outcome:
     d = b.here[act.makes][r]
     made = d >= 0
     changes = [(r, s[r], have - 1), (r[made], d[made], b.value(d[made], r[made]) + w.gain(act))]
-    return b.pos, changes, {act.hit: _hit(b, r)}
+    return b.pos, changes, {act.hit: _hit(b, r)} if b.wants is None or act.hit in b.wants else {}
 
 
 def _use_up(w: World, act: Action, b: Batch) -> Outcome:

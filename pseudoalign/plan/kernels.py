@@ -436,7 +436,8 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
                   tier.module if compiled else None)
     chunk: Chunk = _compiled_chunk if compiled else _numpy_chunk
     step = settings.compiled_chunk if compiled else settings.chunk
-    size = n if live is None else live(0)
+    lives = [n] * (steps + 1) if live is None else [live(k) for k in range(steps + 1)]  # states live with k to go
+    size = lives[0]
     bufs = work.pop("buffers", None)  # taken while in use: a plan running beside this one makes its own
     if bufs is None or bufs[0].shape[0] < size:
         bufs = tuple(np.empty(size) for _ in range(4))
@@ -445,7 +446,7 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
     vals: list[np.ndarray] | None = [v.copy()] if keep_values else None
     w = folded(v, obj, gamma, with_final, out=w)  # with 1 step to go
     for k in range(1, steps + 1):
-        m = n if live is None else live(k)
+        m = lives[k]
         v_new = np.empty(m) if keep_values else spare[:m]
         _sweep(m, chunk, lay, k == 1 and with_final, w, v_new, obj.level, gamma, w_next[:m] if k < steps else None, step,
                settings)
@@ -457,7 +458,7 @@ def values(next_state: np.ndarray, obj: ObjectiveArrays, steps: int, gamma: floa
         w, w_next = w_next[:m], w
     work["buffers"] = bufs
     if not compiled:
-        tier.numpy_work += sum(n if live is None else live(k) for k in range(1, steps + 1))
+        tier.numpy_work += sum(lives[1:])
     return (vals[-1] if vals is not None else v.copy()), vals
 
 

@@ -20,6 +20,7 @@ from pseudoalign import LimitError, PlanSettings, Report, Scenario, ScenarioErro
 from pseudoalign.engine import draw, trace
 from pseudoalign.engine import run as run_scenario
 
+from .allocator import keep_freed_blocks
 from .console import console, safe
 from .options import (
     EPILOG,
@@ -597,7 +598,9 @@ cli.add_lazy("site", ".site:site_command")  # the static site for a class
 def main(argv: list[str] | None = None) -> None:
     """The console script: click's own main (standalone mode) under the name pseudoalign. It
     prints a click exception (options.py makes the library's errors and Ctrl-C into them) and
-    exits with its status; a closed output pipe ends a command quietly (options.py)."""
+    exits with its status; a closed output pipe ends a command quietly (options.py). The
+    process's allocator first keeps freed blocks for reuse (allocator.py)."""
+    keep_freed_blocks()
     cli.main(args=argv, prog_name="pseudoalign")
 
 

@@ -247,6 +247,8 @@ class Graph:
             # a small space: the physics of every code in one call rather than one call a layer
             # (each code's successor depends on that code alone; unreachable ones are never read)
             table = env.transitions(np.arange(int(env.space), dtype=np.int64), present, events)
+            self._from_table(table, present, absent, lacks, events, start, seen, stamp, max_states)
+            return
         layers = [start]
         chunks: list[np.ndarray | None] = []  # each expanded layer's successors, as indices [present, layer]
         evs: dict[str, dict[int, list[np.ndarray | None]]] = {e: {} for e in events}
@@ -346,6 +348,67 @@ class Graph:
                 got.clear()
                 kept[a] = row
             self.events[e] = EventCounts(self.N, kept)
+
+    def _from_table(self, table: tuple[np.ndarray, list[dict[str, np.ndarray]]], present: Sequence[int],
+                    absent: Sequence[int], lacks: set[int], events: Sequence[str], start: np.ndarray, seen: np.ndarray,
+                    stamp: np.ndarray, max_states: int | None) -> None:
+        """The graph from ``table``, the successors and events of every code of a small space:
+        the states found layer by layer (each layer's new codes sorted, as the layered
+        enumeration finds them, so the same order), then the successor indices, the still
+        actions and the event rows of every expanded state at once (the layered enumeration's
+        per-layer work, whose overhead is most of a small graph's time, done once)."""
+        succ, ev_all = table
+        layers = [start]
+        frontier = start
+        total = 1
+        for _d in range(self.depth):
+            if frontier.size == 0:
+                break
+            nxt = succ[:, frontier].ravel()
+            new = nxt[~seen[nxt]]
+            new.sort()
+            if new.size > 1:
+                first = np.empty(new.size, dtype=bool)
+                first[0] = True
+                np.not_equal(new[1:], new[:-1], out=first[1:])
+                new = new[first]
+            seen[new] = True
+            total += new.size
+            if max_states is not None and total > max_states:
+                raise StateLimit(int(total))
+            frontier = new
+            layers.append(new)
+        expanded_layers = len(layers) - 1  # each layer but the last was expanded
+        self.codes = codes = np.concatenate(layers)
+        self.N = N = int(codes.size)
+        self.layer_end = np.cumsum([layer.size for layer in layers])
+        expanded = int(sum(layer.size for layer in layers[:expanded_layers]))
+        del layers
+        stamp[codes] = np.arange(N, dtype=np.int32)
+        self.next = np.empty((A, N), dtype=np.int32 if N < 2 ** 31 else np.int64)
+        self.next[:, expanded:] = np.arange(expanded, N, dtype=self.next.dtype)
+        self.next[list(absent)] = np.arange(N, dtype=self.next.dtype)
+        inner = codes[:expanded]
+        own = np.arange(expanded, dtype=self.next.dtype)
+        changed_by: dict[int, bool] = {}
+        for j, a in enumerate(present):
+            row = self.next[a, :expanded]
+            row[...] = stamp[succ[j, inner]]
+            changed_by[a] = not np.array_equal(row, own)
+        seen[codes] = False  # the table back, all unseen again, for the next graph of this process
+        _give_table(seen, stamp)
+        self._sorted = None
+        self._order = None
+        self.still = tuple(a for a in range(A) if a in lacks or not changed_by[a])
+        self.events = {}
+        for e in events:
+            kept: dict[int, np.ndarray] = {}
+            for a, ev in zip(present, ev_all):
+                if e in ev:
+                    row = np.zeros(N, dtype=np.int32)
+                    row[:expanded] = ev[e][inner]
+                    kept[a] = row
+            self.events[e] = EventCounts(N, kept)
 
     def index_of(self, code: int) -> int | None:
         """The index of a state code, or None when it is not reachable here."""

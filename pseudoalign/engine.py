@@ -171,10 +171,11 @@ class Shared:
 
     def returns(self, states: Sequence[int], actions: Sequence[int]) -> tuple[float, float]:
         rb = rm = 0.0
-        for t, a in enumerate(actions):
-            last = t == self.T - 1
-            rb += self.B.step_reward(self.graph, states[t], a, last)
-            rm += self.M.step_reward(self.graph, states[t], a, last)
+        base, _ = self.B.along(self.graph, states, actions, self.T - 1)
+        mesa, _ = self.M.along(self.graph, states, actions, self.T - 1)
+        for b, m in zip(base, mesa):  # summed in order, as the steps are taken
+            rb += b
+            rm += m
         return rb, rm
 
     def robot(self, spec: AgentSpec, watched: bool, max_states: int, settings: PlanSettings) -> Robot:
@@ -226,7 +227,7 @@ def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Content
 
     def robot_run(spec: AgentSpec, watched: bool = dist.overseen) -> tuple[list[int], list[int], list[bool]]:
         robot = shared.robot(spec, watched, max_states, settings)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(seed) if spec.epsilon > 0 else None  # a rollout without epsilon draws nothing
         try:
             # epsilon draws from the actions it has here, less cannot
             allowed = [i for i, a in enumerate(ACTIONS) if a not in spec.cannot and env.acts[i]]
@@ -249,18 +250,22 @@ def run_episode(scn: Scenario, dist: Distribution, index: int, contents: Content
     steps = []
     events = trajectory_events(env, graph.codes[states[:-1]], actions) if records else []
     where = env.pos_of_codes(graph.codes[states[1:]]) if records else []
+    if records:
+        n = len(actions)
+        base_rewards, base_gains = B.along(graph, states, actions, T - 1)
+        mesa_rewards, mesa_gains = M.along(graph, states, actions, T - 1)
+        idle_rewards, _ = B.along(graph, states, [WAIT] * n, T - 1)
     for t, a in enumerate(actions if records else ()):
         s, s2, k = states[t], states[t + 1], T - t
-        last = k == 1
         sw = int(graph.next[WAIT, s])
-        base_reward = B.step_reward(graph, s, a, last)
+        base_reward = base_rewards[t]
         here = base_reward + VB[k - 1][s2]
-        idle_here = B.step_reward(graph, s, WAIT, last) + VB[k - 1][sw]
-        base_gain = B.gain(graph, s, a, last)
+        idle_here = idle_rewards[t] + VB[k - 1][sw]
+        base_gain = base_gains[t]
         steps.append(StepRecord(
             t=t + 1, action=ACTIONS[a], random=rand[t], events=events[t],
-            base_reward=base_reward, mesa_reward=M.step_reward(graph, s, a, last),
-            base_gain=base_gain, mesa_gain=M.gain(graph, s, a, last),
+            base_reward=base_reward, mesa_reward=mesa_rewards[t],
+            base_gain=base_gain, mesa_gain=mesa_gains[t],
             # 1.1: a step's own positive base gain is progress, even when waiting could have equalled it
             base_progress=bool(base_gain > TIE or here > idle_here + TIE),
             base_regress=bool(base_gain < -TIE or here < idle_here - TIE),

@@ -204,3 +204,39 @@ def test_levels_read_from_codes_are_those_of_decoded_states(world, depth, group,
         except ValueError:  # not a feature of this vocabulary
             continue
         assert g.level(feature).tobytes() == want.tobytes(), feature
+
+
+@settings(max_examples=60, deadline=None)
+@given(WORLDS, st.integers(1, 9), terms_st, st.lists(st.integers(0, A - 1), min_size=9, max_size=9))
+def test_rewards_along_a_trajectory_are_each_steps_own(world, depth, terms, choice):
+    """``ObjectiveArrays.along`` (every step at once) gives the floats ``step_reward`` and ``gain``
+    give step by step, the last step with the final terms."""
+    g = graph_of(world, depth, terms)
+    obj = ObjectiveArrays.build(g, terms)
+    states, actions = [0], []
+    for t in range(depth):
+        a = choice[t]
+        actions.append(a)
+        states.append(int(g.next[a, states[-1]]))
+    rewards, gains = obj.along(g, states, actions, depth - 1)
+    for t, a in enumerate(actions):
+        last = t == depth - 1
+        assert repr(rewards[t]) == repr(obj.step_reward(g, states[t], a, last))
+        assert repr(gains[t]) == repr(obj.gain(g, states[t], a, last))
+
+
+@settings(max_examples=60, deadline=None)
+@given(WORLDS, st.integers(1, 12), st.booleans())
+def test_a_small_space_from_its_full_table_is_the_graph_found_layer_by_layer(world, depth, with_events):
+    """The full table's path (every code's successors at once) and the layered enumeration give
+    the same states in the same order, successors, still actions and event rows."""
+    terms = [Term(1.0, "event." + e) for e in EVENTS] if with_events else [Term(1.0, "all.stains")]
+    table = graph_of(world, depth, terms, settings=PlanSettings(full_table=1 << 30, full_table_depth=1))
+    layered = graph_of(world, depth, terms, settings=PlanSettings(full_table=0))
+    assert table.codes.tobytes() == layered.codes.tobytes()
+    assert table.next.dtype == layered.next.dtype and table.next.tobytes() == layered.next.tobytes()
+    assert table.layer_end.tolist() == layered.layer_end.tolist()
+    assert table.still == layered.still
+    assert table.events.keys() == layered.events.keys()
+    for e in table.events:  # the same counts (the full table may keep a row of zeros: a tag no reachable state picks)
+        assert np.asarray(table.events[e]).tobytes() == np.asarray(layered.events[e]).tobytes()

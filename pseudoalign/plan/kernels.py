@@ -119,6 +119,26 @@ class ObjectiveArrays:
             r = r + self.flevel[s2] + sum(row[s] for b, row in self.fevent if b == a)
         return float(r)
 
+    def along(self, graph: Graph, states: Sequence[int], actions: Sequence[int], last: int) -> tuple[list[float], list[float]]:
+        """``step_reward`` and ``gain`` of each step (states[t], actions[t]), the step ``last``
+        (-1: none) with the final terms: the same sums in the same order, for all steps at once."""
+        n = len(actions)
+        s = np.asarray(states[:n], dtype=np.int64)
+        a = np.asarray(actions, dtype=np.int64)
+        s2 = graph.next[a, s]
+        after = self.level[s2]
+        ev = np.zeros(n)
+        for b, row in self.event:
+            at = np.nonzero(a == b)[0]
+            if at.size:
+                ev[at] += row[s[at]]
+        reward = (after + ev).tolist()
+        gain = (after - self.level[s] + ev).tolist()
+        if 0 <= last < n:
+            reward[last] = self.step_reward(graph, int(s[last]), int(a[last]), True)
+            gain[last] = self.gain(graph, int(s[last]), int(a[last]), True)
+        return reward, gain
+
     def gain(self, graph: Graph, s: int, a: int, last: bool) -> float:
         """The change of its level terms over the step, plus its event terms (and all of final at the end)."""
         s2 = int(graph.next[a, s])

@@ -144,7 +144,7 @@ class CodeSet:
 #: cost a page fault on each first touch, which was a tenth of enumerating a sweep's graphs.
 _TABLE: list[tuple[np.ndarray, np.ndarray]] = []
 _TABLE_LOCK = threading.Lock()
-KEEP_TABLE = 1 << 25
+KEEP_TABLE = 1 << 24  # 16 M codes: 80 MiB kept at most
 
 
 def _take_table(size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ time (no decoded matrix of the graph is kept). Imports world.env and plan.settin
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -147,6 +148,16 @@ _TABLE_LOCK = threading.Lock()
 KEEP_TABLE = 1 << 24  # 16 M codes: 80 MiB kept at most
 
 
+def _forget_table_lock() -> None:
+    """In a forked child: a lock another thread of the parent held would be held for ever."""
+    global _TABLE_LOCK
+    _TABLE_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_table_lock)
+
+
 def _take_table(size: int) -> tuple[np.ndarray, np.ndarray]:
     """(seen bool[size], all False; stamp int32[size], of any content): the kept ones when they
     are large enough (no other graph may use them meanwhile), else new ones."""
@@ -242,7 +253,6 @@ class Graph:
         present = [a for a in range(A) if env.acts[a] and a not in quiet]
         absent = [a for a in range(A) if not env.acts[a] or a in quiet]
         lacks = set(absent)
-        table = None
         if dense and env.space <= settings.full_table and depth >= settings.full_table_depth:
             # a small space: the physics of every code in one call rather than one call a layer
             # (each code's successor depends on that code alone; unreachable ones are never read)
@@ -258,11 +268,7 @@ class Graph:
         for d in range(depth):
             if frontier.size == 0:
                 break
-            if table is None:
-                nxt, ev_all = env.transitions(frontier, present, events)
-            else:
-                nxt = table[0][:, frontier]
-                ev_all = [{e: ev[e][frontier] for e in events if e in ev} for ev in table[1]]
+            nxt, ev_all = env.transitions(frontier, present, events)
             for a, ev in zip(present, ev_all):
                 for e in events:
                     if e in ev:
@@ -306,7 +312,7 @@ class Graph:
             chunks.append(idx)
             frontier = new
             layers.append(new)
-        del known, table
+        del known
         self.codes = np.concatenate(layers)
         self.N = int(self.codes.size)
         self.layer_end = np.cumsum([layer.size for layer in layers])

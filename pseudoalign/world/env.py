@@ -226,8 +226,9 @@ class Env:
             code += self.value_index(np.full(q.shape[0], i), q[:, i]) * self.strides[i]
         return code
 
-    #: The most entries of the direct table of value indices (``value_index``): 8 MiB.
-    VALUE_TABLE = 1 << 20
+    #: The most entries of the direct table of value indices (``value_index``): 512 KiB, as a
+    #: process keeps its recent Envs (engine.episode_env)
+    VALUE_TABLE = 1 << 16
 
     @cached_property
     def _value_table(self) -> np.ndarray | None:

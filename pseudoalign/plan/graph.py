@@ -181,6 +181,18 @@ def _give_table(seen: np.ndarray, stamp: np.ndarray) -> None:
             _TABLE[:] = [(whole_seen, whole_stamp)]
 
 
+def _sorted_once(codes: np.ndarray) -> np.ndarray:
+    """The codes sorted, each once (sorted in place: a fresh array is given). Sorting is quicker
+    than scattering them into the direct table to keep one of each."""
+    codes.sort()
+    if codes.size < 2:
+        return codes
+    first = np.empty(codes.size, dtype=bool)
+    first[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=first[1:])
+    return codes[first]
+
+
 class StateLimit(Exception):
     """More reachable states than the limit: ``found``, the count when enumeration stopped."""
 
@@ -257,7 +269,7 @@ class Graph:
             # a small space: the physics of every code in one call rather than one call a layer
             # (each code's successor depends on that code alone; unreachable ones are never read)
             table = env.transitions(np.arange(int(env.space), dtype=np.int64), present, events)
-            self._from_table(table, present, absent, lacks, events, start, seen, stamp, max_states)
+            self._from_table(table, present, absent, events, start, seen, stamp, max_states)
             return
         layers = [start]
         chunks: list[np.ndarray | None] = []  # each expanded layer's successors, as indices [present, layer]
@@ -285,14 +297,7 @@ class Graph:
             moved = nxt[changed]
             del same
             if dense:  # the codes not seen yet, in the order of nxt
-                new = moved[~seen[moved]]
-                new.sort()  # then one copy of each code (sorting is quicker than scattering into the table)
-                if new.size > 1:
-                    first = np.empty(new.size, dtype=bool)
-                    first[0] = True
-                    np.not_equal(new[1:], new[:-1], out=first[1:])
-                    new = new[first]
-                    del first
+                new = _sorted_once(moved[~seen[moved]])
                 seen[new] = True
                 stamp[new] = np.arange(total, total + new.size, dtype=np.int32)
             else:
@@ -356,7 +361,7 @@ class Graph:
             self.events[e] = EventCounts(self.N, kept)
 
     def _from_table(self, table: tuple[np.ndarray, list[dict[str, np.ndarray]]], present: Sequence[int],
-                    absent: Sequence[int], lacks: set[int], events: Sequence[str], start: np.ndarray, seen: np.ndarray,
+                    absent: Sequence[int], events: Sequence[str], start: np.ndarray, seen: np.ndarray,
                     stamp: np.ndarray, max_states: int | None) -> None:
         """The graph from ``table``, the successors and events of every code of a small space:
         the states found layer by layer (each layer's new codes sorted, as the layered
@@ -371,13 +376,7 @@ class Graph:
             if frontier.size == 0:
                 break
             nxt = succ[:, frontier].ravel()
-            new = nxt[~seen[nxt]]
-            new.sort()
-            if new.size > 1:
-                first = np.empty(new.size, dtype=bool)
-                first[0] = True
-                np.not_equal(new[1:], new[:-1], out=first[1:])
-                new = new[first]
+            new = _sorted_once(nxt[~seen[nxt]])
             seen[new] = True
             total += new.size
             if max_states is not None and total > max_states:
@@ -405,7 +404,7 @@ class Graph:
         _give_table(seen, stamp)
         self._sorted = None
         self._order = None
-        self.still = tuple(a for a in range(A) if a in lacks or not changed_by[a])
+        self.still = tuple(a for a in range(A) if a in absent or not changed_by[a])
         self.events = {}
         for e in events:
             kept: dict[int, np.ndarray] = {}
